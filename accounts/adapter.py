@@ -1,0 +1,34 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+
+from accounts.models import Invitation
+
+INVITATION_SESSION_KEY = "ajar_invitation"
+
+
+def invitation_from_session(request) -> Invitation | None:
+    token = request.session.get(INVITATION_SESSION_KEY) if hasattr(request, "session") else None
+    if not token:
+        return None
+    return Invitation.objects.filter(token=token, accepted_at__isnull=True).first()
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request):
+        mode = settings.AJAR_SIGNUP
+        if mode == "open":
+            return True
+        if mode == "invite":
+            return invitation_from_session(request) is not None
+        return False
+
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=commit)
+        invitation = invitation_from_session(request)
+        if invitation is not None and commit:
+            from django.utils import timezone
+
+            invitation.accepted_at = timezone.now()
+            invitation.save(update_fields=["accepted_at"])
+            request.session.pop(INVITATION_SESSION_KEY, None)
+        return user

@@ -1,0 +1,20 @@
+from django.utils import timezone
+
+
+class UserTimezoneMiddleware:
+    """Activate the signed-in user's zone: every datetime shown and every
+    "today" default is then the user's own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            timezone.activate(user.zone)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -1,0 +1,70 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.adapter import INVITATION_SESSION_KEY
+from accounts.forms import ProfileForm
+from accounts.models import Invitation
+from reminders.forms import ReminderSettingsForm
+from reminders.services import reminder_settings_get, reminder_settings_update
+
+
+def _save_reminder_settings(request, form) -> None:
+    reminder_settings_update(
+        user=request.user,
+        time_zone=form.cleaned_data["time_zone"],
+        cooling_off_days=form.cleaned_data["cooling_off_days"],
+        send_time=form.cleaned_data["send_time"],
+        email_enabled=form.cleaned_data["email_enabled"],
+    )
+
+
+def settings_view(request):
+    reminder_settings = reminder_settings_get(user=request.user)
+    initial = {"time_zone": request.user.time_zone}
+    if request.method == "POST":
+        profile_form = ProfileForm(request.POST, instance=request.user, prefix="profile")
+        reminder_form = ReminderSettingsForm(
+            request.POST, instance=reminder_settings, initial=initial, prefix="reminders"
+        )
+        if profile_form.is_valid() and reminder_form.is_valid():
+            request.user.name = profile_form.cleaned_data["name"]
+            request.user.save(update_fields=["name"])
+            _save_reminder_settings(request, reminder_form)
+            messages.success(request, _("Settings saved."))
+            return redirect("settings")
+    else:
+        profile_form = ProfileForm(instance=request.user, prefix="profile")
+        reminder_form = ReminderSettingsForm(
+            instance=reminder_settings, initial=initial, prefix="reminders"
+        )
+    profile_form.fields.pop("time_zone")
+    return render(
+        request,
+        "accounts/settings.html",
+        {"profile_form": profile_form, "reminder_form": reminder_form},
+    )
+
+
+def onboarding(request):
+    """The one screen after sign-up: confirm the zone, the cooling-off, emails."""
+    reminder_settings = reminder_settings_get(user=request.user)
+    initial = {"time_zone": request.user.time_zone}
+    if request.method == "POST":
+        form = ReminderSettingsForm(request.POST, instance=reminder_settings, initial=initial)
+        if form.is_valid():
+            _save_reminder_settings(request, form)
+            return render(request, "accounts/onboarding_next.html")
+    else:
+        form = ReminderSettingsForm(instance=reminder_settings, initial=initial)
+    return render(request, "accounts/onboarding.html", {"form": form})
+
+
+@login_not_required
+@require_GET
+def invitation_accept(request, token):
+    invitation = get_object_or_404(Invitation, token=token, accepted_at__isnull=True)
+    request.session[INVITATION_SESSION_KEY] = invitation.token
+    return redirect("account_signup")

@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from applications.models import Application, Attachment, Company, Rejection, StageEvent
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "website", "created_at"]
+    search_fields = ["name", "user__email"]
+    raw_id_fields = ["user"]
+    show_full_result_count = False
+
+
+class StageEventInline(admin.TabularInline):
+    model = StageEvent
+    extra = 0
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ["role", "company", "user", "current_stage", "furthest_stage", "outcome"]
+    list_filter = ["outcome", "current_stage", "furthest_stage", "source"]
+    list_select_related = ["company", "user"]
+    search_fields = ["role", "company__name", "user__email"]
+    raw_id_fields = ["user", "company"]
+    inlines = [StageEventInline]
+    show_full_result_count = False
+
+
+@admin.register(Rejection)
+class RejectionAdmin(admin.ModelAdmin):
+    list_display = ["application", "received_on", "stage_reached", "channel", "invited_to_reapply"]
+    list_filter = ["stage_reached", "channel", "invited_to_reapply"]
+    list_select_related = ["application", "application__company"]
+    search_fields = ["application__role", "application__company__name", "application__user__email"]
+    raw_id_fields = ["application"]
+    show_full_result_count = False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["filename", "content_type", "size", "user", "created_at"]
+    list_filter = ["content_type"]
+    search_fields = ["filename", "user__email"]
+    raw_id_fields = ["user", "rejection"]
+    exclude = ["data"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("data")

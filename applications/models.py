@@ -1,0 +1,248 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import OwnedQuerySet
+
+
+class Stage(models.IntegerChoices):
+    """The pipeline, in order: comparisons and Max() mean "how far"."""
+
+    SAVED = 10, _("Saved")
+    APPLIED = 20, _("Applied")
+    SCREEN = 30, _("Screen")
+    INTERVIEW = 40, _("Interview")
+    ONSITE = 50, _("Onsite")
+    FINAL_ROUND = 60, _("Final round")
+    OFFER = 70, _("Offer")
+
+
+class Outcome(models.TextChoices):
+    OPEN = "open", _("Open")
+    REJECTED = "rejected", _("Rejected")
+    GHOSTED = "ghosted", _("Ghosted")
+    OFFER_ACCEPTED = "offer_accepted", _("Offer accepted")
+    OFFER_DECLINED = "offer_declined", _("Offer declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Source(models.TextChoices):
+    REFERRAL = "referral", _("Referral")
+    JOB_BOARD = "job_board", _("Job board")
+    RECRUITER = "recruiter", _("Recruiter")
+    COMPANY_SITE = "company_site", _("Company site")
+    NETWORKING = "networking", _("Networking")
+    OTHER = "other", _("Other")
+
+
+class Channel(models.TextChoices):
+    """How a rejection arrived."""
+
+    LETTER = "letter", _("Letter")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    PORTAL = "portal", _("Portal")
+
+
+def _stage_in_pipeline(field: str) -> Q:
+    return Q(**{f"{field}__in": Stage.values})
+
+
+class CompanyQuerySet(OwnedQuerySet):
+    pass
+
+
+class Company(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=200)
+    website = models.URLField(_("website"), blank=True, max_length=500)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CompanyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = [Lower("name")]
+        constraints = [
+            models.UniqueConstraint("user", Lower("name"), name="company_name_unique_per_user_ci"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ApplicationQuerySet(OwnedQuerySet):
+    def open(self):
+        return self.filter(outcome=Outcome.OPEN)
+
+    def closed(self):
+        return self.exclude(outcome=Outcome.OPEN)
+
+
+class Application(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="applications")
+    role = models.CharField(_("role"), max_length=200)
+    job_url = models.URLField(_("job posting URL"), blank=True, max_length=1000)
+    job_description = models.TextField(_("job description"), blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    salary_min = models.PositiveIntegerField(_("salary from"), null=True, blank=True)
+    salary_max = models.PositiveIntegerField(_("salary to"), null=True, blank=True)
+    salary_currency = models.CharField(_("currency"), max_length=3, blank=True)
+    applied_on = models.DateField(_("applied on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    # The board column: moved freely, back as well as forward.
+    current_stage = models.PositiveSmallIntegerField(
+        _("stage"), choices=Stage.choices, default=Stage.APPLIED
+    )
+    # The highest stage ever reached: kept by the services from the StageEvents.
+    furthest_stage = models.PositiveSmallIntegerField(
+        _("furthest stage"), choices=Stage.choices, default=Stage.APPLIED
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.OPEN
+    )
+    # The day the outcome was set (a ghosted circle-back counts from it).
+    outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_stage_in_pipeline("current_stage"),
+                name="application_current_stage_valid",
+            ),
+            models.CheckConstraint(
+                condition=_stage_in_pipeline("furthest_stage"),
+                name="application_furthest_stage_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(furthest_stage__gte=models.F("current_stage")),
+                name="application_furthest_at_least_current",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=Outcome.values), name="application_outcome_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(salary_min__isnull=True)
+                | Q(salary_max__isnull=True)
+                | Q(salary_min__lte=models.F("salary_max")),
+                name="application_salary_range_ordered",
+            ),
+        ]
+        indexes = [
+            # The board and the lists: a user's applications by column.
+            models.Index(fields=["user", "outcome", "current_stage"], name="application_board_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.role} at {self.company}"
+
+    def get_absolute_url(self):
+        return reverse("applications:detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome == Outcome.OPEN
+
+
+class StageEventQuerySet(OwnedQuerySet):
+    user_field = "application__user"
+
+
+class StageEvent(models.Model):
+    """One move of an application: "how far it got" and "when" are facts."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    stage = models.PositiveSmallIntegerField(_("stage"), choices=Stage.choices)
+    occurred_on = models.DateField(_("date"))
+    scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StageEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["occurred_on", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=_stage_in_pipeline("stage"), name="stage_event_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_stage_display()} on {self.occurred_on}"
+
+
+class RejectionQuerySet(OwnedQuerySet):
+    user_field = "application__user"
+
+
+class Rejection(models.Model):
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="rejection"
+    )
+    received_on = models.DateField(_("received on"))
+    stage_reached = models.PositiveSmallIntegerField(_("how far it got"), choices=Stage.choices)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    letter_text = models.TextField(_("letter"), blank=True)
+    feedback = models.TextField(_("feedback"), blank=True)
+    invited_to_reapply = models.BooleanField(_("invited future applications"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RejectionQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=_stage_in_pipeline("stage_reached"), name="rejection_stage_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="rejection_channel_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Rejection: {self.application}"
+
+
+class AttachmentQuerySet(OwnedQuerySet):
+    def without_data(self):
+        return self.defer("data")
+
+
+class Attachment(models.Model):
+    """A letter's file, kept in the database so every host sees it, pg_dump backs
+    it up, and deleting its rejection (or user) deletes it."""
+
+    MAX_BYTES = 5 * 1024 * 1024
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    rejection = models.OneToOneField(Rejection, on_delete=models.CASCADE, related_name="attachment")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__lte=5 * 1024 * 1024), name="attachment_size_capped"
+            ),
+        ]
+
+    def __str__(self):
+        return self.filename

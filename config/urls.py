@@ -1,0 +1,51 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from applications.views import dashboard
+
+urlpatterns = [
+    path("", dashboard, name="dashboard"),
+    path("applications/", include("applications.urls")),
+    path("contacts/", include("contacts.urls")),
+    path("reminders/", include("reminders.urls")),
+    path("", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+# Every page is private (LoginRequiredMiddleware) except the views named here,
+# by URL name. tests/test_url_walker.py fails when a view that is not listed
+# here answers an anonymous request.
+PUBLIC_URL_NAMES = frozenset(
+    {
+        # django-allauth: sign-up, login, verification, password reset.
+        "account_login",
+        "account_signup",
+        "account_confirm_email",
+        "account_email_verification_sent",
+        "account_reset_password",
+        "account_reset_password_done",
+        "account_reset_password_from_key",
+        "account_reset_password_from_key_done",
+        "account_inactive",
+        "account_logout",
+        "account_login_code_confirm",
+        "account_request_login_code",
+        "account_confirm_login_code",
+        "account_reauthenticate",
+        "account_verify_email_code",
+        "account_verify_email",
+        "account_confirm_phone_verification_code",
+        "account_reset_password_from_code",
+        "account_confirm_password_reset_code",
+        # Ajar's own.
+        "invitation_accept",
+        "health",
+    }
+)
+
+if settings.DEBUG and not settings.TESTING:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()

@@ -1,0 +1,100 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import OwnedQuerySet
+from applications.models import Application, Company
+
+
+class ContactRole(models.TextChoices):
+    """The part someone played in a hiring process."""
+
+    RECRUITER = "recruiter", _("Recruiter")
+    HIRING_MANAGER = "hiring_manager", _("Hiring manager")
+    INTERVIEWER = "interviewer", _("Interviewer")
+    REFERRER = "referrer", _("Referrer")
+    EMPLOYEE = "employee", _("Employee")
+    OTHER = "other", _("Other")
+
+
+class InteractionChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    VIDEO = "video", _("Video call")
+    IN_PERSON = "in_person", _("In person")
+    LINKEDIN = "linkedin", _("LinkedIn")
+    MESSAGE = "message", _("Message")
+    OTHER = "other", _("Other")
+
+
+class ContactQuerySet(OwnedQuerySet):
+    def with_last_contacted(self):
+        return self.annotate(last_contacted_on=Max("interactions__occurred_on"))
+
+
+class Contact(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="contacts", null=True, blank=True
+    )
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(
+        _("role in the process"), max_length=20, choices=ContactRole.choices, default="other"
+    )
+    title = models.CharField(_("job title"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    profile_url = models.URLField(_("profile URL"), blank=True, max_length=500)
+    notes = models.TextField(_("notes"), blank=True)
+    applications = models.ManyToManyField(
+        Application, related_name="contacts", blank=True, verbose_name=_("met during")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=ContactRole.values), name="contact_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("contacts:detail", args=[self.pk])
+
+
+class InteractionQuerySet(OwnedQuerySet):
+    pass
+
+
+class Interaction(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    occurred_on = models.DateField(_("date"))
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=InteractionChannel.choices, default="email"
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    contacts = models.ManyToManyField(Contact, related_name="interactions")
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interactions",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InteractionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} on {self.occurred_on}"

@@ -1,0 +1,43 @@
+import os
+
+import pytest
+
+# Under CI (.ci/run sets this) a test skipped for a missing service or browser is
+# a failure: nothing may be silently not run.
+REQUIRE_SERVICES = os.environ.get("AJAR_REQUIRE_SERVICES") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_SERVICES and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under AJAR_REQUIRE_SERVICES=1: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def _email_backend(settings):
+    # Rendering tests read the in-memory outbox; delivery tests use a real SMTP
+    # server and set their own backend.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def user_client(client, user):
+    client.force_login(user)
+    return client

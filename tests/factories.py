@@ -1,0 +1,97 @@
+import datetime
+
+import factory
+from allauth.account.models import EmailAddress
+
+from accounts.models import User
+from applications.models import Application, Company, Rejection, Stage, StageEvent
+from contacts.models import Contact, Interaction
+from reminders.models import ReminderSettings
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"seeker{n}@example.com")
+    name = factory.Faker("name")
+    time_zone = "UTC"
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        """A verified primary address, as after sign-up and confirmation
+        (pass verified=False for an unverified user)."""
+        if not create:
+            return
+        self.save()
+        EmailAddress.objects.create(
+            user=self, email=self.email, primary=True, verified=extracted is not False
+        )
+
+
+class ReminderSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReminderSettings
+        django_get_or_create = ["user"]
+
+    user = factory.SubFactory(UserFactory)
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Company {n}")
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """An application with the one StageEvent its creation records."""
+
+    class Meta:
+        model = Application
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    company = factory.SubFactory(CompanyFactory, user=factory.SelfAttribute("..user"))
+    role = factory.Sequence(lambda n: f"Engineer {n}")
+    applied_on = datetime.date(2026, 1, 5)
+    current_stage = Stage.APPLIED
+    furthest_stage = factory.SelfAttribute("current_stage")
+
+    @factory.post_generation
+    def history(self, create, extracted, **kwargs):
+        if create:
+            StageEvent.objects.create(
+                application=self, stage=self.current_stage, occurred_on=self.applied_on
+            )
+
+
+class RejectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rejection
+
+    application = factory.SubFactory(ApplicationFactory)
+    received_on = datetime.date(2026, 2, 1)
+    stage_reached = Stage.INTERVIEW
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    user = factory.SubFactory(UserFactory)
+    company = factory.SubFactory(CompanyFactory, user=factory.SelfAttribute("..user"))
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"insider{n}@company.example")
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Interaction
+
+    user = factory.SubFactory(UserFactory)
+    occurred_on = datetime.date(2026, 1, 20)
+    summary = "Coffee chat"
