@@ -56,6 +56,10 @@ class User(AbstractUser):
         _("time zone"), max_length=64, default="UTC", validators=[validate_timezone]
     )
 
+    # The start of the current job search: insights count from here (defaults to
+    # the first application when unset).
+    search_started_on = models.DateField(_("search started on"), null=True, blank=True)
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = []

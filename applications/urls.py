@@ -1,12 +1,12 @@
 from django.urls import path
 
-from applications import views
+from applications.views import applications, stats
 
 app_name = "applications"
 
 urlpatterns = [
-    path("", views.application_list, name="list"),
-    path("<int:pk>/", views.application_detail, name="detail"),
-    path("log-rejection/", views.rejection_log_view, name="log_rejection"),
-    path("stats/", views.stats, name="stats"),
+    path("", applications.application_list, name="list"),
+    path("<int:pk>/", applications.application_detail, name="detail"),
+    path("log-rejection/", applications.rejection_log_view, name="log_rejection"),
+    path("stats/", stats.stats, name="stats"),
 ]

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from applications.views import dashboard
+from applications.views.dashboard import dashboard
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),

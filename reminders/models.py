@@ -135,6 +135,14 @@ class Reminder(models.Model):
     snoozed_count = models.PositiveSmallIntegerField(default=0)
     resolved_at = models.DateTimeField(null=True, blank=True)
     failure_acknowledged = models.BooleanField(default=False)
+    # "I applied again" from the done page: the circle-back paid off.
+    reapplication = models.ForeignKey(
+        Application,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="circled_back_from",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

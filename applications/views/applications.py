@@ -3,10 +3,6 @@ from django.shortcuts import get_object_or_404, render
 from applications.models import Application
 
 
-def dashboard(request):
-    return render(request, "applications/dashboard.html")
-
-
 def application_list(request):
     applications = Application.objects.for_user(request.user).select_related("company")
     return render(request, "applications/list.html", {"applications": applications})
@@ -19,7 +15,3 @@ def application_detail(request, pk):
 
 def rejection_log_view(request):
     return render(request, "placeholder.html", {"title": "Log a rejection"})
-
-
-def stats(request):
-    return render(request, "placeholder.html", {"title": "Stats"})

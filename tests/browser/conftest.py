@@ -1,0 +1,110 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium.
+
+Every page a test visits is checked for Content-Security-Policy violations
+(the test fails on a `securitypolicyviolation` event) and can be checked with
+axe-core (`axe_check(page)`: no serious or critical violations).
+"""
+
+import os
+import shutil
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("AJAR_CHROMIUM", "/usr/bin/chromium")
+
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(config, items):
+    if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def csp_violations():
+    return []
+
+
+CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations = window.__cspViolations || [];
+  window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
+  console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI);
+});
+"""
+
+
+@pytest.fixture
+def page(page, csp_violations):
+    """Playwright's page, failing the test on any CSP violation it reports."""
+    page.add_init_script(CSP_LISTENER)
+    page.set_default_timeout(15_000)
+
+    def on_console(message):
+        if message.text.startswith("CSP violation"):
+            csp_violations.append(message.text)
+
+    page.on("console", on_console)
+    yield page
+    assert csp_violations == [], f"Content-Security-Policy violated: {csp_violations}"
+
+
+@pytest.fixture
+def axe_check():
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page):
+        results = axe.run(page)
+        bad = [
+            v for v in results.response["violations"] if v.get("impact") in {"serious", "critical"}
+        ]
+        assert not bad, "axe: " + "; ".join(
+            f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}" for v in bad
+        )
+
+    return check
+
+
+def assert_no_horizontal_scroll(page):
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{page.url} scrolls horizontally by {overflow}px"
+
+
+@pytest.fixture
+def login(live_server):
+    """Log `user` in through the real login form."""
+
+    def do_login(page, user, password="correct horse battery"):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_url(lambda url: "/accounts/login" not in url)
+
+    return do_login
