@@ -300,6 +300,17 @@ AJAR_HEALTH_MAX_LATENESS = timedelta(minutes=15)
 AJAR_GHOSTED_AFTER_DAYS = env.int("AJAR_GHOSTED_AFTER_DAYS", default=21)
 AJAR_DEFAULT_COOLING_OFF_DAYS = 30
 
+# --- Insights (applications/insights.py) ------------------------------------------------
+# This many final-round rejections within the last N months: rethink the last step.
+AJAR_INSIGHT_FINAL_ROUND_REJECTIONS = env.int("AJAR_INSIGHT_FINAL_ROUND_REJECTIONS", default=3)
+AJAR_INSIGHT_FINAL_ROUND_MONTHS = env.int("AJAR_INSIGHT_FINAL_ROUND_MONTHS", default=6)
+# This many rejections in the current search: review the approach (before: keep going).
+AJAR_INSIGHT_REVIEW_AFTER_REJECTIONS = env.int("AJAR_INSIGHT_REVIEW_AFTER_REJECTIONS", default=12)
+# A rejection at this stage or later (Stage value; 50 = onsite) ended a long process.
+AJAR_INSIGHT_LONG_PROCESS_STAGE = env.int("AJAR_INSIGHT_LONG_PROCESS_STAGE", default=50)
+# Companies or applications listed under one insight before "and N more".
+AJAR_INSIGHT_MAX_ITEMS = env.int("AJAR_INSIGHT_MAX_ITEMS", default=5)
+
 # --- Logging ---------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
