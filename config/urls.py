@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from applications.views.dashboard import dashboard
+from reminders.health import health
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
 ]
 
 # Every page is private (LoginRequiredMiddleware) except the views named here,

@@ -2,11 +2,12 @@ import datetime
 
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from accounts.models import User
 from applications.models import Application, Company, Rejection, Stage, StageEvent
 from contacts.models import Contact, Interaction
-from reminders.models import ReminderSettings
+from reminders.models import Reminder, ReminderKind, ReminderSettings
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -95,3 +96,25 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     occurred_on = datetime.date(2026, 1, 20)
     summary = "Coffee chat"
+
+
+class ReminderFactory(factory.django.DjangoModelFactory):
+    """A scheduled circle-back due at `due_at` (default: now), its user emailable."""
+
+    class Meta:
+        model = Reminder
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    application = factory.SubFactory(ApplicationFactory, user=factory.SelfAttribute("..user"))
+    kind = ReminderKind.REJECTED
+    counted_from = datetime.date(2026, 2, 1)
+    cooling_off_days = 30
+    due_at = factory.LazyFunction(timezone.now)
+    due_date = factory.LazyAttribute(lambda o: o.due_at.date())
+    next_attempt_at = factory.SelfAttribute("due_at")
+
+    @factory.post_generation
+    def reminder_settings(self, create, extracted, **kwargs):
+        if create:
+            ReminderSettingsFactory(user=self.user)

@@ -1,0 +1,20 @@
+"""Celery tasks: thin wrappers that take ids and call the engine.
+
+No Celery retries here: every retry is a row in the database (DESIGN.md).
+"""
+
+from celery import shared_task
+from django.utils import timezone
+
+from reminders import engine
+
+
+@shared_task(name="reminders.tasks.sweep", ignore_result=True)
+def sweep() -> dict:
+    result = engine.sweep(now=timezone.now())
+    return {"reclaimed": result.reclaimed, "claimed": result.claimed}
+
+
+@shared_task(name="reminders.tasks.send", ignore_result=True)
+def send(reminder_id: int, token: str) -> str:
+    return engine.reminder_send(reminder_id=reminder_id, token=token)
