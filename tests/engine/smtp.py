@@ -1,0 +1,117 @@
+"""A real SMTP server (aiosmtpd) whose handler a test can hold, fail or release."""
+
+import asyncio
+import email
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Received:
+    message_id: str
+    to: list[str]
+    at: float  # time.time() when the server accepted it
+    subject: str
+
+
+class Handler:
+    """Records accepted messages. A test may:
+    - fail the next DATA commands (`fail_data = ["451 4.3.0 Busy", ...]`),
+    - refuse recipients (`refuse_rcpt = "550 5.1.1 No such user"`),
+    - hold the conversation once at "MAIL" (before any content), "DATA" (the whole
+      message received, not yet accepted) or "QUIT" (accepted, the client is
+      closing) until `release()`; `held` is set while it waits.
+    """
+
+    def __init__(self):
+        self.received: list[Received] = []
+        self.data_attempts: list[tuple[float, str]] = []
+        self.fail_data: list[str] = []
+        self.refuse_rcpt: str | None = None
+        self.hold_at: str | None = None
+        self.held = threading.Event()
+        self.held_peer: tuple[str, int] | None = None
+        self._release = threading.Event()
+        self._lock = threading.Lock()
+
+    def release(self):
+        self.hold_at = None
+        self._release.set()
+
+    async def _maybe_hold(self, point: str, session) -> None:
+        with self._lock:
+            if self.hold_at != point or self.held.is_set():
+                return
+            self.held_peer = session.peer
+            self.held.set()
+        while not self._release.is_set():
+            await asyncio.sleep(0.05)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        await self._maybe_hold("MAIL", session)
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse_rcpt:
+            return self.refuse_rcpt
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        await self._maybe_hold("DATA", session)
+        with self._lock:
+            reply = self.fail_data.pop(0) if self.fail_data else None
+            self.data_attempts.append((time.time(), reply or "250"))
+        if reply:
+            return reply
+        parsed = email.message_from_bytes(envelope.original_content or envelope.content)
+        with self._lock:
+            self.received.append(
+                Received(
+                    message_id=parsed["Message-ID"],
+                    to=list(envelope.rcpt_tos),
+                    at=time.time(),
+                    subject=str(parsed["Subject"]),
+                )
+            )
+        return "250 Message accepted for delivery"
+
+    async def handle_QUIT(self, server, session, envelope):
+        await self._maybe_hold("QUIT", session)
+        return "221 Bye"
+
+    def message_ids(self) -> list[str]:
+        with self._lock:
+            return [r.message_id for r in self.received]
+
+
+class SmtpServer:
+    def __init__(self):
+        self.port = free_port()
+        self.handler = Handler()
+        self._controller = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self):
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self):
+        if self._controller is not None:
+            self.handler.release()
+            self._controller.stop()
+            self._controller = None

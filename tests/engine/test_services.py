@@ -1,0 +1,373 @@
+"""The engine's services, one step at a time, without a worker. Time moves with
+time-machine; SMTP failures come from a real aiosmtpd server."""
+
+import datetime
+import smtplib
+
+import pytest
+import time_machine
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.utils import timezone
+
+from reminders import engine
+from reminders.engine import SendOutcome
+from reminders.models import Heartbeat, Reminder, ReminderSettings, ReminderStatus
+from tests.engine.smtp import SmtpServer, free_port
+from tests.factories import ReminderFactory, UserFactory
+
+NOW = datetime.datetime(2026, 3, 3, 9, 0, tzinfo=datetime.UTC)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_broker(settings, monkeypatch):
+    # Claims enqueue on commit; these tests run the sends themselves instead.
+    settings.AJAR_SEND_RATE_PER_SECOND = 0
+    settings.AJAR_RETRY_JITTER = 0
+    settings.AJAR_RETRY_BACKOFF_MINUTES = [1, 2, 4, 8, 16, 32]
+    settings.AJAR_MAX_ATTEMPTS = 6
+    settings.AJAR_SWEEP_BATCH_SIZE = 1000
+
+
+@pytest.fixture
+def smtp(settings):
+    server = SmtpServer()
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()
+
+
+def sweep_at(now, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        return engine.sweep(now=now)
+
+
+def claimed(result) -> list[tuple[int, str]]:
+    return [(rid, str(claim.token)) for claim in result.batches for rid in claim.reminder_ids]
+
+
+def send_all(result) -> list[str]:
+    return [engine.reminder_send(reminder_id=rid, token=tok) for rid, tok in claimed(result)]
+
+
+def test_a_due_reminder_is_claimed_and_sent_once(django_capture_on_commit_callbacks):
+    reminder = ReminderFactory(due_at=NOW - datetime.timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        result = engine.sweep(now=NOW)
+    assert result.claimed == 1
+    assert len(callbacks) == 1  # the send is enqueued only after the claim commits
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.SENDING
+    assert reminder.lease_expires_at == NOW + engine.settings.AJAR_REMINDER_LEASE
+
+    assert send_all(result) == [SendOutcome.SENT]
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.SENT
+    assert reminder.claim_token is None
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [reminder.user.email]
+    assert mail.outbox[0].extra_headers["Message-ID"].startswith(f"<reminder-{reminder.pk}-1@")
+
+
+def test_a_reminder_not_yet_due_is_left_alone(django_capture_on_commit_callbacks):
+    ReminderFactory(due_at=NOW + datetime.timedelta(seconds=1))
+    assert sweep_at(NOW, django_capture_on_commit_callbacks).claimed == 0
+
+
+def test_a_second_sweep_claims_nothing(django_capture_on_commit_callbacks):
+    ReminderFactory.create_batch(3, due_at=NOW)
+    assert sweep_at(NOW, django_capture_on_commit_callbacks).claimed == 3
+    assert sweep_at(NOW, django_capture_on_commit_callbacks).claimed == 0
+
+
+def test_a_sweep_claims_batch_after_batch(settings, django_capture_on_commit_callbacks):
+    settings.AJAR_SWEEP_BATCH_SIZE = 2
+    user = UserFactory()
+    ReminderFactory.create_batch(5, user=user, due_at=NOW)
+    result = sweep_at(NOW, django_capture_on_commit_callbacks)
+    assert [len(c.reminder_ids) for c in result.batches] == [2, 2, 1]
+    assert len({rid for rid, _tok in claimed(result)}) == 5
+
+
+def test_a_send_rate_cap_limits_one_sweep(settings, django_capture_on_commit_callbacks):
+    settings.AJAR_SEND_RATE_PER_SECOND = 0.05
+    settings.AJAR_SWEEP_INTERVAL = 60
+    ReminderFactory.create_batch(5, user=UserFactory(), due_at=NOW)
+    assert sweep_at(NOW, django_capture_on_commit_callbacks).claimed == 3
+
+
+@pytest.mark.parametrize(
+    "make_ineligible",
+    [
+        pytest.param(
+            lambda r: type(r.user).objects.filter(pk=r.user_id).update(is_active=False),
+            id="inactive user",
+        ),
+        pytest.param(
+            lambda r: EmailAddress.objects.filter(user=r.user).update(verified=False),
+            id="unverified address",
+        ),
+        pytest.param(
+            lambda r: ReminderSettings.objects.filter(user=r.user).update(email_enabled=False),
+            id="email off",
+        ),
+        pytest.param(
+            lambda r: ReminderSettings.objects.filter(user=r.user).update(
+                email_enabled_at=NOW - datetime.timedelta(minutes=1)
+            ),
+            id="fell due while email was off",
+        ),
+    ],
+)
+def test_an_ineligible_reminder_is_never_claimed(
+    make_ineligible, django_capture_on_commit_callbacks
+):
+    reminder = ReminderFactory(due_at=NOW - datetime.timedelta(hours=1))
+    make_ineligible(reminder)
+    assert sweep_at(NOW, django_capture_on_commit_callbacks).claimed == 0
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.SCHEDULED  # still shown as due in the app
+
+
+def test_a_verified_secondary_address_does_not_count(django_capture_on_commit_callbacks):
+    reminder = ReminderFactory(due_at=NOW)
+    EmailAddress.objects.filter(user=reminder.user).update(verified=False)
+    EmailAddress.objects.create(user=reminder.user, email="other@example.com", verified=True)
+    assert sweep_at(NOW, django_capture_on_commit_callbacks).claimed == 0
+
+
+def test_an_expired_lease_is_reclaimed_and_sent(django_capture_on_commit_callbacks):
+    reminder = ReminderFactory(due_at=NOW)
+    first = sweep_at(NOW, django_capture_on_commit_callbacks)
+    ((_rid, old_token),) = claimed(first)
+    # The worker died: nothing happens until the lease runs out.
+    before_expiry = NOW + engine.settings.AJAR_REMINDER_LEASE - datetime.timedelta(seconds=1)
+    assert sweep_at(before_expiry, django_capture_on_commit_callbacks).claimed == 0
+    later = NOW + engine.settings.AJAR_REMINDER_LEASE
+    second = sweep_at(later, django_capture_on_commit_callbacks)
+    assert (second.reclaimed, second.claimed) == (1, 1)
+    # The dead worker's message, if it ever arrives, is refused by its old token.
+    assert engine.reminder_send(reminder_id=reminder.pk, token=old_token) == SendOutcome.STALE
+    assert send_all(second) == [SendOutcome.SENT]
+    assert len(mail.outbox) == 1
+    reminder.refresh_from_db()
+    assert reminder.attempts == 1
+
+
+def test_a_reminder_that_keeps_losing_its_worker_ends_failed(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.AJAR_MAX_ATTEMPTS = 2
+    reminder = ReminderFactory(due_at=NOW)
+    now = NOW
+    for _ in range(2):
+        sweep_at(now, django_capture_on_commit_callbacks)
+        now += settings.AJAR_REMINDER_LEASE
+    sweep_at(now, django_capture_on_commit_callbacks)
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.FAILED
+    assert "lease expired" in reminder.last_error
+
+
+def test_the_same_send_twice_sends_one_email(django_capture_on_commit_callbacks):
+    ReminderFactory(due_at=NOW)
+    result = sweep_at(NOW, django_capture_on_commit_callbacks)
+    assert send_all(result) == [SendOutcome.SENT]
+    assert send_all(result) == [SendOutcome.STALE]
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    "status", [ReminderStatus.CANCELLED, ReminderStatus.DISMISSED, ReminderStatus.DONE]
+)
+def test_a_reminder_resolved_after_its_claim_is_not_sent(
+    status, django_capture_on_commit_callbacks
+):
+    reminder = ReminderFactory(due_at=NOW)
+    result = sweep_at(NOW, django_capture_on_commit_callbacks)
+    Reminder.objects.filter(pk=reminder.pk).update(status=status, claim_token=None)
+    assert send_all(result) == [SendOutcome.STALE]
+    assert mail.outbox == []
+    reminder.refresh_from_db()
+    assert reminder.status == status
+
+
+def test_email_turned_off_after_the_claim_sends_nothing_and_keeps_it_scheduled(
+    django_capture_on_commit_callbacks,
+):
+    reminder = ReminderFactory(due_at=NOW)
+    result = sweep_at(NOW, django_capture_on_commit_callbacks)
+    ReminderSettings.objects.filter(user=reminder.user).update(email_enabled=False)
+    assert send_all(result) == [SendOutcome.NOT_SENDABLE]
+    assert mail.outbox == []
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.SCHEDULED
+    assert sweep_at(NOW, django_capture_on_commit_callbacks).claimed == 0
+
+
+def test_a_4xx_reply_schedules_a_retry_with_backoff(smtp, django_capture_on_commit_callbacks):
+    smtp.handler.fail_data = ["451 4.3.0 Mailbox busy", "452 4.3.1 Out of space"]
+    reminder = ReminderFactory(due_at=NOW)
+    with time_machine.travel(NOW, tick=False):
+        assert send_all(sweep_at(NOW, django_capture_on_commit_callbacks)) == [SendOutcome.RETRY]
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.SCHEDULED
+    assert reminder.attempts == 1
+    assert reminder.next_attempt_at == NOW + datetime.timedelta(minutes=1)
+    assert "451" in reminder.last_error
+    # Not before the backoff has passed.
+    almost = NOW + datetime.timedelta(seconds=59)
+    assert sweep_at(almost, django_capture_on_commit_callbacks).claimed == 0
+
+    later = NOW + datetime.timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
+        assert send_all(sweep_at(later, django_capture_on_commit_callbacks)) == [SendOutcome.RETRY]
+    reminder.refresh_from_db()
+    assert reminder.next_attempt_at == later + datetime.timedelta(minutes=2)
+
+    last = later + datetime.timedelta(minutes=2)
+    with time_machine.travel(last, tick=False):
+        assert send_all(sweep_at(last, django_capture_on_commit_callbacks)) == [SendOutcome.SENT]
+    assert len(smtp.handler.received) == 1
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (ReminderStatus.SENT, 2)
+
+
+def test_a_refused_connection_is_transient(settings, django_capture_on_commit_callbacks):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    reminder = ReminderFactory(due_at=NOW)
+    assert send_all(sweep_at(NOW, django_capture_on_commit_callbacks)) == [SendOutcome.RETRY]
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.SCHEDULED
+    assert "ConnectionRefusedError" in reminder.last_error
+
+
+def test_the_last_attempt_fails_for_good(settings, smtp, django_capture_on_commit_callbacks):
+    settings.AJAR_MAX_ATTEMPTS = 2
+    smtp.handler.fail_data = ["421 4.7.0 Try later"] * 2
+    reminder = ReminderFactory(due_at=NOW)
+    now = NOW
+    outcomes = []
+    for _ in range(2):
+        with time_machine.travel(now, tick=False):
+            outcomes += send_all(sweep_at(now, django_capture_on_commit_callbacks))
+        now += datetime.timedelta(minutes=5)
+    assert outcomes == [SendOutcome.RETRY, SendOutcome.FAILED]
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.FAILED
+    assert "421" in reminder.last_error
+    assert sweep_at(now, django_capture_on_commit_callbacks).claimed == 0
+
+
+@pytest.mark.parametrize(
+    ("where", "reply"),
+    [("data", "554 5.7.1 Rejected as spam"), ("rcpt", "550 5.1.1 No such user")],
+)
+def test_a_5xx_fails_at_once_and_a_retry_sends_it(
+    where, reply, smtp, django_capture_on_commit_callbacks
+):
+    if where == "data":
+        smtp.handler.fail_data = [reply]
+    else:
+        smtp.handler.refuse_rcpt = reply
+    reminder = ReminderFactory(due_at=NOW)
+    assert send_all(sweep_at(NOW, django_capture_on_commit_callbacks)) == [SendOutcome.FAILED]
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (ReminderStatus.FAILED, 1)
+    assert reply.split()[0] in reminder.last_error
+
+    smtp.handler.refuse_rcpt = None
+    later = NOW + datetime.timedelta(hours=1)
+    engine.reminder_retry(reminder=reminder, now=later)
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (ReminderStatus.SCHEDULED, 0)
+    assert send_all(sweep_at(later, django_capture_on_commit_callbacks)) == [SendOutcome.SENT]
+    assert len(smtp.handler.received) == 1
+
+
+def test_only_a_failed_reminder_can_be_retried():
+    reminder = ReminderFactory(due_at=NOW)
+    with pytest.raises(engine.NotFailed):
+        engine.reminder_retry(reminder=reminder)
+
+
+def test_transient_and_permanent_errors_are_told_apart():
+    assert engine._is_permanent(smtplib.SMTPDataError(554, b"no"))
+    assert not engine._is_permanent(smtplib.SMTPDataError(451, b"later"))
+    assert not engine._is_permanent(smtplib.SMTPRecipientsRefused({"a@b": (450, b"later")}))
+    assert engine._is_permanent(smtplib.SMTPRecipientsRefused({"a@b": (550, b"no")}))
+    assert not engine._is_permanent(TimeoutError())
+    assert not engine._is_permanent(ConnectionRefusedError())
+
+
+def test_backoff_follows_the_schedule_within_the_jitter(settings):
+    settings.AJAR_RETRY_JITTER = 0.2
+    for attempts, minutes in [(1, 1), (2, 2), (3, 4), (6, 32), (9, 32)]:
+        delay = engine.backoff_delay(attempts).total_seconds() / 60
+        assert minutes * 0.8 <= delay <= minutes * 1.2
+
+
+def test_the_sweep_records_a_heartbeat(django_capture_on_commit_callbacks):
+    ReminderFactory(due_at=NOW)
+    sweep_at(NOW, django_capture_on_commit_callbacks)
+    beat = Heartbeat.objects.get(name=engine.SWEEP_HEARTBEAT)
+    assert beat.beat_at == NOW
+    assert beat.detail == {"claimed": 1, "reclaimed": 0}
+
+
+# --- The health endpoint ------------------------------------------------------------
+
+
+def test_health_is_ok_after_a_recent_sweep(client, django_capture_on_commit_callbacks):
+    now = timezone.now()
+    sweep_at(now, django_capture_on_commit_callbacks)
+    response = client.get("/health/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] is True
+    assert body["last_sweep"]["at"] == now.isoformat()
+    assert body["overdue"] == {"count": 0, "oldest_age_seconds": 0.0}
+
+
+def test_health_reports_a_stopped_beat(client, django_capture_on_commit_callbacks):
+    sweep_at(NOW, django_capture_on_commit_callbacks)
+    with time_machine.travel(NOW + datetime.timedelta(minutes=5, seconds=1)):
+        response = client.get("/health/")
+    assert response.status_code == 503
+    assert response.json()["problems"] == ["no sweep in the last 5 minutes"]
+
+
+def test_health_reports_late_reminders(client, django_capture_on_commit_callbacks):
+    user = UserFactory()
+    ReminderFactory.create_batch(2, user=user, due_at=NOW - datetime.timedelta(minutes=16))
+    ReminderFactory(user=user, due_at=NOW - datetime.timedelta(minutes=1), application__user=user)
+    # The sweep ran, but (say) it found the broker down and released its claims.
+    Heartbeat.objects.create(name=engine.SWEEP_HEARTBEAT, beat_at=NOW)
+    with time_machine.travel(NOW, tick=False):
+        response = client.get("/health/")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["overdue"] == {"count": 3, "oldest_age_seconds": 960.0}
+    assert body["problems"] == ["due reminders are 16 minutes late"]
+
+
+def test_health_ignores_reminders_that_email_will_never_send(client):
+    reminder = ReminderFactory(due_at=NOW - datetime.timedelta(days=2))
+    ReminderSettings.objects.filter(user=reminder.user).update(email_enabled=False)
+    Heartbeat.objects.create(name=engine.SWEEP_HEARTBEAT, beat_at=NOW)
+    with time_machine.travel(NOW, tick=False):
+        response = client.get("/health/")
+    assert response.status_code == 200
+
+
+def test_health_needs_no_login_and_is_not_cached(client):
+    response = client.get("/health/")
+    assert response.status_code == 503  # no sweep has ever run
+    assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
