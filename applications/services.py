@@ -98,6 +98,32 @@ def application_create(
 
 
 @transaction.atomic
+def application_update(*, application: Application, company: Company, **fields) -> Application:
+    """Edit an application's details; its stages move only through the history."""
+    _check_owner(application.user, company)
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    application.company = company
+    for name, value in fields.items():
+        if name in {"current_stage", "furthest_stage", "outcome", "outcome_on", "user"}:
+            raise TypeError(f"application_update does not change {name}")
+        setattr(application, name, value)
+    application.full_clean(exclude=["user", "company"])
+    application.save()
+    return application
+
+
+@transaction.atomic
+def application_delete(*, application: Application) -> None:
+    """Delete an application with its history, rejection, letter and reminder.
+
+    Refused while its circle-back email is being sent.
+    """
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    reminder_cancel(application=application)
+    application.delete()
+
+
+@transaction.atomic
 def application_move(
     *,
     application: Application,
@@ -326,3 +352,97 @@ def application_reopen(*, application: Application) -> Application:
 
 def rejection_delete(*, rejection: Rejection) -> Application:
     return application_reopen(application=rejection.application)
+
+
+# --- Companies: rename, merge, delete; ghosted from the dashboard ----------------------
+
+
+def _refuse_while_sending(applications) -> None:
+    from reminders.models import ReminderStatus
+    from reminders.services import ReminderBeingSent
+
+    if Reminder.objects.filter(
+        application__in=applications, status=ReminderStatus.SENDING
+    ).exists():
+        raise ReminderBeingSent()
+
+
+@transaction.atomic
+def company_rename(*, company: Company, name: str) -> Company:
+    """Rename a company; a name another of the user's companies has is refused
+    (merge the two instead)."""
+    name = " ".join(name.split())[:200]
+    if not name:
+        raise ValidationError({"name": _("Name the company.")})
+    clash = (
+        Company.objects.for_user(company.user)
+        .filter(name__iexact=name)
+        .exclude(pk=company.pk)
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError(
+            {"name": _("You already have “%(name)s”: merge the two instead.") % {"name": clash}}
+        )
+    company.name = name
+    company.save(update_fields=["name"])
+    return company
+
+
+@transaction.atomic
+def company_merge(*, keep: Company, duplicate: Company) -> Company:
+    """Fold a duplicate company into `keep`: its applications (with their
+    history, rejections and circle-backs) and its contacts move over."""
+    if keep.pk == duplicate.pk:
+        raise ValidationError({"duplicate": _("Pick a different company to merge.")})
+    _check_owner(keep.user, duplicate)
+    locked = {
+        c.pk: c
+        for c in Company.objects.select_for_update()
+        .filter(pk__in=[keep.pk, duplicate.pk])
+        .order_by("pk")
+    }
+    keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+    Application.objects.filter(company=duplicate).update(company=keep)
+    Contact.objects.filter(company=duplicate).update(company=keep)
+    if not keep.website and duplicate.website:
+        keep.website = duplicate.website
+    if duplicate.notes.strip() and duplicate.notes.strip() not in keep.notes:
+        keep.notes = "\n\n".join(n for n in (keep.notes.strip(), duplicate.notes.strip()) if n)
+    keep.save()
+    duplicate.delete()
+    return keep
+
+
+@transaction.atomic
+def company_delete(*, company: Company) -> None:
+    """Delete a company with its applications (history, rejections, letters,
+    circle-backs) and its contacts. A conversation left with nobody in it goes
+    too. Refused while one of its circle-back emails is being sent."""
+    from contacts.models import Interaction
+
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    _refuse_while_sending(company.applications.all())
+    leaving = Contact.objects.filter(company=company).values("pk")
+    orphaned = (
+        Interaction.objects.filter(contacts__in=leaving)
+        .exclude(contacts__in=Contact.objects.exclude(company=company).values("pk"))
+        .values_list("pk", flat=True)
+    )
+    Interaction.objects.filter(pk__in=list(orphaned)).delete()
+    company.delete()
+
+
+def application_mark_ghosted(
+    *, application: Application, on: datetime.date | None = None
+) -> RejectionLogResult:
+    """They never wrote back: the ghosted outcome, with its circle-back scheduled."""
+    if not application.is_open:
+        raise ValidationError(_("This application is already closed."))
+    return rejection_log(
+        user=application.user,
+        application=application,
+        stage_reached=Stage(application.current_stage),
+        received_on=on,
+        ghosted=True,
+    )
