@@ -1,17 +1,260 @@
-from django.shortcuts import get_object_or_404, render
+"""Applications: the list, the detail page with its timeline, create, edit,
+delete, moving the stage and correcting the history."""
 
-from applications.models import Application
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from applications import selectors
+from applications.forms import ApplicationFilterForm, ApplicationForm, StageEventForm
+from applications.models import Application, Attachment, Stage, StageEvent
+from applications.services import (
+    application_create,
+    application_delete,
+    application_move,
+    application_update,
+    company_get_or_create,
+    stage_event_delete,
+    stage_event_update,
+)
+
+PAGE_SIZE = 25
 
 
+def _own_application(request, pk) -> Application:
+    return get_object_or_404(
+        Application.objects.for_user(request.user).select_related("company"), pk=pk
+    )
+
+
+def _own_event(request, pk) -> StageEvent:
+    return get_object_or_404(
+        StageEvent.objects.for_user(request.user).select_related("application__company"), pk=pk
+    )
+
+
+def _add_service_error(form, error: ValidationError) -> None:
+    # A service error naming a field lands beside it; others above the form.
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@require_GET
 def application_list(request):
-    applications = Application.objects.for_user(request.user).select_related("company")
-    return render(request, "applications/list.html", {"applications": applications})
+    form = ApplicationFilterForm(request.GET or None, user=request.user)
+    filters = form.filters() if request.GET else {}
+    applications = selectors.application_search(user=request.user, **filters)
+    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "applications/list.html",
+        {
+            "form": form,
+            "page": page,
+            "filtered": bool(filters),
+            "query": query.urlencode(),
+            "companies_exist": form.fields["company"].queryset.exists(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def application_create_view(request):
+    form = ApplicationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            company = data.get("company") or company_get_or_create(
+                user=request.user, name=data["company_name"]
+            )
+            application = application_create(
+                user=request.user,
+                company=company,
+                stage=Stage(data["stage"]),
+                occurred_on=data.get("applied_on"),
+                **form.service_fields(),
+            )
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("Application added."))
+            return redirect(application)
+    return render(
+        request, "applications/form.html", {"form": form, "title": _("Add an application")}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def application_edit(request, pk):
+    application = _own_application(request, pk)
+    form = ApplicationForm(request.POST or None, instance=application, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            company = data.get("company") or company_get_or_create(
+                user=request.user, name=data["company_name"]
+            )
+            application_update(application=application, company=company, **form.service_fields())
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("Application saved."))
+            return redirect(application)
+    return render(
+        request,
+        "applications/form.html",
+        {"form": form, "application": application, "title": _("Edit the application")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def application_delete_view(request, pk):
+    application = _own_application(request, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            application_delete(application=application)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(request, _("Application deleted."))
+            return redirect("applications:list")
+    return render(
+        request,
+        "applications/confirm_delete.html",
+        {"application": application, "error": error},
+    )
 
 
 def application_detail(request, pk):
-    application = get_object_or_404(Application.objects.for_user(request.user), pk=pk)
-    return render(request, "applications/detail.html", {"application": application})
+    application = selectors.application_for_detail(user=request.user, pk=pk)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    reminder = selectors.reminder_of(application)
+    attachment = selectors.attachment_of(application)
+    return render(
+        request,
+        "applications/detail.html",
+        {
+            "application": application,
+            "timeline": selectors.application_timeline(
+                application, reminder=reminder, attachment=attachment
+            ),
+            "reminder": reminder,
+            "move_form": StageEventForm(
+                user=request.user, initial={"stage": _next_stage(application)}
+            ),
+        },
+    )
 
 
-def rejection_log_view(request):
-    return render(request, "placeholder.html", {"title": "Log a rejection"})
+def _next_stage(application: Application) -> int:
+    later = [stage for stage in Stage.values if stage > application.current_stage]
+    return later[0] if later else application.current_stage
+
+
+@require_http_methods(["GET", "POST"])
+def application_move_view(request, pk):
+    application = _own_application(request, pk)
+    form = StageEventForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        application_move(
+            application=application,
+            stage=Stage(data["stage"]),
+            occurred_on=data["occurred_on"],
+            scheduled_at=data["scheduled_at"],
+            note=data["note"],
+        )
+        messages.success(request, _("Moved to %(stage)s.") % {"stage": Stage(data["stage"]).label})
+        return redirect(application)
+    return render(
+        request,
+        "applications/event_form.html",
+        {"form": form, "application": application, "title": _("Move the stage")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def stage_event_edit(request, pk):
+    event = _own_event(request, pk)
+    application = event.application
+    initial = {
+        "stage": event.stage,
+        "occurred_on": event.occurred_on,
+        "scheduled_at": event.scheduled_at,
+        "note": event.note,
+    }
+    form = StageEventForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        stage_event_update(
+            event=event,
+            stage=Stage(data["stage"]),
+            occurred_on=data["occurred_on"],
+            scheduled_at=data["scheduled_at"],
+            note=data["note"],
+        )
+        messages.success(request, _("History corrected."))
+        return redirect(application)
+    return render(
+        request,
+        "applications/event_form.html",
+        {
+            "form": form,
+            "application": application,
+            "event": event,
+            "title": _("Correct this step"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def stage_event_delete_view(request, pk):
+    event = _own_event(request, pk)
+    application = event.application
+    error = None
+    if request.method == "POST":
+        try:
+            stage_event_delete(event=event)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(request, _("Step removed from the history."))
+            return redirect(application)
+    return render(
+        request,
+        "applications/event_confirm_delete.html",
+        {"event": event, "application": application, "error": error},
+    )
+
+
+def attachment_download(request, pk):
+    """The letter's file, to its owner only, always as a download: the stored
+    type was sniffed from the bytes at upload, never taken from the browser."""
+    attachment = get_object_or_404(
+        Attachment.objects.for_user(request.user), rejection__application_id=pk
+    )
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    response = HttpResponse(bytes(attachment.data), content_type=attachment.content_type)
+    response["Content-Disposition"] = _attachment_disposition(attachment.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _attachment_disposition(filename: str) -> str:
+    from django.utils.http import content_disposition_header
+
+    return content_disposition_header(as_attachment=True, filename=filename or "letter")
