@@ -68,3 +68,9 @@ def invitation_accept(request, token):
     invitation = get_object_or_404(Invitation, token=token, accepted_at__isnull=True)
     request.session[INVITATION_SESSION_KEY] = invitation.token
     return redirect("account_signup")
+
+
+@require_GET
+def import_soon(request):
+    """Onboarding's third way in, until spreadsheet import exists."""
+    return render(request, "accounts/onboarding_import.html")
