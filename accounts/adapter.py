@@ -1,5 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.urls import reverse
 
 from accounts.models import Invitation
 
@@ -14,6 +15,11 @@ def invitation_from_session(request) -> Invitation | None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_signup_redirect_url(self, request):
+        # Where the login that follows verifying the address lands (allauth
+        # resumes the sign-up in the same session): the one onboarding screen.
+        return reverse("onboarding")
+
     def is_open_for_signup(self, request):
         mode = settings.AJAR_SIGNUP
         if mode == "open":

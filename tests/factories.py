@@ -5,7 +5,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
-from applications.models import Application, Company, Rejection, Stage, StageEvent
+from applications.models import Application, Attachment, Company, Rejection, Stage, StageEvent
 from contacts.models import Contact, Interaction
 from reminders.models import Reminder, ReminderKind, ReminderSettings
 
@@ -118,3 +118,32 @@ class ReminderFactory(factory.django.DjangoModelFactory):
     def reminder_settings(self, create, extracted, **kwargs):
         if create:
             ReminderSettingsFactory(user=self.user)
+
+
+class RejectedApplicationFactory(ApplicationFactory):
+    """An application closed by a rejection (as rejection_log leaves it)."""
+
+    current_stage = Stage.INTERVIEW
+    outcome = "rejected"
+    outcome_on = datetime.date(2026, 2, 1)
+
+    @factory.post_generation
+    def rejection(self, create, extracted, **kwargs):
+        if create:
+            RejectionFactory(application=self, received_on=self.outcome_on, **kwargs)
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    """A PDF letter attached to a rejection."""
+
+    class Meta:
+        model = Attachment
+
+    user = factory.SubFactory(UserFactory)
+    rejection = factory.SubFactory(
+        RejectionFactory, application__user=factory.SelfAttribute("...user")
+    )
+    filename = "letter.pdf"
+    content_type = "application/pdf"
+    data = b"%PDF-1.4\n% a letter\n"
+    size = factory.LazyAttribute(lambda o: len(o.data))

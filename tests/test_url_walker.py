@@ -16,6 +16,28 @@ from tests import factories
 # Every URL with arguments that is not public must appear here.
 OBJECT_URLS = {
     "applications:detail": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
+    # Applications and rejections (log-rejection issue).
+    "applications:edit": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
+    "applications:delete": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
+    "applications:move": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
+    "applications:rejection_logged": lambda owner: {
+        "pk": factories.ApplicationFactory(user=owner).pk
+    },
+    "applications:event_edit": lambda owner: {
+        "pk": factories.ApplicationFactory(user=owner).events.get().pk
+    },
+    "applications:event_delete": lambda owner: {
+        "pk": factories.ApplicationFactory(user=owner).events.get().pk
+    },
+    "applications:rejection_edit": lambda owner: {
+        "pk": factories.RejectedApplicationFactory(user=owner).pk
+    },
+    "applications:reopen": lambda owner: {
+        "pk": factories.RejectedApplicationFactory(user=owner).pk
+    },
+    "applications:letter_download": lambda owner: {
+        "pk": factories.AttachmentFactory(user=owner).rejection.application_id
+    },
     "contacts:detail": lambda owner: {"pk": factories.ContactFactory(user=owner).pk},
 }
 
