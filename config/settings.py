@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reminders.context_processors.failed_reminders",
             ],
         },
     },
@@ -225,9 +226,15 @@ AJAR_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 # --- Email -------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:pass@smtp.example.com:587. The embedded default
 # writes each message to a file under data/mail, the "file mailbox".
-_email = env.email_url("EMAIL_URL", default=f"filemail://{DATA_DIR / 'mail'}")
+if env.str("EMAIL_URL", default=""):
+    _email = env.email_url("EMAIL_URL")
+else:
+    _email = {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(DATA_DIR / "mail"),
+    }
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
+EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
 EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = _email.get("EMAIL_PORT", 25)
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
