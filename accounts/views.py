@@ -7,8 +7,10 @@ from django.views.decorators.http import require_GET
 from accounts.adapter import INVITATION_SESSION_KEY
 from accounts.forms import ProfileForm
 from accounts.models import Invitation
-from reminders.forms import ReminderSettingsForm
+from reminders.forms import ReminderSettingsForm, ReminderSettingsNoteForm
+from reminders.selectors import last_delivered_at
 from reminders.services import reminder_settings_get, reminder_settings_update
+from reminders.views import note_preview_text
 
 
 def _save_reminder_settings(request, form) -> None:
@@ -21,30 +23,45 @@ def _save_reminder_settings(request, form) -> None:
     )
 
 
+def _settings_context(request, profile_form, reminder_form) -> dict:
+    template = reminder_form["note_template"].value() or ""
+    return {
+        "profile_form": profile_form,
+        "reminder_form": reminder_form,
+        "note_preview": note_preview_text(request.user, template),
+        "last_delivered_at": last_delivered_at(request.user),
+    }
+
+
 def settings_view(request):
     reminder_settings = reminder_settings_get(user=request.user)
     initial = {"time_zone": request.user.time_zone}
-    if request.method == "POST":
-        profile_form = ProfileForm(request.POST, instance=request.user, prefix="profile")
-        reminder_form = ReminderSettingsForm(
-            request.POST, instance=reminder_settings, initial=initial, prefix="reminders"
-        )
-        if profile_form.is_valid() and reminder_form.is_valid():
-            request.user.name = profile_form.cleaned_data["name"]
-            request.user.save(update_fields=["name"])
-            _save_reminder_settings(request, reminder_form)
-            messages.success(request, _("Settings saved."))
-            return redirect("settings")
-    else:
-        profile_form = ProfileForm(instance=request.user, prefix="profile")
-        reminder_form = ReminderSettingsForm(
-            instance=reminder_settings, initial=initial, prefix="reminders"
-        )
+    data = request.POST if request.method == "POST" else None
+    profile_form = ProfileForm(data, instance=request.user, prefix="profile")
+    # The zone is edited beside the send time below, and must reach
+    # reminder_settings_update unchanged on the user, so the service sees the
+    # change and recomputes the scheduled reminders.
     profile_form.fields.pop("time_zone")
+    reminder_form = ReminderSettingsNoteForm(
+        data, instance=reminder_settings, initial=initial, prefix="reminders"
+    )
+    if data is not None and profile_form.is_valid() and reminder_form.is_valid():
+        request.user.name = profile_form.cleaned_data["name"]
+        request.user.save(update_fields=["name"])
+        reminder_settings_update(
+            user=request.user,
+            time_zone=reminder_form.cleaned_data["time_zone"],
+            cooling_off_days=reminder_form.cleaned_data["cooling_off_days"],
+            send_time=reminder_form.cleaned_data["send_time"],
+            email_enabled=reminder_form.cleaned_data["email_enabled"],
+            note_template=reminder_form.cleaned_data["note_template"],
+        )
+        messages.success(request, _("Settings saved."))
+        return redirect("settings")
     return render(
         request,
         "accounts/settings.html",
-        {"profile_form": profile_form, "reminder_form": reminder_form},
+        _settings_context(request, profile_form, reminder_form),
     )
 
 

@@ -44,6 +44,9 @@ PUBLIC_URL_NAMES = frozenset(
         # Ajar's own.
         "invitation_accept",
         "health",
+        # Signed links in reminder emails: the token authenticates.
+        "reminders:email_link",
+        "reminders:unsubscribe",
     }
 )
 

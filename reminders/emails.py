@@ -1,12 +1,29 @@
 """The circle-back email of one reminder occurrence.
 
 Rendered in the worker, without a request: links are absolute, from BASE_URL.
+One helper, `make_message`, renders an email's subject, text and HTML templates
+(templates/reminders/email/<name>_subject.txt, _body.txt, _body.html).
 """
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from reminders.models import Reminder
+from applications.models import Stage
+from reminders import links
+from reminders.models import Reminder, ReminderKind
+from reminders.notes import first_name, render_note
+from reminders.selectors import insiders_for
+
+# Mail clients and browsers cut longer mailto: URLs (some near 2,000 characters).
+MAILTO_LIMIT = 1800
 
 
 def message_id_for(reminder: Reminder) -> str:
@@ -16,18 +33,247 @@ def message_id_for(reminder: Reminder) -> str:
     return f"<reminder-{reminder.pk}-{reminder.occurrence}@{settings.AJAR_MESSAGE_ID_DOMAIN}>"
 
 
-def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
-    application = reminder.application
-    subject = f"Time to circle back with {application.company.name}"
-    body = (
-        f"It has been {reminder.cooling_off_days} days since {application.company.name} "
-        f"closed the {application.role} process.\n\n"
-        f"Open Ajar to see who to get back in touch with: {settings.BASE_URL}/reminders/\n"
-    )
-    return EmailMultiAlternatives(
-        subject=subject,
-        body=body,
+def make_message(
+    name: str, *, to: str, context: dict, headers: dict[str, str] | None = None
+) -> EmailMultiAlternatives:
+    """Render the subject, text and HTML templates of one email."""
+    context = {"base_url": settings.BASE_URL, **context}
+    subject = render_to_string(f"reminders/email/{name}_subject.txt", context)
+    text = render_to_string(f"reminders/email/{name}_body.txt", context)
+    html = render_to_string(f"reminders/email/{name}_body.html", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[reminder.user.email],
-        headers={"Message-ID": message_id_for(reminder)},
+        to=[to],
+        headers=headers or {},
     )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+@dataclass(frozen=True)
+class Insider:
+    name: str
+    role: str
+    title: str
+    email: str
+    how_met: str
+    last_spoke: datetime.date | None
+    note: str
+    mailto: str
+    # The mailto: link had to shorten the note, or there is no address:
+    # the note is shown in full, to copy.
+    note_to_copy: bool
+
+
+def mailto_link(address: str, subject: str, body: str) -> tuple[str, bool]:
+    """A percent-encoded mailto: URL (RFC 6068) under MAILTO_LIMIT characters,
+    and whether the body had to be shortened to fit."""
+
+    def build(text: str) -> str:
+        return (
+            f"mailto:{quote(address, safe='@')}?subject={quote(subject, safe='')}"
+            f"&body={quote(text.replace(chr(10), chr(13) + chr(10)), safe='')}"
+        )
+
+    url = build(body)
+    if len(url) <= MAILTO_LIMIT:
+        return url, False
+    # The longest prefix of the note that fits, cut at a word, with an ellipsis.
+    low, high = 0, len(body)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(build(body[:middle] + "…")) <= MAILTO_LIMIT:
+            low = middle
+        else:
+            high = middle - 1
+    cut = body[:low]
+    if " " in cut:
+        cut = cut[: cut.rfind(" ")]
+    return build(cut.rstrip() + "…"), True
+
+
+def _how_met(contact, application) -> str:
+    if contact.met_here:
+        return _("You met during your %(role)s application.") % {"role": application.role}
+    others = [a for a in contact.applications.all() if a.pk != application.pk]
+    if others:
+        return _("You met during your %(role)s application.") % {"role": others[0].role}
+    return _("Someone you know at %(company)s.") % {"company": application.company.name}
+
+
+def note_values(*, user, application, stage_label: str, contact_name: str) -> dict[str, str]:
+    return {
+        "first_name": first_name(contact_name),
+        "name": contact_name,
+        "role": application.role,
+        "company": application.company.name,
+        "stage": stage_label.lower(),
+        "my_name": user.name or user.get_short_name(),
+    }
+
+
+def insiders_of(reminder: Reminder, *, note_template: str, stage_label: str) -> list[Insider]:
+    application = reminder.application
+    subject = _("Keeping in touch: %(company)s") % {"company": application.company.name}
+    insiders = []
+    for contact in insiders_for(reminder):
+        note = render_note(
+            note_template,
+            note_values(
+                user=reminder.user,
+                application=application,
+                stage_label=stage_label,
+                contact_name=contact.name,
+            ),
+        )
+        mailto, shortened = (
+            mailto_link(contact.email, subject, note) if contact.email else ("", True)
+        )
+        insiders.append(
+            Insider(
+                name=contact.name,
+                role=contact.get_role_display(),
+                title=contact.title,
+                email=contact.email,
+                how_met=_how_met(contact, application),
+                last_spoke=contact.last_contacted_on,
+                note=note,
+                mailto=mailto,
+                note_to_copy=shortened,
+            )
+        )
+    return insiders
+
+
+def stage_reached(reminder: Reminder) -> Stage:
+    if reminder.rejection is not None:
+        return Stage(reminder.rejection.stage_reached)
+    return Stage(reminder.application.furthest_stage)
+
+
+def reminder_context(reminder: Reminder) -> dict:
+    from reminders.services import reminder_settings_get
+
+    application = reminder.application
+    rejection = reminder.rejection
+    stage = stage_reached(reminder)
+    note_template = reminder_settings_get(user=reminder.user).note_template
+    return {
+        "user_name": reminder.user.get_short_name(),
+        "company": application.company.name,
+        "role": application.role,
+        "ghosted": reminder.kind == ReminderKind.GHOSTED,
+        "stage": str(stage.label).lower(),
+        "counted_from": reminder.counted_from,
+        "cooling_off_days": reminder.cooling_off_days,
+        "channel": rejection.get_channel_display().lower() if rejection else "",
+        "feedback": rejection.feedback if rejection else "",
+        "invited_to_reapply": bool(rejection and rejection.invited_to_reapply),
+        "insiders": insiders_of(reminder, note_template=note_template, stage_label=stage.label),
+        "links": {
+            "done": links.action_url(reminder, links.DONE),
+            "snooze": [
+                (weeks, links.action_url(reminder, links.SNOOZE, weeks))
+                for weeks in links.SNOOZE_WEEKS
+            ],
+            "dismiss": links.action_url(reminder, links.DISMISS),
+            "reminders": links.absolute(reverse("reminders:list")),
+            "application": links.absolute(application.get_absolute_url()),
+            "settings": links.absolute(reverse("settings")),
+            "unsubscribe": links.unsubscribe_url(reminder.user),
+        },
+    }
+
+
+def _headers(user, message_id: str) -> dict[str, str]:
+    return {
+        "Message-ID": message_id,
+        # RFC 8058: a one-click POST to this URL turns reminder emails off.
+        "List-Unsubscribe": f"<{links.unsubscribe_url(user)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        # RFC 3834: no auto-replies to a machine's message.
+        "Auto-Submitted": "auto-generated",
+    }
+
+
+def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
+    reminder = Reminder.objects.select_related("user", "application__company", "rejection").get(
+        pk=reminder.pk
+    )
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(reminder.user.zone):
+        return make_message(
+            "circle_back",
+            to=reminder.user.email,
+            context=reminder_context(reminder),
+            headers=_headers(reminder.user, message_id_for(reminder)),
+        )
+
+
+def sample_message(user) -> EmailMultiAlternatives:
+    """A sample circle-back with made-up insiders, so the user sees what one
+    looks like. Its action links open the Reminders page: they act on nothing."""
+    from reminders.services import reminder_settings_get
+
+    note_template = reminder_settings_get(user=user).note_template
+    reminders_url = links.absolute(reverse("reminders:list"))
+    sample = {"role": _("Product Designer"), "company": "Example Co", "stage": Stage.FINAL_ROUND}
+    my_name = user.name or user.get_short_name()
+
+    def sample_insider(name, role, email, how_met, last_spoke):
+        values = {
+            "first_name": first_name(name),
+            "name": name,
+            "role": sample["role"],
+            "company": sample["company"],
+            "stage": sample["stage"].label.lower(),
+            "my_name": my_name,
+        }
+        note = render_note(note_template, values)
+        subject = _("Keeping in touch: %(company)s") % {"company": sample["company"]}
+        mailto, shortened = mailto_link(email, subject, note) if email else ("", True)
+        return Insider(name, role, "", email, how_met, last_spoke, note, mailto, shortened)
+
+    today = timezone.localdate(timezone=user.zone)
+    met = _("You met during your %(role)s application.") % {"role": sample["role"]}
+    context = {
+        "is_test": True,
+        "user_name": user.get_short_name(),
+        "company": sample["company"],
+        "role": sample["role"],
+        "ghosted": False,
+        "stage": str(sample["stage"].label).lower(),
+        "counted_from": today - datetime.timedelta(days=30),
+        "cooling_off_days": 30,
+        "channel": _("email"),
+        "feedback": "",
+        "invited_to_reapply": True,
+        "insiders": [
+            sample_insider(
+                "Alex Example",
+                _("Hiring manager"),
+                "alex@example.com",
+                met,
+                today - datetime.timedelta(days=31),
+            ),
+            sample_insider("Sam Sample", _("Recruiter"), "", met, None),
+        ],
+        "links": {
+            "done": reminders_url,
+            "snooze": [(weeks, reminders_url) for weeks in links.SNOOZE_WEEKS],
+            "dismiss": reminders_url,
+            "reminders": reminders_url,
+            "application": reminders_url,
+            "settings": links.absolute(reverse("settings")),
+            "unsubscribe": links.unsubscribe_url(user),
+        },
+    }
+    message_id = (
+        f"<test-{user.pk}-{timezone.now().strftime('%Y%m%d%H%M%S%f')}"
+        f"@{settings.AJAR_MESSAGE_ID_DOMAIN}>"
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        return make_message(
+            "circle_back", to=user.email, context=context, headers=_headers(user, message_id)
+        )

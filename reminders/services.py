@@ -176,3 +176,205 @@ def reminder_settings_update(
     if recompute:
         reminders_recompute_for_user(user=user)
     return settings_
+
+
+# --- What the user does with a circle-back: the Reminders page and the email's links ---------
+
+
+class ReminderAlreadyHandled(ValidationError):
+    """Done, dismissed, cancelled, or snoozed since the link was sent."""
+
+    def __init__(self, reminder: Reminder):
+        self.reminder = reminder
+        super().__init__(
+            _("This circle-back was already handled (%(status)s).")
+            % {"status": reminder.get_status_display().lower()},
+            code="already_handled",
+        )
+
+
+def _lock_actionable(reminder: Reminder, *, occurrence: int | None = None) -> Reminder:
+    """Lock the row and check the user may still act on it.
+
+    `occurrence` comes from an email link: after a snooze the row is a new
+    occurrence, and the earlier email's links no longer act on it.
+    """
+    from reminders.models import ACTIVE_STATUSES
+
+    locked = Reminder.objects.select_for_update().select_related("user").get(pk=reminder.pk)
+    if locked.status == ReminderStatus.SENDING:
+        raise ReminderBeingSent()
+    if locked.status not in ACTIVE_STATUSES or (
+        occurrence is not None and occurrence != locked.occurrence
+    ):
+        raise ReminderAlreadyHandled(locked)
+    return locked
+
+
+def _resolve(reminder: Reminder, status: ReminderStatus) -> None:
+    reminder.status = status
+    reminder.resolved_at = timezone.now()
+    reminder.claim_token = None
+    reminder.claimed_at = None
+    reminder.lease_expires_at = None
+    reminder.save()
+
+
+@transaction.atomic
+def reminder_done(
+    *,
+    reminder: Reminder,
+    contacts=(),
+    channel: str = "email",
+    occurred_on: datetime.date | None = None,
+    summary: str = "",
+    occurrence: int | None = None,
+    reapplied_role: str | None = None,
+) -> Reminder:
+    """The user re-contacted the insiders: one interaction per contact, with the
+    channel, and the circle-back is done. `reapplied_role` also records "I
+    applied again" (see reminder_reapply)."""
+    from contacts.services import interaction_log
+    from reminders.selectors import insiders_for
+
+    reminder = _lock_actionable(reminder, occurrence=occurrence)
+    user = reminder.user
+    contacts = list(contacts)
+    insider_ids = set(insiders_for(reminder).values_list("pk", flat=True))
+    if any(contact.pk not in insider_ids for contact in contacts):
+        raise ValidationError({"contacts": _("Pick people from this company.")})
+    day = occurred_on or timezone.localdate(timezone=user.zone)
+    summary = summary.strip() or _("Circled back after %(role)s at %(company)s.") % {
+        "role": reminder.application.role,
+        "company": reminder.application.company.name,
+    }
+    for contact in contacts:
+        interaction_log(
+            user=user,
+            contacts=[contact],
+            occurred_on=day,
+            channel=channel,
+            summary=summary,
+            application=reminder.application,
+        )
+    _resolve(reminder, ReminderStatus.DONE)
+    if reapplied_role is not None:
+        reminder_reapply(reminder=reminder, role=reapplied_role, applied_on=day)
+    return reminder
+
+
+@transaction.atomic
+def reminder_reapply(
+    *, reminder: Reminder, role: str = "", applied_on: datetime.date | None = None
+):
+    """ "I applied again": a new application at the same company, linked to the
+    reminder, so circle-backs that paid off can be counted. An open circle-back
+    is done by it."""
+    from applications.services import application_create
+
+    reminder = Reminder.objects.select_for_update().select_related("user").get(pk=reminder.pk)
+    if reminder.status == ReminderStatus.SENDING:
+        raise ReminderBeingSent()
+    if reminder.status == ReminderStatus.CANCELLED:
+        raise ReminderAlreadyHandled(reminder)
+    if reminder.reapplication_id is not None:
+        raise ValidationError(_("You already recorded applying again."), code="already_reapplied")
+    original = reminder.application
+    application = application_create(
+        user=reminder.user,
+        company=original.company,
+        role=(role.strip() or original.role)[:200],
+        occurred_on=applied_on or timezone.localdate(timezone=reminder.user.zone),
+        notes=_("Applied again after circling back on %(role)s.") % {"role": original.role},
+    )
+    reminder.reapplication = application
+    if reminder.status != ReminderStatus.DONE:
+        reminder.status = ReminderStatus.DONE
+        reminder.resolved_at = timezone.now()
+    reminder.save()
+    return application
+
+
+@transaction.atomic
+def reminder_snooze(*, reminder: Reminder, weeks: int, occurrence: int | None = None) -> Reminder:
+    """Later, please: weeks are added to the local due date (or to today, if the
+    due date has passed), and the local send time is kept, whatever the daylight
+    saving offset is then. A new occurrence, so a new email and Message-ID."""
+    from reminders.links import SNOOZE_WEEKS
+    from reminders.scheduling import snoozed_due_date
+
+    if weeks not in SNOOZE_WEEKS:
+        raise ValidationError({"weeks": _("Snooze for 1, 2 or 4 weeks.")})
+    reminder = _lock_actionable(reminder, occurrence=occurrence)
+    user = reminder.user
+    settings_ = reminder_settings_get(user=user)
+    today = timezone.localdate(timezone=user.zone)
+    reminder.due_date = snoozed_due_date(max(reminder.due_date, today), weeks)
+    reminder.due_at = due_at_for(reminder.due_date, settings_.send_time, user.zone)
+    reminder.next_attempt_at = reminder.due_at
+    reminder.occurrence += 1
+    reminder.snoozed_count += 1
+    _reset_delivery(reminder)
+    reminder.save()
+    return reminder
+
+
+@transaction.atomic
+def reminder_dismiss(*, reminder: Reminder, occurrence: int | None = None) -> Reminder:
+    reminder = _lock_actionable(reminder, occurrence=occurrence)
+    _resolve(reminder, ReminderStatus.DISMISSED)
+    return reminder
+
+
+@transaction.atomic
+def reminder_failure_acknowledge(*, user, reminder: Reminder | None = None) -> int:
+    """Hide the failure banner: for one failed reminder, or all of the user's."""
+    failed = Reminder.objects.for_user(user).filter(
+        status=ReminderStatus.FAILED, failure_acknowledged=False
+    )
+    if reminder is not None:
+        failed = failed.filter(pk=reminder.pk)
+    return failed.update(failure_acknowledged=True, updated_at=timezone.now())
+
+
+@transaction.atomic
+def reminder_unsubscribe(*, user) -> ReminderSettings:
+    """Reminder emails off (the email's unsubscribe link, RFC 8058 one-click).
+    Reminders stay scheduled and show as due in the app."""
+    settings_ = ReminderSettings.objects.select_for_update().get(
+        pk=reminder_settings_get(user=user).pk
+    )
+    if settings_.email_enabled:
+        settings_.email_enabled = False
+        settings_.save(update_fields=["email_enabled"])
+    return settings_
+
+
+class TestEmailFailed(ValidationError):
+    pass
+
+
+def reminder_test_send(*, user) -> None:
+    """Send the user a sample circle-back now, through the configured mail server,
+    so they see what one looks like and that mail arrives. Synchronous on purpose:
+    the user is waiting to hear whether it worked, and EMAIL_TIMEOUT bounds it."""
+    from allauth.account.models import EmailAddress
+    from django.conf import settings
+    from django.core.mail import get_connection
+
+    from reminders.emails import sample_message
+
+    if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
+        raise TestEmailFailed(
+            _("Verify your email address first: reminders go only to a verified address."),
+            code="unverified",
+        )
+    message = sample_message(user)
+    message.connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
+    try:
+        message.send()
+    except Exception as error:  # any mail failure is reported to the user
+        raise TestEmailFailed(
+            _("The test email could not be sent: %(error)s") % {"error": error},
+            code="send_failed",
+        ) from error

@@ -1,10 +1,327 @@
-from django.shortcuts import render
+"""The Reminders page, its actions, and the pages the email's links open.
 
-from reminders.models import Reminder
+The email's link pages are public: the signed link itself authenticates, so
+they work on a phone where the user is not signed in. Each GET only shows a
+confirmation; its button POSTs (mail scanners open GET links).
+"""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from reminders import links
+from reminders.emails import note_values, stage_reached
+from reminders.forms import ReminderDoneForm, SnoozeForm
+from reminders.models import ACTIVE_STATUSES, Reminder
+from reminders.notes import render_note, unknown_placeholders
+from reminders.scheduling import snoozed_due_date
+from reminders.selectors import insiders_for, reminders_page
+from reminders.services import (
+    ReminderAlreadyHandled,
+    reminder_dismiss,
+    reminder_done,
+    reminder_failure_acknowledge,
+    reminder_reapply,
+    reminder_settings_get,
+    reminder_snooze,
+    reminder_test_send,
+    reminder_unsubscribe,
+)
+
+SECTIONS = [
+    ("due", gettext_lazy("Due now"), gettext_lazy("Nothing is due. Enjoy the quiet.")),
+    ("failed", gettext_lazy("Failed"), gettext_lazy("No email failed.")),
+    ("sent", gettext_lazy("Sent"), gettext_lazy("No reminder emails are waiting for you to act.")),
+    (
+        "upcoming",
+        gettext_lazy("Upcoming"),
+        gettext_lazy("Nothing scheduled yet: log a rejection and Ajar schedules one."),
+    ),
+    ("snoozed", gettext_lazy("Snoozed"), gettext_lazy("Nothing snoozed.")),
+    ("done", gettext_lazy("Done"), gettext_lazy("None done yet.")),
+    ("dismissed", gettext_lazy("Dismissed"), gettext_lazy("None dismissed.")),
+    ("cancelled", gettext_lazy("Cancelled"), gettext_lazy("None cancelled.")),
+]
+
+
+def _own(request, pk) -> Reminder:
+    return get_object_or_404(
+        Reminder.objects.for_user(request.user).select_related(
+            "user", "application__company", "rejection"
+        ),
+        pk=pk,
+    )
+
+
+def _errors(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _user_today(user):
+    return timezone.localdate(timezone=user.zone)
 
 
 def reminder_list(request):
-    reminders = Reminder.objects.for_user(request.user).select_related(
-        "application", "application__company"
+    groups = reminders_page(request.user)
+    sections = [
+        {"key": key, "title": title, "empty": empty, "reminders": groups[key]}
+        for key, title, empty in SECTIONS
+    ]
+    return render(
+        request,
+        "reminders/list.html",
+        {
+            "sections": sections,
+            "snooze_weeks": links.SNOOZE_WEEKS,
+            "email_enabled": reminder_settings_get(user=request.user).email_enabled,
+        },
     )
-    return render(request, "reminders/list.html", {"reminders": reminders})
+
+
+def _done_form(reminder, data=None):
+    return ReminderDoneForm(
+        data,
+        insiders=insiders_for(reminder),
+        today=_user_today(reminder.user),
+        role=reminder.application.role,
+    )
+
+
+def _do_done(form, reminder, *, occurrence=None) -> Reminder:
+    data = form.cleaned_data
+    return reminder_done(
+        reminder=reminder,
+        contacts=data["contacts"],
+        channel=data["channel"],
+        occurred_on=data["occurred_on"],
+        occurrence=occurrence,
+        reapplied_role=data["role"] if data["applied_again"] else None,
+    )
+
+
+def reminder_done_view(request, pk):
+    """Done, from the app: who you re-contacted and how."""
+    reminder = _own(request, pk)
+    if reminder.status not in ACTIVE_STATUSES:
+        messages.info(request, _("This circle-back was already handled."))
+        return redirect("reminders:list")
+    form = _done_form(reminder, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _do_done(form, reminder)
+        except ValidationError as error:
+            messages.error(request, _errors(error))
+        else:
+            messages.success(request, _("Done. Nice work circling back."))
+        return redirect("reminders:list")
+    return render(request, "reminders/done.html", {"reminder": reminder, "form": form})
+
+
+def _post_action(request, pk, action):
+    # The object first, then the method: another user's id is a 404 either way.
+    reminder = _own(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        text = action(reminder)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(request, text)
+    return redirect("reminders:list")
+
+
+def reminder_snooze_view(request, pk):
+    def snooze(reminder):
+        form = SnoozeForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Snooze for 1, 2 or 4 weeks."))
+        reminder = reminder_snooze(reminder=reminder, weeks=form.cleaned_data["weeks"])
+        return _("Snoozed until %(day)s.") % {"day": _format_day(reminder.due_date)}
+
+    return _post_action(request, pk, snooze)
+
+
+def reminder_dismiss_view(request, pk):
+    def dismiss(reminder):
+        reminder_dismiss(reminder=reminder)
+        return _("Dismissed.")
+
+    return _post_action(request, pk, dismiss)
+
+
+def reminder_reapply_view(request, pk):
+    def reapply(reminder):
+        application = reminder_reapply(reminder=reminder, role=request.POST.get("role", ""))
+        return _("Added your new application: %(application)s.") % {"application": application}
+
+    return _post_action(request, pk, reapply)
+
+
+def reminder_retry_view(request, pk):
+    def retry(reminder):
+        from reminders.engine import NotFailed, reminder_retry
+
+        try:
+            reminder_retry(reminder=reminder)
+        except NotFailed as error:
+            raise ValidationError(_("Only a failed reminder can be retried.")) from error
+        return _("It will be sent again within a few minutes.")
+
+    return _post_action(request, pk, retry)
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@require_POST
+def failures_acknowledge(request):
+    reminder_failure_acknowledge(user=request.user)
+    return redirect(_safe_next(request, reverse("reminders:list")))
+
+
+@require_POST
+def test_email_send(request):
+    try:
+        reminder_test_send(user=request.user)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(
+            request, _("Test reminder sent to %(email)s.") % {"email": request.user.email}
+        )
+    return redirect("settings")
+
+
+def note_preview_text(user, template: str) -> str:
+    """The note as an insider would read it, with made-up names."""
+    reminder = (
+        Reminder.objects.for_user(user)
+        .select_related("application__company", "rejection")
+        .order_by("-due_at")
+        .first()
+    )
+    if reminder is not None:
+        values = note_values(
+            user=user,
+            application=reminder.application,
+            stage_label=stage_reached(reminder).label,
+            contact_name="Alex Example",
+        )
+    else:
+        values = {
+            "first_name": "Alex",
+            "name": "Alex Example",
+            "role": _("Product Designer"),
+            "company": "Example Co",
+            "stage": _("final round"),
+            "my_name": user.name or user.get_short_name(),
+        }
+    return render_note(template, values)
+
+
+@require_POST
+def note_preview(request):
+    template = request.POST.get("reminders-note_template", "")[:4000]
+    return render(
+        request,
+        "reminders/_note_preview.html",
+        {
+            "note_preview": note_preview_text(request.user, template),
+            "unknown": unknown_placeholders(template),
+        },
+    )
+
+
+# --- The email's links --------------------------------------------------------------------
+
+
+def _format_day(day) -> str:
+    return date_format(day, "DATE_FORMAT")
+
+
+def _invalid(request, *, expired: bool, status: int):
+    return render(request, "reminders/link_invalid.html", {"expired": expired}, status=status)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def email_link(request, token):
+    try:
+        claim = links.read_action_token(token)
+    except links.LinkExpired:
+        return _invalid(request, expired=True, status=410)
+    except links.LinkInvalid:
+        return _invalid(request, expired=False, status=400)
+    reminder = (
+        Reminder.objects.select_related("user", "application__company", "rejection")
+        .filter(pk=claim.reminder_id, user_id=claim.user_id, user__is_active=True)
+        .first()
+    )
+    if reminder is None:
+        return _invalid(request, expired=False, status=404)
+    context = {"reminder": reminder, "claim": claim, "zone": reminder.user.zone}
+    if reminder.status not in ACTIVE_STATUSES or reminder.occurrence != claim.occurrence:
+        return render(request, "reminders/link_already.html", context)
+
+    form = None
+    if claim.action == links.DONE:
+        form = _done_form(reminder, request.POST if request.method == "POST" else None)
+    elif claim.action == links.SNOOZE:
+        base = max(reminder.due_date, _user_today(reminder.user))
+        context["new_due_date"] = snoozed_due_date(base, claim.weeks)
+
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            if claim.action == links.DONE:
+                reminder = _do_done(form, reminder, occurrence=claim.occurrence)
+            elif claim.action == links.SNOOZE:
+                reminder = reminder_snooze(
+                    reminder=reminder, weeks=claim.weeks, occurrence=claim.occurrence
+                )
+            else:
+                reminder = reminder_dismiss(reminder=reminder, occurrence=claim.occurrence)
+        except ReminderAlreadyHandled as error:
+            context["reminder"] = error.reminder
+            return render(request, "reminders/link_already.html", context)
+        except ValidationError as error:
+            context["error"] = _errors(error)
+        else:
+            context["reminder"] = reminder
+            return render(request, "reminders/link_result.html", context)
+    context["form"] = form
+    return render(request, "reminders/link_confirm.html", context)
+
+
+@login_not_required
+@csrf_exempt  # RFC 8058: the mail client POSTs with no session and no CSRF token.
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    try:
+        user_id = links.read_unsubscribe_token(token)
+    except links.LinkInvalid:
+        return _invalid(request, expired=False, status=400)
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return _invalid(request, expired=False, status=404)
+    if request.method == "POST":
+        reminder_unsubscribe(user=user)
+        return render(request, "reminders/unsubscribe.html", {"done": True, "email": user.email})
+    return render(request, "reminders/unsubscribe.html", {"done": False, "email": user.email})

@@ -1,0 +1,99 @@
+"""Signed links in the circle-back email.
+
+The link itself authenticates (the user may read mail on a device where they
+are not signed in), so it names one reminder, one occurrence and one action,
+and expires after 30 days. A snooze starts a new occurrence, so every link of
+the earlier email then reads as "already done".
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+ACTION_SALT = "reminders.email-action"
+UNSUBSCRIBE_SALT = "reminders.unsubscribe"
+MAX_AGE = datetime.timedelta(days=30)
+
+DONE, SNOOZE, DISMISS = "done", "snooze", "dismiss"
+ACTIONS = (DONE, SNOOZE, DISMISS)
+SNOOZE_WEEKS = (1, 2, 4)
+
+
+class LinkInvalid(Exception):
+    """Tampered with, truncated, or not one of ours."""
+
+
+class LinkExpired(LinkInvalid):
+    pass
+
+
+@dataclass(frozen=True)
+class ActionClaim:
+    user_id: int
+    reminder_id: int
+    occurrence: int
+    action: str
+    weeks: int | None = None
+
+
+def absolute(path: str) -> str:
+    # Emails are rendered in the worker, without a request to build from.
+    return f"{settings.BASE_URL}{path}"
+
+
+def action_token(reminder, action: str, weeks: int | None = None) -> str:
+    if action not in ACTIONS or (action == SNOOZE) != (weeks in SNOOZE_WEEKS):
+        raise ValueError(f"no such link: {action} {weeks}")
+    payload = {"u": reminder.user_id, "r": reminder.pk, "o": reminder.occurrence, "a": action}
+    if weeks:
+        payload["w"] = weeks
+    return signing.dumps(payload, salt=ACTION_SALT)
+
+
+def action_url(reminder, action: str, weeks: int | None = None) -> str:
+    token = action_token(reminder, action, weeks)
+    return absolute(reverse("reminders:email_link", args=[token]))
+
+
+def read_action_token(token: str) -> ActionClaim:
+    try:
+        data = signing.loads(token, salt=ACTION_SALT, max_age=MAX_AGE)
+    except signing.SignatureExpired as error:
+        raise LinkExpired(str(error)) from error
+    except signing.BadSignature as error:
+        raise LinkInvalid(str(error)) from error
+    try:
+        claim = ActionClaim(
+            user_id=int(data["u"]),
+            reminder_id=int(data["r"]),
+            occurrence=int(data["o"]),
+            action=str(data["a"]),
+            weeks=int(data["w"]) if "w" in data else None,
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise LinkInvalid("malformed payload") from error
+    if claim.action not in ACTIONS or (claim.action == SNOOZE) != (claim.weeks in SNOOZE_WEEKS):
+        raise LinkInvalid("unknown action")
+    return claim
+
+
+def unsubscribe_token(user) -> str:
+    # No expiry: an unsubscribe link must keep working in old emails (RFC 8058
+    # clients may POST to it long after delivery), and all it can do is stop mail.
+    return signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url(user) -> str:
+    return absolute(reverse("reminders:unsubscribe", args=[unsubscribe_token(user)]))
+
+
+def read_unsubscribe_token(token: str) -> int:
+    """The id of the user whose reminder emails the link turns off."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        return int(data["u"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
+        raise LinkInvalid(str(error)) from error
