@@ -1,0 +1,355 @@
+"""The figures of the stats page: how far each application got.
+
+Every figure comes from a handful of aggregate queries whose number does not
+depend on the data size or the filters (the page's tests assert it):
+
+1. counts grouped by (furthest stage, outcome, source): the funnel, the
+   outcomes, ghosted versus rejected and the results by source;
+2. rejections grouped by (stage reached, channel);
+3. applications grouped by the day they were applied for: the weeks;
+4. one row per application with the first day it reached each stage: the
+   medians, computed here because SQL has no portable median.
+
+Applications still at "saved" were never sent, so they count nowhere.
+"""
+
+import datetime
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Min, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils.translation import gettext as _
+
+from applications.models import Application, Channel, Outcome, Rejection, Source, Stage
+
+# The funnel's steps: from sending the application to the offer.
+FUNNEL_STAGES: tuple[Stage, ...] = tuple(s for s in Stage if s >= Stage.APPLIED)
+# Stages timed from the day of applying (applying itself is day 0).
+TIMED_STAGES: tuple[Stage, ...] = tuple(s for s in Stage if s > Stage.APPLIED)
+# Outcomes that are an answer from the company; ghosted and withdrawn are not.
+ANSWER_OUTCOMES = (Outcome.REJECTED, Outcome.OFFER_ACCEPTED, Outcome.OFFER_DECLINED)
+OFFER_OUTCOMES = (Outcome.OFFER_ACCEPTED, Outcome.OFFER_DECLINED)
+# "Which sources get furthest": the share of a source's applications that got
+# to an interview or beyond.
+SOURCE_MILESTONE = Stage.INTERVIEW
+# A date filter spanning decades would draw thousands of empty weeks: beyond
+# this, the week chart spans the data instead of the filter.
+MAX_WEEKS = 260
+
+
+@dataclass(frozen=True)
+class StatsFilters:
+    applied_from: datetime.date | None = None
+    applied_to: datetime.date | None = None
+    source: str = ""
+    # Part of the company's name, case-insensitive.
+    company: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.applied_from or self.applied_to or self.source or self.company)
+
+    def q(self, prefix: str = "") -> Q:
+        q = Q()
+        if self.applied_from:
+            q &= Q(**{f"{prefix}applied_on__gte": self.applied_from})
+        if self.applied_to:
+            q &= Q(**{f"{prefix}applied_on__lte": self.applied_to})
+        if self.source:
+            q &= Q(**{f"{prefix}source": self.source})
+        if self.company:
+            q &= Q(**{f"{prefix}company__name__icontains": self.company})
+        return q
+
+
+def filtered_applications(user, filters: StatsFilters) -> QuerySet:
+    return (
+        Application.objects.for_user(user)
+        .filter(furthest_stage__gte=Stage.APPLIED)
+        .filter(filters.q())
+        .order_by()
+    )
+
+
+# --- Result rows ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One bar: a label, its number and its share of the chart's largest bar."""
+
+    key: str
+    label: str
+    count: int
+    share: float = 0.0  # of the row set's total, 0..1
+    extra: str = ""
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    stage: Stage
+    label: str
+    reached: int  # closed applications that got at least this far
+    stopped: int  # closed applications whose furthest stage is this one
+    open_here: int  # open applications whose furthest stage (so far) is this one
+    conversion: float | None  # of `reached`, the share that reached the next stage
+
+
+@dataclass(frozen=True)
+class Median:
+    key: str
+    label: str
+    days: float | None
+    count: int  # how many applications the median is taken over
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    key: str
+    label: str
+    total: int
+    reached: dict[int, int]  # stage -> applications of this source that got that far
+    offers: int
+    rejected: int
+    ghosted: int
+    open: int
+
+    @property
+    def milestone(self) -> int:
+        return self.reached.get(SOURCE_MILESTONE, 0)
+
+    @property
+    def screen(self) -> int:
+        return self.reached.get(Stage.SCREEN, 0)
+
+    @property
+    def final_round(self) -> int:
+        return self.reached.get(Stage.FINAL_ROUND, 0)
+
+    @property
+    def milestone_share(self) -> float:
+        return self.milestone / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class Week:
+    start: datetime.date  # a Monday
+    count: int
+
+
+@dataclass
+class Stats:
+    total: int = 0
+    open: int = 0
+    closed: int = 0
+    funnel: list[FunnelStep] = field(default_factory=list)
+    open_by_stage: list[Row] = field(default_factory=list)
+    outcomes: list[Row] = field(default_factory=list)
+    ghosted_vs_rejected: list[Row] = field(default_factory=list)
+    rejections_by_stage: list[Row] = field(default_factory=list)
+    rejections_by_channel: list[Row] = field(default_factory=list)
+    rejections: int = 0
+    weeks: list[Week] = field(default_factory=list)
+    medians: list[Median] = field(default_factory=list)
+    sources: list[SourceResult] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return self.total == 0
+
+    @property
+    def week_max(self) -> int:
+        return max((w.count for w in self.weeks), default=0)
+
+
+# --- The computation -------------------------------------------------------------------
+
+
+def stats_for(user, filters: StatsFilters | None = None) -> Stats:
+    """Every figure of the stats page for `user`'s applications that match `filters`."""
+    filters = filters or StatsFilters()
+    applications = filtered_applications(user, filters)
+    stats = Stats()
+
+    counts = list(
+        applications.values_list("furthest_stage", "outcome", "source").annotate(n=Count("id"))
+    )
+    _add_counts(stats, counts)
+
+    rejection_counts = list(
+        Rejection.objects.for_user(user)
+        .filter(application__furthest_stage__gte=Stage.APPLIED)
+        .filter(filters.q("application__"))
+        .order_by()
+        .values_list("stage_reached", "channel")
+        .annotate(n=Count("id"))
+    )
+    _add_rejections(stats, rejection_counts)
+
+    stats.weeks = _weeks(user, applications, filters)
+    stats.medians = _medians(applications)
+    return stats
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _add_counts(stats: Stats, counts: list[tuple[int, str, str, int]]) -> None:
+    closed_furthest: Counter[int] = Counter()
+    open_furthest: Counter[int] = Counter()
+    outcomes: Counter[str] = Counter()
+    by_source: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
+    for furthest, outcome, source, n in counts:
+        outcomes[outcome] += n
+        if outcome == Outcome.OPEN:
+            open_furthest[furthest] += n
+        else:
+            closed_furthest[furthest] += n
+        by_source[source].append((furthest, outcome, n))
+
+    stats.total = sum(outcomes.values())
+    stats.open = outcomes[Outcome.OPEN]
+    stats.closed = stats.total - stats.open
+
+    reached = {s: sum(n for f, n in closed_furthest.items() if f >= s) for s in FUNNEL_STAGES}
+    for i, stage in enumerate(FUNNEL_STAGES):
+        following = FUNNEL_STAGES[i + 1] if i + 1 < len(FUNNEL_STAGES) else None
+        conversion = None
+        if following is not None and reached[stage]:
+            conversion = reached[following] / reached[stage]
+        stats.funnel.append(
+            FunnelStep(
+                stage=stage,
+                label=str(stage.label),
+                reached=reached[stage],
+                stopped=closed_furthest[stage],
+                open_here=open_furthest[stage],
+                conversion=conversion,
+            )
+        )
+    stats.open_by_stage = [
+        Row(str(s.value), str(s.label), open_furthest[s], _share(open_furthest[s], stats.open))
+        for s in FUNNEL_STAGES
+    ]
+    stats.outcomes = [
+        Row(o.value, str(o.label), outcomes[o], _share(outcomes[o], stats.total)) for o in Outcome
+    ]
+    answered = outcomes[Outcome.REJECTED] + outcomes[Outcome.GHOSTED]
+    stats.ghosted_vs_rejected = [
+        Row(o.value, str(o.label), outcomes[o], _share(outcomes[o], answered))
+        for o in (Outcome.REJECTED, Outcome.GHOSTED)
+    ]
+    stats.sources = _sources(by_source)
+
+
+def _sources(by_source: dict[str, list[tuple[int, str, int]]]) -> list[SourceResult]:
+    labels = dict(Source.choices)
+    keys = [s.value for s in Source if s.value in by_source]
+    if "" in by_source:
+        keys.append("")
+    results = []
+    for key in keys:
+        rows = by_source[key]
+        outcome_counts: Counter[str] = Counter()
+        for _furthest, outcome, n in rows:
+            outcome_counts[outcome] += n
+        results.append(
+            SourceResult(
+                key=key or "none",
+                label=str(labels.get(key, "")) or _("Not recorded"),
+                total=sum(n for _f, _o, n in rows),
+                reached={s.value: sum(n for f, _o, n in rows if f >= s) for s in FUNNEL_STAGES},
+                offers=sum(outcome_counts[o] for o in OFFER_OUTCOMES),
+                rejected=outcome_counts[Outcome.REJECTED],
+                ghosted=outcome_counts[Outcome.GHOSTED],
+                open=outcome_counts[Outcome.OPEN],
+            )
+        )
+    # Furthest first: the share reaching the milestone, then the volume.
+    results.sort(key=lambda r: (-r.milestone_share, -r.total, r.label))
+    return results
+
+
+def _add_rejections(stats: Stats, counts: list[tuple[int, str, int]]) -> None:
+    by_stage: Counter[int] = Counter()
+    by_channel: Counter[str] = Counter()
+    for stage, channel, n in counts:
+        by_stage[stage] += n
+        by_channel[channel] += n
+    stats.rejections = total = sum(by_stage.values())
+    stages = [s for s in Stage if s >= Stage.APPLIED or by_stage[s]]
+    stats.rejections_by_stage = [
+        Row(str(s.value), str(s.label), by_stage[s], _share(by_stage[s], total)) for s in stages
+    ]
+    stats.rejections_by_channel = [
+        Row(c.value, str(c.label), by_channel[c], _share(by_channel[c], total)) for c in Channel
+    ]
+
+
+def monday(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _weeks(user, applications: QuerySet, filters: StatsFilters) -> list[Week]:
+    # applied_on is already the user's local date; an application without one
+    # counts on the local day it was created.
+    day = Coalesce("applied_on", TruncDate("created_at", tzinfo=user.zone))
+    per_day = applications.annotate(day=day).values_list("day").annotate(n=Count("id"))
+    counts: Counter[datetime.date] = Counter()
+    for day_value, n in per_day:
+        counts[monday(day_value)] += n
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    start = monday(filters.applied_from) if filters.applied_from else first
+    end = monday(filters.applied_to) if filters.applied_to else last
+    if (end - start).days // 7 >= MAX_WEEKS:
+        start, end = first, last
+    weeks = []
+    week = start
+    while week <= end:
+        weeks.append(Week(week, counts[week]))
+        week += datetime.timedelta(days=7)
+    return weeks
+
+
+def _medians(applications: QuerySet) -> list[Median]:
+    firsts = {
+        f"first_{s.value}": Min("events__occurred_on", filter=Q(events__stage=s))
+        for s in TIMED_STAGES
+    }
+    rows = applications.filter(applied_on__isnull=False).annotate(**firsts)
+    durations: dict[str, list[int]] = {str(s.value): [] for s in TIMED_STAGES}
+    durations["answer"] = []
+    names = list(firsts)
+    for applied_on, outcome, outcome_on, *reached_on in rows.values_list(
+        "applied_on", "outcome", "outcome_on", *names
+    ):
+        for stage, day in zip(TIMED_STAGES, reached_on, strict=True):
+            # A stage dated before the application is a slip of the keyboard:
+            # it would pull the median below zero.
+            if day is not None and day >= applied_on:
+                durations[str(stage.value)].append((day - applied_on).days)
+        if outcome in ANSWER_OUTCOMES and outcome_on is not None and outcome_on >= applied_on:
+            durations["answer"].append((outcome_on - applied_on).days)
+
+    medians = [
+        Median(
+            str(s.value),
+            str(s.label),
+            _median(durations[str(s.value)]),
+            len(durations[str(s.value)]),
+        )
+        for s in TIMED_STAGES
+    ]
+    medians.append(
+        Median("answer", _("Answer"), _median(durations["answer"]), len(durations["answer"]))
+    )
+    return medians
+
+
+def _median(values: list[int]) -> float | None:
+    return statistics.median(values) if values else None
