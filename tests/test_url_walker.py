@@ -39,6 +39,12 @@ OBJECT_URLS = {
         "pk": factories.AttachmentFactory(user=owner).rejection.application_id
     },
     "contacts:detail": lambda owner: {"pk": factories.ContactFactory(user=owner).pk},
+    # Reminders (circle-back email issue).
+    "reminders:done": lambda owner: {"pk": factories.ReminderFactory(user=owner).pk},
+    "reminders:snooze": lambda owner: {"pk": factories.ReminderFactory(user=owner).pk},
+    "reminders:dismiss": lambda owner: {"pk": factories.ReminderFactory(user=owner).pk},
+    "reminders:retry": lambda owner: {"pk": factories.ReminderFactory(user=owner).pk},
+    "reminders:reapply": lambda owner: {"pk": factories.ReminderFactory(user=owner).pk},
 }
 
 # Arguments of URLs that are not about one of the user's objects.
