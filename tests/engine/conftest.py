@@ -1,0 +1,84 @@
+import collections
+import datetime
+import json
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from reminders.emails import message_id_for
+from reminders.models import Reminder, ReminderStatus
+from tests.engine.processes import RedisServer, Stack, wait_until
+from tests.engine.smtp import SmtpServer
+from tests.factories import ReminderFactory, UserFactory
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    host = s["HOST"] or ""
+    auth = s["USER"] or ""
+    if s["PASSWORD"]:
+        auth += f":{s['PASSWORD']}"
+    netloc = f"{auth}@{host}" if auth and host else host
+    if s["PORT"] and host:
+        netloc += f":{s['PORT']}"
+    # The subprocesses must use the test database pytest-django created.
+    return f"postgres://{netloc}/{s['NAME']}"
+
+
+@pytest.fixture
+def stack(transactional_db, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("the fault tests run against PostgreSQL (DATABASE_URL)")
+    redis = RedisServer(tmp_path)
+    redis.start()
+    smtp = SmtpServer()
+    smtp.start()
+    the_stack = Stack(tmp_path, _database_url(), redis, smtp)
+    yield the_stack
+    logs = the_stack.logs()
+    the_stack.stop()
+    smtp.stop()
+    redis.stop()
+    print(logs)  # shown when the test failed
+
+
+def seed(count: int, *, due_at=None, users: int = 3, **fields) -> list[Reminder]:
+    """`count` due reminders spread over a few users (bulk would skip the
+    factories' verified addresses and settings)."""
+    due_at = due_at or timezone.now() - datetime.timedelta(seconds=1)
+    owners = [UserFactory() for _ in range(min(users, count))]
+    return [
+        ReminderFactory(
+            user=owners[i % len(owners)],
+            due_at=due_at(i) if callable(due_at) else due_at,
+            **fields,
+        )
+        for i in range(count)
+    ]
+
+
+def statuses(reminders) -> collections.Counter:
+    return collections.Counter(
+        Reminder.objects.filter(pk__in=[r.pk for r in reminders]).values_list("status", flat=True)
+    )
+
+
+def wait_sent(reminders, timeout: float = 30):
+    wait_until(
+        lambda: statuses(reminders)[ReminderStatus.SENT] == len(reminders),
+        timeout,
+        0.2,
+        f"{len(reminders)} reminders to be sent",
+    )
+
+
+def assert_each_delivered_once(smtp, reminders):
+    counts = collections.Counter(smtp.handler.message_ids())
+    expected = {message_id_for(r) for r in reminders}
+    assert {mid: counts[mid] for mid in expected} == dict.fromkeys(expected, 1)
+    assert set(counts) == expected  # and nothing else
+
+
+def claimed_by(completed) -> list[int]:
+    return [rid for rid, _token in json.loads(completed.stdout)["claimed"]]
