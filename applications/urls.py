@@ -1,6 +1,6 @@
 from django.urls import path
 
-from applications.views import applications, rejections, stats
+from applications.views import applications, board, companies, dashboard, rejections, stats
 
 app_name = "applications"
 
@@ -20,4 +20,13 @@ urlpatterns = [
     path("<int:pk>/rejection/edit/", rejections.rejection_edit, name="rejection_edit"),
     path("<int:pk>/reopen/", rejections.application_reopen_view, name="reopen"),
     path("stats/", stats.stats, name="stats"),
+    path("board/", board.board, name="board"),
+    path("board/column/", board.board_column, name="board_column"),
+    path("board/<int:pk>/move/", board.board_move, name="board_move"),
+    path("<int:pk>/mark-ghosted/", dashboard.mark_ghosted, name="mark_ghosted"),
+    path("companies/", companies.company_list, name="company_list"),
+    path("companies/<int:pk>/", companies.company_detail, name="company_detail"),
+    path("companies/<int:pk>/rename/", companies.company_rename, name="company_rename"),
+    path("companies/<int:pk>/merge/", companies.company_merge, name="company_merge"),
+    path("companies/<int:pk>/delete/", companies.company_delete, name="company_delete"),
 ]

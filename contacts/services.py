@@ -5,9 +5,10 @@ from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from contacts.models import Contact, Interaction, InteractionChannel
+from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 
 
 @transaction.atomic
@@ -41,3 +42,133 @@ def interaction_log(
         for contact in contacts:
             contact.applications.add(application)
     return interaction
+
+
+# --- Contacts ------------------------------------------------------------------------
+
+CONTACT_FIELDS = ("name", "company", "role", "title", "email", "phone", "profile_url", "notes")
+
+
+def _check_owner(user, *objects) -> None:
+    # Forms scope their choices to the user; this is the last line of defence.
+    for obj in objects:
+        if obj is not None and obj.user_id != user.pk:
+            raise PermissionDenied("Not yours.")
+
+
+@transaction.atomic
+def contact_create(*, user, name: str, applications: Sequence = (), **fields) -> Contact:
+    """A person met along the way; an email address is optional."""
+    _check_owner(user, fields.get("company"), *applications)
+    contact = Contact(user=user, name=" ".join(name.split())[:200], **fields)
+    contact.full_clean(exclude=["user", "company", "applications"])
+    contact.save()
+    if applications:
+        contact.applications.add(*applications)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, applications: Sequence | None = None, **fields) -> Contact:
+    _check_owner(contact.user, fields.get("company"), *(applications or ()))
+    for name, value in fields.items():
+        if name not in CONTACT_FIELDS:
+            raise TypeError(f"contact_update does not change {name}")
+        setattr(contact, name, value)
+    contact.name = " ".join(contact.name.split())[:200]
+    contact.full_clean(exclude=["user", "company", "applications"])
+    contact.save()
+    if applications is not None:
+        contact.applications.set(applications)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> None:
+    """Delete a contact. A conversation held with this person alone goes too; one
+    held with others stays with them."""
+    # Count every participant, not only this one: filter on the ids first.
+    theirs = Interaction.objects.filter(contacts=contact).values("pk")
+    alone = (
+        Interaction.objects.filter(pk__in=theirs)
+        .annotate(n=Count("contacts"))
+        .filter(n=1)
+        .values_list("pk", flat=True)
+    )
+    Interaction.objects.filter(pk__in=list(alone)).delete()
+    contact.delete()
+
+
+@transaction.atomic
+def contact_merge(*, keep: Contact, duplicate: Contact) -> Contact:
+    """Fold a duplicate into `keep`: its interactions and the applications where
+    you met them move over, blank details are filled in, notes are appended."""
+    if keep.pk == duplicate.pk:
+        raise ValidationError({"duplicate": _("Pick a different contact to merge.")})
+    _check_owner(keep.user, duplicate)
+    # Lock both rows in a fixed order so two merges of the same pair cannot deadlock.
+    locked = {
+        c.pk: c
+        for c in Contact.objects.select_for_update()
+        .filter(pk__in=[keep.pk, duplicate.pk])
+        .order_by("pk")
+    }
+    keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+    for interaction in Interaction.objects.filter(contacts=duplicate):
+        interaction.contacts.add(keep)
+    keep.applications.add(*duplicate.applications.all())
+    for field in ("company", "title", "email", "phone", "profile_url"):
+        if not getattr(keep, field) and getattr(duplicate, field):
+            setattr(keep, field, getattr(duplicate, field))
+    if keep.role == ContactRole.OTHER and duplicate.role != ContactRole.OTHER:
+        keep.role = duplicate.role
+    if duplicate.notes.strip() and duplicate.notes.strip() not in keep.notes:
+        keep.notes = "\n\n".join(n for n in (keep.notes.strip(), duplicate.notes.strip()) if n)
+    keep.save()
+    duplicate.delete()
+    return keep
+
+
+# --- Interactions --------------------------------------------------------------------
+
+
+@transaction.atomic
+def interaction_log_with_new_contacts(
+    *,
+    user,
+    contacts: Sequence[Contact],
+    new_contact_names: Sequence[str],
+    company=None,
+    occurred_on: datetime.date,
+    channel: InteractionChannel = InteractionChannel.EMAIL,
+    summary: str = "",
+    application=None,
+) -> Interaction:
+    """Log a conversation that included people not yet in the contacts: they are
+    added (at the application's company, or `company`) in the same transaction."""
+    if application is not None:
+        company = application.company
+    _check_owner(user, company)
+    created = [
+        contact_create(
+            user=user,
+            name=name,
+            company=company,
+            applications=[application] if application is not None else (),
+        )
+        for name in new_contact_names
+        if name.strip()
+    ]
+    return interaction_log(
+        user=user,
+        contacts=[*contacts, *created],
+        occurred_on=occurred_on,
+        channel=channel,
+        summary=summary,
+        application=application,
+    )
+
+
+@transaction.atomic
+def interaction_delete(*, interaction: Interaction) -> None:
+    interaction.delete()

@@ -1,13 +1,238 @@
-from django.shortcuts import get_object_or_404, render
+"""The contacts pages: the insiders met along the way and the conversations had."""
 
-from contacts.models import Contact
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+
+from applications.models import Application, Company
+from applications.services import user_today
+from contacts import selectors, services
+from contacts.forms import ContactFilterForm, ContactForm, ContactMergeForm, InteractionForm
+from contacts.models import Contact, Interaction
+
+PAGE_SIZE = 50
+
+
+def _contact(request, pk):
+    return get_object_or_404(
+        Contact.objects.for_user(request.user).select_related("company"), pk=pk
+    )
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
 
 
 def contact_list(request):
-    contacts = Contact.objects.for_user(request.user).select_related("company")
-    return render(request, "contacts/list.html", {"contacts": contacts})
+    form = ContactFilterForm(request.GET or None, user=request.user)
+    filters = {}
+    if form.is_bound:
+        form.is_valid()  # a bad filter shows its error and is ignored
+        data = getattr(form, "cleaned_data", {})
+        filters = {
+            "search": (data.get("q") or "").strip(),
+            "company": data.get("company"),
+            "role": data.get("role") or "",
+            "contacted": data.get("contacted") or "",
+        }
+    contacts = selectors.contact_search(request.user, today=user_today(request.user), **filters)
+    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    kept = {k: v for k, v in request.GET.items() if k in form.fields and v}
+    return render(
+        request,
+        "contacts/list.html",
+        {
+            "form": form,
+            "page": page,
+            "filtered": any(filters.values()),
+            "filter_query": urlencode(kept) + "&" if kept else "",
+        },
+    )
 
 
 def contact_detail(request, pk):
-    contact = get_object_or_404(Contact.objects.for_user(request.user), pk=pk)
-    return render(request, "contacts/detail.html", {"contact": contact})
+    contact = _contact(request, pk)
+    interactions = list(selectors.contact_interactions(contact))
+    return render(
+        request,
+        "contacts/detail.html",
+        {
+            "contact": contact,
+            "applications": selectors.contact_applications(contact),
+            "interactions": interactions,
+            "last_contacted_on": interactions[0].occurred_on if interactions else None,
+            "merge_form": ContactMergeForm(user=request.user, contact=contact),
+        },
+    )
+
+
+def contact_create(request):
+    initial = {}
+    company_id = request.GET.get("company")
+    if company_id:
+        company = Company.objects.for_user(request.user).filter(pk=company_id).first()
+        initial["company"] = company
+    form = ContactForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        applications = data.pop("applications")
+        try:
+            contact = services.contact_create(
+                user=request.user, applications=list(applications), **data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Added %(name)s.") % {"name": contact.name})
+            return redirect(contact)
+    return render(request, "contacts/form.html", {"form": form, "contact": None})
+
+
+def contact_edit(request, pk):
+    contact = _contact(request, pk)
+    form = ContactForm(request.POST or None, instance=contact, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        applications = data.pop("applications")
+        try:
+            services.contact_update(contact=contact, applications=list(applications), **data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved %(name)s.") % {"name": contact.name})
+            return redirect(contact)
+    return render(request, "contacts/form.html", {"form": form, "contact": contact})
+
+
+def contact_delete(request, pk):
+    contact = _contact(request, pk)
+    if request.method == "POST":
+        services.contact_delete(contact=contact)
+        messages.success(request, _("Deleted %(name)s.") % {"name": contact.name})
+        return redirect("contacts:list")
+    interactions = selectors.contact_interactions(contact)
+    alone = sum(1 for i in interactions if len(i.contacts.all()) == 1)
+    return render(
+        request,
+        "contacts/delete.html",
+        {"contact": contact, "alone": alone, "shared": len(interactions) - alone},
+    )
+
+
+def contact_merge(request, pk):
+    contact = _contact(request, pk)
+    form = ContactMergeForm(request.POST or None, user=request.user, contact=contact)
+    if request.method == "POST" and form.is_valid():
+        duplicate = form.cleaned_data["duplicate"]
+        name = duplicate.name
+        try:
+            services.contact_merge(keep=contact, duplicate=duplicate)
+        except ValidationError as exc:
+            form.add_error("duplicate", exc.messages)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Merged %(duplicate)s into %(name)s: their conversations and"
+                    " applications are here now."
+                )
+                % {"duplicate": name, "name": contact.name},
+            )
+            return redirect(contact)
+    return render(request, "contacts/merge.html", {"contact": contact, "form": form})
+
+
+def interaction_log(request):
+    """Log a conversation, from a contact, an application or a company page
+    (`?application=`, `?company=`, `?contact=` narrow the contacts offered)."""
+    user = request.user
+    source = request.POST if request.method == "POST" else request.GET
+    application = company = contact = None
+    # Ids in the query string of a GET are looked up in the user's own rows: a
+    # foreign one is a 404. In a POST they are form fields: a foreign one is a
+    # field error.
+    if request.method == "GET":
+        if source.get("application"):
+            application = get_object_or_404(
+                Application.objects.for_user(user).select_related("company"),
+                pk=_int_or_404(source["application"]),
+            )
+        if source.get("company"):
+            company = get_object_or_404(
+                Company.objects.for_user(user), pk=_int_or_404(source["company"])
+            )
+        if source.get("contact"):
+            contact = get_object_or_404(
+                Contact.objects.for_user(user), pk=_int_or_404(source["contact"])
+            )
+        form = InteractionForm(
+            user=user,
+            scope=selectors.contacts_in_scope(
+                user, application=application, company=company, contact=contact
+            ),
+            initial={
+                "occurred_on": user_today(user),
+                "application": application,
+                "company": company,
+                "contact": contact,
+                "contacts": [contact.pk] if contact else [],
+            },
+        )
+    else:
+        form = InteractionForm(request.POST, user=user)
+        if form.is_valid():
+            data = form.cleaned_data
+            application = data.get("application")
+            company = data.get("company") or (application.company if application else None)
+            contact = data.get("contact")
+            if contact is not None and company is None:
+                company = contact.company
+            try:
+                interaction = services.interaction_log_with_new_contacts(
+                    user=user,
+                    contacts=list(data["contacts"]),
+                    new_contact_names=[data.get("new_contact") or ""],
+                    company=company,
+                    occurred_on=data["occurred_on"],
+                    channel=data["channel"],
+                    summary=data.get("summary", ""),
+                    application=application,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Conversation logged."))
+                first = interaction.contacts.order_by("pk").first()
+                return redirect(_safe_next(request, first.get_absolute_url()))
+    return render(
+        request,
+        "contacts/log_interaction.html",
+        {"form": form, "next": _safe_next(request, ""), "application": application},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _int_or_404(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def interaction_delete(request, pk):
+    interaction = get_object_or_404(Interaction.objects.for_user(request.user), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.interaction_delete(interaction=interaction)
+    messages.success(request, _("Conversation deleted."))
+    return redirect(_safe_next(request, reverse("contacts:list")))

@@ -147,3 +147,18 @@ class AttachmentFactory(factory.django.DjangoModelFactory):
     content_type = "application/pdf"
     data = b"%PDF-1.4\n% a letter\n"
     size = factory.LazyAttribute(lambda o: len(o.data))
+
+
+class ConversationFactory(InteractionFactory):
+    """An interaction with its contacts (one new contact of the same user unless
+    `contacts=[...]` is given)."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def contacts(self, create, extracted, **kwargs):
+        if not create:
+            return
+        people = extracted if extracted is not None else [ContactFactory(user=self.user)]
+        self.contacts.set(people)

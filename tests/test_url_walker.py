@@ -45,6 +45,19 @@ OBJECT_URLS = {
     "reminders:dismiss": lambda owner: {"pk": factories.ReminderFactory(user=owner).pk},
     "reminders:retry": lambda owner: {"pk": factories.ReminderFactory(user=owner).pk},
     "reminders:reapply": lambda owner: {"pk": factories.ReminderFactory(user=owner).pk},
+    # Board, companies, dashboard and contacts (board issue).
+    "applications:board_move": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
+    "applications:mark_ghosted": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
+    "applications:company_detail": lambda owner: {"pk": factories.CompanyFactory(user=owner).pk},
+    "applications:company_rename": lambda owner: {"pk": factories.CompanyFactory(user=owner).pk},
+    "applications:company_merge": lambda owner: {"pk": factories.CompanyFactory(user=owner).pk},
+    "applications:company_delete": lambda owner: {"pk": factories.CompanyFactory(user=owner).pk},
+    "contacts:edit": lambda owner: {"pk": factories.ContactFactory(user=owner).pk},
+    "contacts:delete": lambda owner: {"pk": factories.ContactFactory(user=owner).pk},
+    "contacts:merge": lambda owner: {"pk": factories.ContactFactory(user=owner).pk},
+    "contacts:interaction_delete": lambda owner: {
+        "pk": factories.ConversationFactory(user=owner).pk
+    },
 }
 
 # Arguments of URLs that are not about one of the user's objects.

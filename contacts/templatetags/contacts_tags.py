@@ -1,0 +1,35 @@
+"""`{% log_interaction_form %}`: the "log a conversation" form, for any page
+that shows an application, a company or a contact."""
+
+from django import template
+
+from applications.services import user_today
+from contacts.forms import InteractionForm
+from contacts.selectors import contacts_in_scope
+
+register = template.Library()
+
+
+@register.inclusion_tag("contacts/_log_interaction_form.html", takes_context=True)
+def log_interaction_form(context, application=None, company=None, contact=None):
+    request = context["request"]
+    user = request.user
+    # Undefined template variables arrive as "": treat them as absent.
+    application, company, contact = application or None, company or None, contact or None
+    scope = list(contacts_in_scope(user, application=application, company=company, contact=contact))
+    initial = {
+        "occurred_on": user_today(user),
+        "application": application,
+        "company": company,
+        "contact": contact,
+        "contacts": [contact.pk] if contact is not None else [],
+    }
+    return {
+        "form": InteractionForm(user=user, scope=scope, initial=initial),
+        "scope": scope,
+        "next": request.get_full_path(),
+        "csrf_token": context.get("csrf_token"),
+        "application": application,
+        "company": company or (application.company if application is not None else None),
+        "contact": contact,
+    }

@@ -1,0 +1,168 @@
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from applications.models import Outcome, Stage, StageEvent
+from tests.factories import ApplicationFactory, RejectedApplicationFactory
+from tests.rows import make_rows
+
+pytestmark = pytest.mark.django_db
+
+BOARD = reverse("applications:board")
+COLUMN = reverse("applications:board_column")
+
+
+def move_url(application):
+    return reverse("applications:board_move", args=[application.pk])
+
+
+def test_the_board_has_one_column_per_stage_with_open_applications(user_client, user):
+    interviewing = ApplicationFactory(user=user, current_stage=Stage.INTERVIEW, role="Backend")
+    RejectedApplicationFactory(user=user, role="Closed one")
+    response = user_client.get(BOARD)
+    assert response.status_code == 200
+    columns = response.context["columns"]
+    assert [c.stage for c in columns] == list(Stage)
+    interview = next(c for c in columns if c.stage == Stage.INTERVIEW)
+    assert interview.cards == [interviewing]
+    assert b"Closed one" not in response.content
+
+
+def test_the_closed_toggle_shows_closed_applications_only(user_client, user):
+    ApplicationFactory(user=user, role="Still open")
+    RejectedApplicationFactory(user=user, role="Closed one")
+    response = user_client.get(BOARD, {"closed": "1"})
+    assert b"Closed one" in response.content
+    assert b"Still open" not in response.content
+    # Closed cards cannot be dragged or moved from the board.
+    assert b'draggable="true"' not in response.content
+
+
+def test_a_column_shows_fifty_cards_and_show_more_loads_the_rest(user_client, user):
+    make_rows(user, 7 * 60)  # 60 per stage, half of them open
+    response = user_client.get(BOARD)
+    applied = next(c for c in response.context["columns"] if c.stage == Stage.APPLIED)
+    assert len(applied.cards) == 30  # 60 in the column, every other one open
+    saved = next(c for c in response.context["columns"] if c.stage == Stage.SAVED)
+    assert saved.total == 30
+    ApplicationFactory.create_batch(25, user=user, current_stage=Stage.SAVED)
+    response = user_client.get(BOARD)
+    saved = next(c for c in response.context["columns"] if c.stage == Stage.SAVED)
+    assert (len(saved.cards), saved.total, saved.hidden) == (50, 55, 5)
+    assert b"Show 5 more" in response.content
+    more = user_client.get(COLUMN, {"stage": Stage.SAVED, "offset": 50}, HTTP_HX_REQUEST="true")
+    assert len(more.context["cards"]) == 5
+    assert more.context["next_offset"] is None
+    shown = {a.pk for a in saved.cards} | {a.pk for a in more.context["cards"]}
+    assert len(shown) == 55
+
+
+def test_show_more_without_htmx_is_a_page_of_its_own(user_client, user):
+    ApplicationFactory(user=user, current_stage=Stage.SCREEN, role="Screened")
+    response = user_client.get(COLUMN, {"stage": Stage.SCREEN, "offset": 0})
+    assert response.status_code == 200
+    assert b"Back to the board" in response.content
+    assert b"Screened" in response.content
+
+
+def test_a_bad_column_request_goes_back_to_the_board(user_client):
+    response = user_client.get(COLUMN, {"stage": "99"})
+    assert response.status_code == 302
+    response = user_client.get(COLUMN, {"stage": Stage.SCREEN, "offset": "x"})
+    assert response.status_code == 200
+
+
+def test_moving_a_card_with_htmx_records_a_stage_event_and_returns_focus(user_client, user):
+    application = ApplicationFactory(user=user)
+    response = user_client.post(
+        move_url(application), {"stage": Stage.ONSITE}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    application.refresh_from_db()
+    assert application.current_stage == Stage.ONSITE
+    assert application.furthest_stage == Stage.ONSITE
+    assert list(application.events.values_list("stage", flat=True)) == [
+        Stage.APPLIED,
+        Stage.ONSITE,
+    ]
+    trigger = json.loads(response["HX-Trigger-After-Settle"])
+    assert trigger == {"ajar:board-moved": {"card": f"card-{application.pk}"}}
+    assert f'id="card-{application.pk}"'.encode() in response.content
+    assert b"Moved" in response.content  # said in the live region
+
+
+def test_moving_back_keeps_the_furthest_stage(user_client, user):
+    application = ApplicationFactory(user=user, current_stage=Stage.FINAL_ROUND)
+    user_client.post(move_url(application), {"stage": Stage.SCREEN}, HTTP_HX_REQUEST="true")
+    application.refresh_from_db()
+    assert (application.current_stage, application.furthest_stage) == (
+        Stage.SCREEN,
+        Stage.FINAL_ROUND,
+    )
+
+
+def test_moving_without_javascript_redirects_to_the_card(user_client, user):
+    application = ApplicationFactory(user=user)
+    response = user_client.post(move_url(application), {"stage": Stage.SCREEN})
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#card-{application.pk}")
+    application.refresh_from_db()
+    assert application.current_stage == Stage.SCREEN
+
+
+def test_dropping_a_card_on_its_own_column_records_nothing(user_client, user):
+    application = ApplicationFactory(user=user)
+    user_client.post(move_url(application), {"stage": Stage.APPLIED}, HTTP_HX_REQUEST="true")
+    assert StageEvent.objects.filter(application=application).count() == 1
+
+
+def test_an_invalid_stage_saves_nothing_and_says_so(user_client, user):
+    application = ApplicationFactory(user=user)
+    response = user_client.post(move_url(application), {"stage": "75"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert b"Pick a stage" in response.content
+    assert StageEvent.objects.filter(application=application).count() == 1
+
+
+def test_a_closed_application_is_not_moved(user_client, user):
+    application = RejectedApplicationFactory(user=user)
+    response = user_client.post(
+        move_url(application), {"stage": Stage.OFFER}, HTTP_HX_REQUEST="true"
+    )
+    assert b"is closed" in response.content
+    application.refresh_from_db()
+    assert application.current_stage == Stage.INTERVIEW
+    assert application.outcome == Outcome.REJECTED
+
+
+def test_another_users_card_is_a_404(user_client, other_user):
+    application = ApplicationFactory(user=other_user)
+    response = user_client.post(move_url(application), {"stage": Stage.SCREEN})
+    assert response.status_code == 404
+    application.refresh_from_db()
+    assert application.current_stage == Stage.APPLIED
+
+
+def _board_queries(client, url, **params):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("closed", ["", "1"])
+def test_the_board_query_count_is_the_same_with_5_and_500_rows(client, closed):
+    from tests.factories import UserFactory
+
+    small, large = UserFactory(), UserFactory()
+    make_rows(small, 5)
+    make_rows(large, 500)
+    client.force_login(small)
+    few = _board_queries(client, BOARD, closed=closed)
+    client.force_login(large)
+    many = _board_queries(client, BOARD, closed=closed)
+    assert few == many
+    assert many <= 6
