@@ -231,7 +231,7 @@ class RejectionFieldsMixin(forms.Form):
         help_text=_("Leave it for today."),
     )
     channel = forms.ChoiceField(
-        label=_("How it came"), choices=Channel.choices, initial=Channel.EMAIL
+        label=_("How it came"), choices=Channel.choices, initial=Channel.EMAIL, required=False
     )
     letter_text = _long_text(
         _("The letter"), rows=5, help_text=_("Paste it, or attach the file below.")
@@ -253,6 +253,9 @@ class RejectionFieldsMixin(forms.Form):
         self.fields["cooling_off_days"].help_text = _(
             "Between 1 and 365. Leave empty for your usual period."
         )
+
+    def clean_channel(self):
+        return self.cleaned_data.get("channel") or Channel.EMAIL
 
     def clean_received_on(self):
         value = self.cleaned_data.get("received_on") or user_today(self.user)
@@ -319,20 +322,22 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
                     "hx-swap": "outerHTML",
                 }
             )
+        # The pickers always validate, even when hidden: an id that is not one
+        # of this company's (or of a new company's none) is a field error.
         if self.picked_company is None:
-            # A typed (new) company has no applications or people to pick yet.
-            del self.fields["application"]
-            del self.fields["contacts"]
-            self.fields["role"].label = _("Role")
+            open_here = Application.objects.none()
+            people = Contact.objects.none()
         else:
             open_here = (
                 Application.objects.for_user(user).open().filter(company=self.picked_company)
             )
-            self.fields["application"].queryset = open_here
             people = Contact.objects.for_user(user).filter(company=self.picked_company)
-            self.fields["contacts"].queryset = people
-            if not self.fields["contacts"].choices:
-                del self.fields["contacts"]
+        self.fields["application"].queryset = open_here
+        self.fields["contacts"].queryset = people
+        self.show_application_picker = self.picked_company is not None
+        self.show_contact_picker = self.picked_company is not None and people.exists()
+        if not self.show_application_picker:
+            self.fields["role"].label = _("Role")
 
     def _picked_company(self, user) -> Company | None:
         if "company" not in self.fields:
