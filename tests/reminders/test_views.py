@@ -1,0 +1,309 @@
+"""The Reminders page and its actions, the failure banner, Settings, the admin."""
+
+import datetime
+from html import unescape
+
+import pytest
+from django.contrib.admin.sites import site
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from contacts.models import Interaction
+from reminders.models import Reminder, ReminderSettings, ReminderStatus
+from tests.factories import ApplicationFactory, ReminderFactory, UserFactory
+from tests.reminders.helpers import log_rejection, log_with_insiders
+
+pytestmark = pytest.mark.django_db
+
+
+def set_status(reminder, status, **fields):
+    Reminder.objects.filter(pk=reminder.pk).update(status=status, **fields)
+
+
+def test_the_page_groups_reminders_by_what_they_need(user_client, user):
+    now = timezone.now()
+    due = ReminderFactory(user=user, due_at=now - datetime.timedelta(hours=1))
+    upcoming = ReminderFactory(user=user, due_at=now + datetime.timedelta(days=3))
+    snoozed = ReminderFactory(user=user, due_at=now + datetime.timedelta(days=7), snoozed_count=1)
+    sent = ReminderFactory(user=user, due_at=now - datetime.timedelta(days=2))
+    set_status(sent, ReminderStatus.SENT, sent_at=now)
+    failed = ReminderFactory(user=user)
+    set_status(failed, ReminderStatus.FAILED, last_error="550 mailbox unavailable")
+    done, dismissed, cancelled = (ReminderFactory(user=user) for _ in range(3))
+    set_status(done, ReminderStatus.DONE)
+    set_status(dismissed, ReminderStatus.DISMISSED)
+    set_status(cancelled, ReminderStatus.CANCELLED)
+    ReminderFactory(user=UserFactory())  # someone else's
+
+    response = user_client.get(reverse("reminders:list"))
+    sections = {s["key"]: s["reminders"] for s in response.context["sections"]}
+    assert {key: [r.pk for r in rows] for key, rows in sections.items()} == {
+        "due": [due.pk],
+        "failed": [failed.pk],
+        "sent": [sent.pk],
+        "upcoming": [upcoming.pk],
+        "snoozed": [snoozed.pk],
+        "done": [done.pk],
+        "dismissed": [dismissed.pk],
+        "cancelled": [cancelled.pk],
+    }
+    html = response.content.decode()
+    assert "550 mailbox unavailable" in html
+    assert reverse("reminders:retry", args=[failed.pk]) in html
+    assert reverse("reminders:snooze", args=[due.pk]) in html
+    assert reverse("reminders:reapply", args=[done.pk]) in html
+    assert reverse("reminders:snooze", args=[done.pk]) not in html
+
+
+@pytest.mark.parametrize("status", ["scheduled", "sent", "failed", "done"])
+def test_the_page_query_count_is_the_same_for_5_and_500_reminders(client, status):
+    def queries_for(count):
+        user = UserFactory()
+        applications = ApplicationFactory.create_batch(count, user=user)
+        ReminderFactory(user=user, application=applications[0])
+        Reminder.objects.bulk_create(
+            [
+                Reminder(
+                    user=user,
+                    application=application,
+                    kind="rejected",
+                    counted_from=datetime.date(2026, 2, 1),
+                    cooling_off_days=30,
+                    due_date=datetime.date(2026, 3, 3),
+                    due_at=timezone.now(),
+                    next_attempt_at=timezone.now(),
+                    status=status,
+                    sent_at=timezone.now(),
+                )
+                for application in applications[1:]
+            ]
+        )
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("reminders:list"))
+        assert response.status_code == 200
+        assert sum(len(s["reminders"]) for s in response.context["sections"]) == count
+        return len(queries)
+
+    assert queries_for(5) == queries_for(500)
+
+
+def test_snooze_and_dismiss_from_the_page(user_client, user):
+    reminder = log_rejection(user).reminder
+    response = user_client.post(reverse("reminders:snooze", args=[reminder.pk]), {"weeks": "4"})
+    assert response.status_code == 302
+    reminder.refresh_from_db()
+    assert reminder.snoozed_count == 1
+    user_client.post(reverse("reminders:dismiss", args=[reminder.pk]))
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.DISMISSED
+
+
+def test_a_bad_snooze_is_a_message_and_changes_nothing(user_client, user):
+    reminder = log_rejection(user).reminder
+    response = user_client.post(
+        reverse("reminders:snooze", args=[reminder.pk]), {"weeks": "3"}, follow=True
+    )
+    assert "Snooze for 1, 2 or 4 weeks." in response.content.decode()
+    reminder.refresh_from_db()
+    assert reminder.snoozed_count == 0
+
+
+def test_the_done_page_logs_the_picked_insiders(user_client, user):
+    result = log_with_insiders(user)
+    url = reverse("reminders:done", args=[result.reminder.pk])
+    page = user_client.get(url)
+    assert page.status_code == 200
+    assert "Priya Raman" in page.content.decode()
+    tom = result.application.contacts.get(name="Tom Okafor")
+    response = user_client.post(
+        url,
+        {
+            "contacts": [tom.pk],
+            "channel": "video",
+            "occurred_on": timezone.localdate().isoformat(),
+            "applied_again": "on",
+            "role": "Staff Engineer II",
+        },
+    )
+    assert response.status_code == 302
+    result.reminder.refresh_from_db()
+    assert result.reminder.status == ReminderStatus.DONE
+    assert result.reminder.reapplication.role == "Staff Engineer II"
+    assert Interaction.objects.get(channel="video").contacts.get() == tom
+
+
+def test_the_done_page_refuses_a_future_date_and_a_foreign_contact(user_client, user):
+    result = log_with_insiders(user)
+    foreign = log_with_insiders(UserFactory()).application.contacts.first()
+    response = user_client.post(
+        reverse("reminders:done", args=[result.reminder.pk]),
+        {
+            "contacts": [foreign.pk],
+            "channel": "email",
+            "occurred_on": (timezone.localdate() + datetime.timedelta(days=5)).isoformat(),
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "contacts" in errors
+    assert "occurred_on" in errors
+    result.reminder.refresh_from_db()
+    assert result.reminder.status == ReminderStatus.SCHEDULED
+    assert not Interaction.objects.filter(summary__startswith="Circled back").exists()
+
+
+def test_retry_puts_a_failed_reminder_back_in_the_queue(user_client, user):
+    reminder = ReminderFactory(user=user)
+    set_status(reminder, ReminderStatus.FAILED, attempts=6, last_error="timed out")
+    response = user_client.post(reverse("reminders:retry", args=[reminder.pk]))
+    assert response.status_code == 302
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == ("scheduled", 0)
+
+
+def test_another_users_reminder_is_a_404_for_every_action(user_client):
+    theirs = ReminderFactory(user=UserFactory())
+    for name in ("done", "snooze", "dismiss", "retry", "reapply"):
+        url = reverse(f"reminders:{name}", args=[theirs.pk])
+        assert user_client.get(url).status_code == 404
+        assert user_client.post(url, {"weeks": "1"}).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == ReminderStatus.SCHEDULED
+
+
+def test_a_failed_email_puts_a_banner_on_every_page_until_acknowledged(user_client, user):
+    reminder = ReminderFactory(user=user)
+    set_status(reminder, ReminderStatus.FAILED, last_error="550")
+    for url in (reverse("dashboard"), reverse("settings"), reverse("reminders:list")):
+        assert "A circle-back email could not be sent." in user_client.get(url).content.decode()
+    response = user_client.post(
+        reverse("reminders:acknowledge_failures"), {"next": reverse("settings")}
+    )
+    assert response["Location"] == reverse("settings")
+    assert "could not be sent" not in user_client.get(reverse("dashboard")).content.decode()
+    # An outside "next" is not followed.
+    response = user_client.post(
+        reverse("reminders:acknowledge_failures"), {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("reminders:list")
+
+
+# --- Settings ---------------------------------------------------------------------------
+
+
+def settings_data(user, **changes):
+    data = {
+        "profile-name": user.name,
+        "reminders-time_zone": user.time_zone,
+        "reminders-cooling_off_days": "30",
+        "reminders-send_time": "09:00",
+        "reminders-email_enabled": "on",
+        "reminders-note_template": "Hi {first_name}, any news at {company}?",
+    }
+    data.update(changes)
+    return data
+
+
+def test_changing_zone_and_send_time_in_settings_recomputes_scheduled_reminders(user_client, user):
+    reminder = log_rejection(user, received_on=datetime.date(2026, 6, 1)).reminder
+    assert reminder.due_at == datetime.datetime(2026, 7, 1, 9, tzinfo=datetime.UTC)
+    response = user_client.post(
+        reverse("settings"),
+        settings_data(
+            user, **{"reminders-time_zone": "Asia/Tokyo", "reminders-send_time": "08:30"}
+        ),
+    )
+    assert response.status_code == 302
+    reminder.refresh_from_db()
+    user.refresh_from_db()
+    assert user.time_zone == "Asia/Tokyo"
+    assert reminder.due_date == datetime.date(2026, 7, 1)
+    assert reminder.due_at == datetime.datetime(2026, 6, 30, 23, 30, tzinfo=datetime.UTC)
+    settings_ = ReminderSettings.objects.get(user=user)
+    assert settings_.note_template == "Hi {first_name}, any news at {company}?"
+
+
+def test_an_unknown_placeholder_is_a_field_error_and_nothing_is_saved(user_client, user):
+    log_rejection(user)
+    response = user_client.post(
+        reverse("settings"),
+        settings_data(
+            user,
+            **{"reminders-note_template": "Hi {firstname}", "reminders-send_time": "07:00"},
+        ),
+    )
+    assert response.status_code == 200
+    assert "Unknown placeholder: {firstname}" in response.content.decode()
+    settings_ = ReminderSettings.objects.get(user=user)
+    assert settings_.send_time == datetime.time(9, 0)
+
+
+def test_the_settings_page_shows_the_preview_the_last_delivery_and_the_test_button(
+    user_client, user
+):
+    reminder = log_rejection(user).reminder
+    html = user_client.get(reverse("settings")).content.decode()
+    assert "No reminder email has been delivered yet." in html
+    assert "Hi Alex," in html  # the preview of the default note
+    assert "Staff Engineer role at Acme" in html
+    assert reverse("reminders:send_test") in html
+    sent_at = datetime.datetime(2026, 3, 3, 9, 0, 5, tzinfo=datetime.UTC)
+    set_status(reminder, ReminderStatus.SENT, sent_at=sent_at)
+    html = user_client.get(reverse("settings")).content.decode()
+    assert "Last reminder email delivered at March 3, 2026, 9 a.m.." in html
+
+
+def test_the_note_preview_renders_as_you_type(user_client, user):
+    response = user_client.post(
+        reverse("reminders:note_preview"),
+        {"reminders-note_template": "Hello {first_name} from {my_name} {oops}"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = unescape(response.content.decode())
+    assert f"Hello Alex from {user.name} {{oops}}" in html
+    assert "Unknown placeholders stay as typed: {oops}" in html
+
+
+def test_send_me_a_test_reminder(user_client, user, mailoutbox):
+    response = user_client.post(reverse("reminders:send_test"), follow=True)
+    assert f"Test reminder sent to {user.email}." in response.content.decode()
+    assert len(mailoutbox) == 1
+
+
+# --- Admin ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_admin_lists_by_status_and_searches_by_user_email(admin_client):
+    owner = UserFactory(email="findme@example.com")
+    failed = ReminderFactory(user=owner)
+    set_status(failed, ReminderStatus.FAILED)
+    ReminderFactory()
+    url = reverse("admin:reminders_reminder_changelist")
+    response = admin_client.get(url, {"status__exact": "failed"})
+    assert [r.pk for r in response.context["cl"].result_list] == [failed.pk]
+    response = admin_client.get(url, {"q": "findme@"})
+    assert [r.pk for r in response.context["cl"].result_list] == [failed.pk]
+
+
+def test_admin_retry_and_cancel_actions(admin_client):
+    failed, scheduled, sent = (ReminderFactory() for _ in range(3))
+    set_status(failed, ReminderStatus.FAILED, attempts=6)
+    set_status(sent, ReminderStatus.SENT, sent_at=timezone.now())
+    url = reverse("admin:reminders_reminder_changelist")
+    ids = [str(r.pk) for r in (failed, scheduled, sent)]
+    admin_client.post(url, {"action": "retry", "_selected_action": ids})
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == ("scheduled", 0)
+    admin_client.post(url, {"action": "cancel", "_selected_action": ids})
+    statuses = dict(Reminder.objects.filter(pk__in=ids).values_list("pk", "status"))
+    assert statuses == {failed.pk: "cancelled", scheduled.pk: "cancelled", sent.pk: "sent"}
+    assert "retry" in site._registry[Reminder].actions
