@@ -50,6 +50,10 @@ class ContactFilterForm(forms.Form):
 
 
 class ContactForm(forms.ModelForm):
+    profile_url = forms.URLField(
+        label=_("Profile URL"), required=False, max_length=500, assume_scheme="https"
+    )
+
     class Meta:
         model = Contact
         fields = [

@@ -52,9 +52,13 @@ def dashboard(request):
         "open_total": sum(n for _stage, n in counts),
         "failed_reminders": overview.failed_reminder_count(user),
         "has_applications": Application.objects.for_user(user).exists(),
-        # The insights partial comes with the stats pages; the dashboard works without it.
-        "insights_template": INSIGHTS_TEMPLATE if _has_template(INSIGHTS_TEMPLATE) else None,
     }
+    # The insights come with the stats pages; the dashboard stands without them.
+    if _has_template(INSIGHTS_TEMPLATE):
+        from applications.insights import insights_for
+
+        context["insights_template"] = INSIGHTS_TEMPLATE
+        context["insights"] = insights_for(user, today)
     return render(request, "applications/dashboard.html", context)
 
 

@@ -1,0 +1,319 @@
+import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from contacts.models import Contact, ContactRole, Interaction
+from tests.factories import (
+    ApplicationFactory,
+    CompanyFactory,
+    ContactFactory,
+    ConversationFactory,
+    UserFactory,
+)
+from tests.rows import make_rows
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("contacts:list")
+CREATE = reverse("contacts:create")
+LOG = reverse("contacts:log_interaction")
+NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
+
+
+def names(response):
+    return [c.name for c in response.context["page"].object_list]
+
+
+# --- The list -------------------------------------------------------------------------------
+
+
+def test_the_list_searches_names_emails_and_companies(user_client, user):
+    acme = CompanyFactory(user=user, name="Acme")
+    ContactFactory(user=user, name="Ada", company=acme, email="")
+    ContactFactory(user=user, name="Grace", email="grace@navy.example")
+    assert names(user_client.get(LIST, {"q": "acme"})) == ["Ada"]
+    assert names(user_client.get(LIST, {"q": "navy"})) == ["Grace"]
+
+
+def test_the_list_filters_by_company_and_role(user_client, user):
+    acme = CompanyFactory(user=user)
+    ContactFactory(user=user, name="Ada", company=acme, role=ContactRole.RECRUITER)
+    ContactFactory(user=user, name="Bob", company=acme, role=ContactRole.INTERVIEWER)
+    ContactFactory(user=user, name="Cy", role=ContactRole.RECRUITER)
+    assert names(user_client.get(LIST, {"company": acme.pk})) == ["Ada", "Bob"]
+    assert names(user_client.get(LIST, {"company": acme.pk, "role": "recruiter"})) == ["Ada"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_list_filters_by_last_contacted(user_client, user):
+    recent, old, never = (
+        ContactFactory(user=user, name="Recent"),
+        ContactFactory(user=user, name="Old"),
+        ContactFactory(user=user, name="Never"),
+    )
+    ConversationFactory(user=user, contacts=[recent], occurred_on=datetime.date(2026, 3, 1))
+    ConversationFactory(user=user, contacts=[old], occurred_on=datetime.date(2025, 10, 1))
+    assert names(user_client.get(LIST, {"contacted": "30"})) == ["Recent"]
+    assert names(user_client.get(LIST, {"contacted": "stale"})) == ["Old"]
+    assert names(user_client.get(LIST, {"contacted": "never"})) == [never.name]
+    response = user_client.get(LIST)
+    assert "1 Mar 2026" in response.content.decode()
+
+
+def test_a_foreign_company_filter_is_a_field_error_not_a_leak(user_client, user, other_user):
+    ContactFactory(user=user, name="Mine")
+    theirs = CompanyFactory(user=other_user)
+    ContactFactory(user=other_user, company=theirs, name="Theirs")
+    response = user_client.get(LIST, {"company": theirs.pk})
+    assert response.status_code == 200
+    assert "company" in response.context["form"].errors
+    assert names(response) == ["Mine"]
+
+
+def test_an_empty_list_names_the_next_action(user_client):
+    assert b"Add your first contact" in user_client.get(LIST).content
+
+
+def test_the_contacts_list_query_count_is_the_same_with_5_and_500_rows(client):
+    small, large = UserFactory(), UserFactory()
+    make_rows(small, 5)
+    make_rows(large, 500)
+    counts = []
+    for owner in (small, large):
+        client.force_login(owner)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(LIST, {"role": "other", "page": "1"})
+        assert response.status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+    assert counts[1] <= 8
+
+
+# --- Create, edit, delete, merge ---------------------------------------------------------------
+
+
+def test_creating_a_contact_without_an_email(user_client, user):
+    acme = CompanyFactory(user=user)
+    response = user_client.post(
+        CREATE, {"name": "Ada", "company": acme.pk, "role": "recruiter"}, follow=True
+    )
+    contact = Contact.objects.get()
+    assert (contact.name, contact.email, contact.company) == ("Ada", "", acme)
+    assert b"no email" in response.content
+
+
+def test_the_create_form_prefills_the_company(user_client, user):
+    acme = CompanyFactory(user=user)
+    response = user_client.get(CREATE, {"company": acme.pk})
+    assert response.context["form"].initial["company"] == acme
+
+
+def test_creating_with_another_users_company_or_application_saves_nothing(
+    user_client, user, other_user
+):
+    response = user_client.post(
+        CREATE,
+        {
+            "name": "Ada",
+            "role": "other",
+            "company": CompanyFactory(user=other_user).pk,
+            "applications": [ApplicationFactory(user=other_user).pk],
+        },
+    )
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"company", "applications"}
+    assert not Contact.objects.filter(user=user).exists()
+
+
+def test_a_bad_email_is_shown_beside_the_field(user_client):
+    response = user_client.post(CREATE, {"name": "Ada", "role": "other", "email": "nope"})
+    assert "email" in response.context["form"].errors
+    assert not Contact.objects.exists()
+
+
+def test_editing_a_contact(user_client, user):
+    contact = ContactFactory(user=user, name="Ada")
+    application = ApplicationFactory(user=user)
+    response = user_client.post(
+        reverse("contacts:edit", args=[contact.pk]),
+        {"name": "Ada King", "role": "referrer", "applications": [application.pk]},
+    )
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.name == "Ada King"
+    assert list(contact.applications.all()) == [application]
+
+
+def test_the_delete_confirmation_says_which_conversations_go(user_client, user):
+    contact, other = ContactFactory(user=user), ContactFactory(user=user)
+    ConversationFactory(user=user, contacts=[contact])
+    ConversationFactory(user=user, contacts=[contact, other])
+    url = reverse("contacts:delete", args=[contact.pk])
+    content = user_client.get(url).content.decode()
+    assert "1 conversation held with them alone goes too." in content
+    assert "1 conversation with others stays" in content
+    assert user_client.post(url).status_code == 302
+    assert not Contact.objects.filter(pk=contact.pk).exists()
+    assert Interaction.objects.count() == 1
+
+
+def test_merging_from_the_page_keeps_interactions(user_client, user):
+    keep, duplicate = ContactFactory(user=user), ContactFactory(user=user)
+    talk = ConversationFactory(user=user, contacts=[duplicate])
+    response = user_client.post(
+        reverse("contacts:merge", args=[keep.pk]), {"duplicate": duplicate.pk}
+    )
+    assert response.status_code == 302
+    assert list(talk.contacts.all()) == [keep]
+    assert not Contact.objects.filter(pk=duplicate.pk).exists()
+
+
+def test_merging_another_users_contact_is_a_field_error(user_client, user, other_user):
+    keep, theirs = ContactFactory(user=user), ContactFactory(user=other_user)
+    response = user_client.post(reverse("contacts:merge", args=[keep.pk]), {"duplicate": theirs.pk})
+    assert response.status_code == 200
+    assert "duplicate" in response.context["form"].errors
+    assert Contact.objects.filter(pk=theirs.pk).exists()
+
+
+# --- Conversations --------------------------------------------------------------------------
+
+
+def test_the_detail_shows_every_application_and_interaction(user_client, user):
+    contact = ContactFactory(user=user, email="")
+    application = ApplicationFactory(user=user, role="Platform engineer")
+    contact.applications.add(application)
+    ConversationFactory(user=user, contacts=[contact], summary="Talked about the team")
+    content = user_client.get(contact.get_absolute_url()).content.decode()
+    assert "Platform engineer" in content
+    assert "Talked about the team" in content
+    assert "no email" in content
+
+
+@time_machine.travel(NOW, tick=False)
+def test_logging_from_the_application_page_links_it_and_moves_last_contacted(user_client, user):
+    application = ApplicationFactory(user=user)
+    insider = ContactFactory(user=user, company=application.company)
+    next_url = application.get_absolute_url()
+    response = user_client.post(
+        LOG,
+        {
+            "occurred_on": "2026-03-09",
+            "channel": "video",
+            "contacts": [insider.pk],
+            "summary": "Asked about other teams",
+            "application": application.pk,
+            "next": next_url,
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == next_url
+    interaction = Interaction.objects.get()
+    assert interaction.application == application
+    assert Contact.objects.with_last_contacted().get(pk=insider.pk).last_contacted_on == (
+        datetime.date(2026, 3, 9)
+    )
+    assert b"9 Mar 2026" in user_client.get(insider.get_absolute_url()).content
+
+
+def test_logging_with_someone_new_adds_them(user_client, user):
+    company = CompanyFactory(user=user)
+    response = user_client.post(
+        LOG,
+        {
+            "occurred_on": "2026-03-09",
+            "channel": "phone",
+            "new_contact": "Grace Hopper",
+            "company": company.pk,
+        },
+    )
+    grace = Contact.objects.get(name="Grace Hopper")
+    assert grace.company == company
+    assert response["Location"] == grace.get_absolute_url()
+
+
+def test_logging_with_nobody_shows_the_error_and_saves_nothing(user_client):
+    response = user_client.post(LOG, {"occurred_on": "2026-03-09", "channel": "email"})
+    assert response.status_code == 400
+    assert "contacts" in response.context["form"].errors
+    assert not Interaction.objects.exists()
+
+
+def test_logging_with_another_users_ids_is_a_field_error(user_client, user, other_user):
+    theirs = ContactFactory(user=other_user)
+    their_application = ApplicationFactory(user=other_user)
+    response = user_client.post(
+        LOG,
+        {
+            "occurred_on": "2026-03-09",
+            "channel": "email",
+            "contacts": [theirs.pk],
+            "application": their_application.pk,
+        },
+    )
+    assert response.status_code == 400
+    assert {"contacts", "application"} <= set(response.context["form"].errors)
+    assert not Interaction.objects.exists()
+
+
+def test_a_bad_date_is_a_field_error(user_client, user):
+    contact = ContactFactory(user=user)
+    response = user_client.post(
+        LOG, {"occurred_on": "31/02/2026", "channel": "email", "contacts": [contact.pk]}
+    )
+    assert "occurred_on" in response.context["form"].errors
+
+
+def test_the_log_page_scopes_its_query_string_ids_to_the_user(user_client, user, other_user):
+    assert (
+        user_client.get(LOG, {"application": ApplicationFactory(user=other_user).pk}).status_code
+        == 404
+    )
+    assert user_client.get(LOG, {"company": "x"}).status_code == 404
+    mine = ApplicationFactory(user=user)
+    assert user_client.get(LOG, {"application": mine.pk}).status_code == 200
+
+
+def test_the_partial_renders_for_an_application_with_only_that_companys_people(user_client, user):
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    application = ApplicationFactory(user=user)
+    insider = ContactFactory(user=user, company=application.company, name="Insider")
+    ContactFactory(user=user, name="Stranger")
+    request = RequestFactory().get(application.get_absolute_url())
+    request.user = user
+    html = render_to_string(
+        "contacts/_log_interaction.html", {"application": application}, request=request
+    )
+    assert f'value="{insider.pk}"' in html
+    assert "Stranger" not in html
+    assert f'name="application" value="{application.pk}"' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_deleting_a_conversation(user_client, user):
+    talk = ConversationFactory(user=user)
+    response = user_client.post(
+        reverse("contacts:interaction_delete", args=[talk.pk]), {"next": "/contacts/"}
+    )
+    assert response["Location"] == "/contacts/"
+    assert not Interaction.objects.exists()
+
+
+def test_an_offsite_next_is_ignored(user_client, user):
+    contact = ContactFactory(user=user)
+    response = user_client.post(
+        LOG,
+        {
+            "occurred_on": "2026-03-09",
+            "channel": "email",
+            "contacts": [contact.pk],
+            "next": "https://evil.example/",
+        },
+    )
+    assert response["Location"] == contact.get_absolute_url()
