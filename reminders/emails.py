@@ -161,7 +161,7 @@ def reminder_context(reminder: Reminder) -> dict:
     stage = stage_reached(reminder)
     note_template = reminder_settings_get(user=reminder.user).note_template
     return {
-        "user_name": reminder.user.get_short_name(),
+        "user_name": first_name(reminder.user.get_short_name()),
         "company": application.company.name,
         "role": application.role,
         "ghosted": reminder.kind == ReminderKind.GHOSTED,
@@ -239,7 +239,7 @@ def sample_message(user) -> EmailMultiAlternatives:
     met = _("You met during your %(role)s application.") % {"role": sample["role"]}
     context = {
         "is_test": True,
-        "user_name": user.get_short_name(),
+        "user_name": first_name(user.get_short_name()),
         "company": sample["company"],
         "role": sample["role"],
         "ghosted": False,

@@ -55,6 +55,7 @@ def test_several_insiders_each_get_a_card_with_how_you_met_and_a_ready_note(seek
 
     assert message.subject == "Time to circle back with Acme"
     assert message.to == ["jo@seeker.example"]
+    assert text.startswith("Hi Jo,\n")
     for part in (text, body):
         assert "Staff Engineer" in part
         assert "final round stage" in part
