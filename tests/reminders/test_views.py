@@ -307,3 +307,13 @@ def test_admin_retry_and_cancel_actions(admin_client):
     statuses = dict(Reminder.objects.filter(pk__in=ids).values_list("pk", "status"))
     assert statuses == {failed.pk: "cancelled", scheduled.pk: "cancelled", sent.pk: "sent"}
     assert "retry" in site._registry[Reminder].actions
+
+
+def test_deactivating_a_user_stops_their_reminders():
+    from reminders.engine import overdue
+
+    reminder = ReminderFactory(due_at=timezone.now() - datetime.timedelta(minutes=1))
+    assert list(overdue(timezone.now())) == [reminder]
+    reminder.user.is_active = False
+    reminder.user.save(update_fields=["is_active"])
+    assert list(overdue(timezone.now())) == []
