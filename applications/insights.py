@@ -184,23 +184,26 @@ def insights_for(user, today: datetime.date, *, start=_UNKNOWN) -> list[Insight]
     return insights
 
 
-def _reminder_detail(application: Application) -> str:
-    reminder = getattr(application, "reminder", None)
-    if reminder is None:
+def _reminder_detail(status: str | None, due_date: datetime.date | None) -> str:
+    if status is None:
         return _("no circle-back")
-    if reminder.status == ReminderStatus.SCHEDULED:
-        return _("circle back on %(day)s") % {"day": _day(reminder.due_date)}
-    if reminder.status in (ReminderStatus.SENDING, ReminderStatus.SENT):
+    if status == ReminderStatus.SCHEDULED:
+        return _("circle back on %(day)s") % {"day": _day(due_date)}
+    if status in (ReminderStatus.SENDING, ReminderStatus.SENT):
         return _("circle-back reminder sent: time to get in touch")
-    if reminder.status == ReminderStatus.DONE:
+    if status == ReminderStatus.DONE:
         return _("circled back")
-    return _("circle-back %(status)s") % {"status": reminder.get_status_display().lower()}
+    return _("circle-back %(status)s") % {"status": str(ReminderStatus(status).label).lower()}
+
+
+def _detail_url(application_id: int) -> str:
+    return reverse("applications:detail", args=[application_id])
 
 
 def _on_your_radar(user, start: datetime.date) -> Insight | None:
     """Companies that rejected after a long process, with a real letter (pasted
     or attached, not a portal's status change): they know you."""
-    rejections = (
+    rows = (
         Rejection.objects.for_user(user)
         .filter(
             received_on__gte=start,
@@ -208,31 +211,43 @@ def _on_your_radar(user, start: datetime.date) -> Insight | None:
         )
         .exclude(channel=Channel.PORTAL)
         .filter(~Q(letter_text="") | Q(attachment__isnull=False))
-        .select_related("application__company", "application__reminder")
         .order_by("-received_on", "-id")
-    )
-    seen: set[int] = set()
-    items: list[InsightItem] = []
-    for rejection in rejections:
-        application = rejection.application
-        if application.company_id in seen:
-            continue
-        seen.add(application.company_id)
-        items.append(
-            InsightItem(
-                label=f"{application.company.name}: {application.role}",
-                url=application.get_absolute_url(),
-                detail=_("%(stage)s, %(day)s; %(reminder)s")
-                % {
-                    "stage": rejection.get_stage_reached_display(),
-                    "day": _day(rejection.received_on),
-                    "reminder": _reminder_detail(application),
-                },
-            )
+        # Plain tuples: a user with hundreds of such rejections must not cost
+        # hundreds of model instances for the five that are shown.
+        .values_list(
+            "application_id",
+            "application__company_id",
+            "application__company__name",
+            "application__role",
+            "stage_reached",
+            "received_on",
+            "application__reminder__status",
+            "application__reminder__due_date",
         )
-    if not items:
-        return None
+    )
     limit = settings.AJAR_INSIGHT_MAX_ITEMS
+    companies: set[int] = set()
+    items: list[InsightItem] = []
+    for application_id, company_id, company, role, stage, day, status, due in rows:
+        if company_id in companies:
+            continue
+        companies.add(company_id)
+        if len(items) < limit:
+            items.append(
+                InsightItem(
+                    label=f"{company}: {role}",
+                    url=_detail_url(application_id),
+                    detail=_("%(stage)s, %(day)s; %(reminder)s")
+                    % {
+                        "stage": Stage(stage).label,
+                        "day": _day(day),
+                        "reminder": _reminder_detail(status, due),
+                    },
+                )
+            )
+    if not companies:
+        return None
+    count = len(companies)
     return Insight(
         key="on_your_radar",
         tone="info",
@@ -242,39 +257,45 @@ def _on_your_radar(user, start: datetime.date) -> Insight | None:
             "A no this late is not a closed door: circle back when the time comes.",
             "%(count)d companies rejected you after a long process, with a real letter. "
             "A no this late is not a closed door: circle back when the time comes.",
-            len(items),
+            count,
         )
-        % {"count": len(items)},
-        figures=((_("Companies"), len(items)),),
-        items=tuple(items[:limit]),
-        more=max(0, len(items) - limit),
+        % {"count": count},
+        figures=((_("Companies"), count),),
+        items=tuple(items),
+        more=count - len(items),
     )
 
 
 def _circle_backs_paid_off(user, start: datetime.date) -> Insight | None:
     """Re-contacts that led to a new application ("I applied again")."""
-    reminders = (
+    rows = list(
         Reminder.objects.for_user(user)
         .filter(reapplication__isnull=False)
         .filter(Q(reapplication__applied_on__gte=start) | Q(reapplication__applied_on__isnull=True))
-        .select_related("application__company", "reapplication")
         .order_by("-reapplication__created_at", "-id")
-    )
-    items = [
-        InsightItem(
-            label=f"{r.application.company.name}: {r.reapplication.role}",
-            url=r.reapplication.get_absolute_url(),
-            detail=_("applied again; now %(stage)s, %(outcome)s")
-            % {
-                "stage": r.reapplication.get_furthest_stage_display().lower(),
-                "outcome": r.reapplication.get_outcome_display().lower(),
-            },
+        .values_list(
+            "reapplication_id",
+            "application__company__name",
+            "reapplication__role",
+            "reapplication__furthest_stage",
+            "reapplication__outcome",
         )
-        for r in reminders
-    ]
-    if not items:
+    )
+    if not rows:
         return None
     limit = settings.AJAR_INSIGHT_MAX_ITEMS
+    items = tuple(
+        InsightItem(
+            label=f"{company}: {role}",
+            url=_detail_url(application_id),
+            detail=_("applied again; now %(stage)s, %(outcome)s")
+            % {
+                "stage": str(Stage(stage).label).lower(),
+                "outcome": str(Outcome(outcome).label).lower(),
+            },
+        )
+        for application_id, company, role, stage, outcome in rows[:limit]
+    )
     return Insight(
         key="circle_backs_paid_off",
         tone="success",
@@ -282,10 +303,10 @@ def _circle_backs_paid_off(user, start: datetime.date) -> Insight | None:
         message=ngettext(
             "%(count)d circle-back led to a new application: the door was ajar.",
             "%(count)d circle-backs led to a new application: the door was ajar.",
-            len(items),
+            len(rows),
         )
-        % {"count": len(items)},
-        figures=((_("New applications after a circle-back"), len(items)),),
-        items=tuple(items[:limit]),
-        more=max(0, len(items) - limit),
+        % {"count": len(rows)},
+        figures=((_("New applications after a circle-back"), len(rows)),),
+        items=items,
+        more=len(rows) - len(items),
     )

@@ -18,7 +18,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, F, Func, IntegerField, Min, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext as _
 
@@ -316,38 +316,59 @@ def _weeks(user, applications: QuerySet, filters: StatsFilters) -> list[Week]:
     return weeks
 
 
-def _medians(applications: QuerySet) -> list[Median]:
-    firsts = {
-        f"first_{s.value}": Min("events__occurred_on", filter=Q(events__stage=s))
-        for s in TIMED_STAGES
-    }
-    rows = applications.filter(applied_on__isnull=False).annotate(**firsts)
-    durations: dict[str, list[int]] = {str(s.value): [] for s in TIMED_STAGES}
-    durations["answer"] = []
-    names = list(firsts)
-    for applied_on, outcome, outcome_on, *reached_on in rows.values_list(
-        "applied_on", "outcome", "outcome_on", *names
-    ):
-        for stage, day in zip(TIMED_STAGES, reached_on, strict=True):
-            # A stage dated before the application is a slip of the keyboard:
-            # it would pull the median below zero.
-            if day is not None and day >= applied_on:
-                durations[str(stage.value)].append((day - applied_on).days)
-        if outcome in ANSWER_OUTCOMES and outcome_on is not None and outcome_on >= applied_on:
-            durations["answer"].append((outcome_on - applied_on).days)
+class DaysBetween(Func):
+    """Whole days from the second date to the first, as an integer: the rows
+    then carry small numbers instead of dates to parse."""
 
-    medians = [
-        Median(
-            str(s.value),
-            str(s.label),
-            _median(durations[str(s.value)]),
-            len(durations[str(s.value)]),
+    arity = 2
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra):
+        # PostgreSQL: date - date is a number of days.
+        return super().as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
+def _medians(applications: QuerySet) -> list[Median]:
+    to_stage = {
+        f"to_{s.value}": DaysBetween(
+            Min("events__occurred_on", filter=Q(events__stage=s)), F("applied_on")
         )
         for s in TIMED_STAGES
-    ]
-    medians.append(
-        Median("answer", _("Answer"), _median(durations["answer"]), len(durations["answer"]))
+    }
+    # Only rows with something to time: past the first stage, or answered.
+    rows = (
+        applications.filter(applied_on__isnull=False)
+        .filter(Q(furthest_stage__gt=Stage.APPLIED) | Q(outcome__in=ANSWER_OUTCOMES))
+        .annotate(to_answer=DaysBetween(F("outcome_on"), F("applied_on")), **to_stage)
+        .values_list("outcome", "to_answer", *to_stage)
     )
+    buckets: list[list[int]] = [[] for _ in TIMED_STAGES]
+    answers: list[int] = []
+    for outcome, to_answer, *to_stages in rows:
+        for bucket, days in zip(buckets, to_stages, strict=True):
+            # A stage dated before the application is a slip of the keyboard:
+            # it would pull the median below zero.
+            if days is not None and days >= 0:
+                bucket.append(days)
+        if outcome in ANSWER_OUTCOMES and to_answer is not None and to_answer >= 0:
+            answers.append(to_answer)
+
+    medians = [
+        Median(str(s.value), str(s.label), _median(bucket), len(bucket))
+        for s, bucket in zip(TIMED_STAGES, buckets, strict=True)
+    ]
+    medians.append(Median("answer", _("Answer"), _median(answers), len(answers)))
     return medians
 
 
