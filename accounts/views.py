@@ -7,10 +7,10 @@ from django.views.decorators.http import require_GET
 from accounts.adapter import INVITATION_SESSION_KEY
 from accounts.forms import ProfileForm
 from accounts.models import Invitation
+from reminders.emails import note_preview_text
 from reminders.forms import ReminderSettingsForm, ReminderSettingsNoteForm
 from reminders.selectors import last_delivered_at
 from reminders.services import reminder_settings_get, reminder_settings_update
-from reminders.views import note_preview_text
 
 
 def _save_reminder_settings(request, form) -> None:

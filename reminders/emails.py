@@ -277,3 +277,30 @@ def sample_message(user) -> EmailMultiAlternatives:
         return make_message(
             "circle_back", to=user.email, context=context, headers=_headers(user, message_id)
         )
+
+
+def note_preview_text(user, template: str) -> str:
+    """The note as an insider would read it, with made-up names."""
+    reminder = (
+        Reminder.objects.for_user(user)
+        .select_related("application__company", "rejection")
+        .order_by("-due_at")
+        .first()
+    )
+    if reminder is not None:
+        values = note_values(
+            user=user,
+            application=reminder.application,
+            stage_label=stage_reached(reminder).label,
+            contact_name="Alex Example",
+        )
+    else:
+        values = {
+            "first_name": "Alex",
+            "name": "Alex Example",
+            "role": _("Product Designer"),
+            "company": "Example Co",
+            "stage": _("final round"),
+            "my_name": user.name or user.get_short_name(),
+        }
+    return render_note(template, values)

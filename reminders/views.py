@@ -21,10 +21,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reminders import links
-from reminders.emails import note_values, stage_reached
+from reminders.emails import note_preview_text
 from reminders.forms import ReminderDoneForm, SnoozeForm
 from reminders.models import ACTIVE_STATUSES, Reminder
-from reminders.notes import render_note, unknown_placeholders
+from reminders.notes import unknown_placeholders
 from reminders.scheduling import snoozed_due_date
 from reminders.selectors import insiders_for, reminders_page
 from reminders.services import (
@@ -208,33 +208,6 @@ def test_email_send(request):
             request, _("Test reminder sent to %(email)s.") % {"email": request.user.email}
         )
     return redirect("settings")
-
-
-def note_preview_text(user, template: str) -> str:
-    """The note as an insider would read it, with made-up names."""
-    reminder = (
-        Reminder.objects.for_user(user)
-        .select_related("application__company", "rejection")
-        .order_by("-due_at")
-        .first()
-    )
-    if reminder is not None:
-        values = note_values(
-            user=user,
-            application=reminder.application,
-            stage_label=stage_reached(reminder).label,
-            contact_name="Alex Example",
-        )
-    else:
-        values = {
-            "first_name": "Alex",
-            "name": "Alex Example",
-            "role": _("Product Designer"),
-            "company": "Example Co",
-            "stage": _("final round"),
-            "my_name": user.name or user.get_short_name(),
-        }
-    return render_note(template, values)
 
 
 @require_POST
