@@ -111,6 +111,7 @@ def test_a_delivered_emails_snooze_link_confirms_and_shows_the_new_due_date(
     # The same link again: nothing changes.
     page.goto(snooze)
     page.get_by_role("heading", name="Already done").wait_for()
+    axe_check(page)
     reminder.refresh_from_db()
     assert reminder.due_date == today + datetime.timedelta(weeks=2)
 
@@ -140,12 +141,16 @@ def test_the_reminders_pages_pass_axe_and_the_csp_at_phone_width(
     page.goto(links.unsubscribe_url(user))
     page.get_by_role("heading", name="Stop reminder emails?").wait_for()
     axe_check(page)
+    page.get_by_role("button", name="Turn reminder emails off").click()
+    page.get_by_role("heading", name="Reminder emails are off").wait_for()
+    axe_check(page)
 
     login(page, user)
     page.goto(f"{live_server.url}/reminders/")
     page.get_by_role("heading", name="Reminders", exact=True).wait_for()
     assert page.get_by_text("A circle-back email could not be sent.").is_visible()
     assert page.get_by_text("550 5.1.1 mailbox unavailable").is_visible()
+    assert page.get_by_text("Reminder emails are off: due reminders show here only.").is_visible()
     axe_check(page)
     assert_no_horizontal_scroll(page)
 
