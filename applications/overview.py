@@ -292,10 +292,3 @@ def stage_counts(user) -> list[tuple[Stage, int]]:
     )
     return [(stage, totals.get(stage, 0)) for stage in Stage]
 
-
-def failed_reminder_count(user) -> int:
-    return (
-        Reminder.objects.for_user(user)
-        .filter(status=ReminderStatus.FAILED, failure_acknowledged=False)
-        .count()
-    )

@@ -50,7 +50,6 @@ def dashboard(request):
         ),
         "stage_counts": counts,
         "open_total": sum(n for _stage, n in counts),
-        "failed_reminders": overview.failed_reminder_count(user),
         "has_applications": Application.objects.for_user(user).exists(),
     }
     # The insights come with the stats pages; the dashboard stands without them.

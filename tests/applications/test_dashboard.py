@@ -116,7 +116,8 @@ def test_circle_backs_due_and_coming_this_week_are_listed_with_their_actions(use
     assert listed == [due.pk, soon.pk]
     content = response.content.decode()
     assert "Whom to contact" in content
-    assert "Log the re-contact" in content
+    assert reverse("reminders:done", args=[due.pk]) in content
+    assert "Log a conversation" in content
     assert "1 insider to write to." in content
 
 

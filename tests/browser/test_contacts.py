@@ -1,0 +1,80 @@
+"""Contacts and companies in a real browser: merge two, log a conversation."""
+
+import pytest
+from playwright.sync_api import expect
+
+from contacts.models import Contact, Interaction
+from tests.browser.conftest import assert_no_horizontal_scroll
+from tests.factories import ApplicationFactory, CompanyFactory, ContactFactory, ConversationFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_merging_two_contacts_keeps_their_conversations(page, live_server, user, login, axe_check):
+    acme = CompanyFactory(user=user, name="Acme")
+    keep = ContactFactory(user=user, company=acme, name="Ada Lovelace", email="")
+    duplicate = ContactFactory(user=user, company=acme, name="Ada L.", email="ada@acme.example")
+    ConversationFactory(user=user, contacts=[duplicate], summary="Coffee with Ada")
+    login(page, user)
+    page.get_by_role("link", name="Contacts", exact=True).click()
+    axe_check(page)
+    page.get_by_role("link", name="Ada Lovelace").click()
+    expect(page.get_by_test_id("last-contacted")).to_have_text("Never")
+    axe_check(page)
+    page.get_by_role("link", name="Merge a duplicate").click()
+    axe_check(page)
+    page.get_by_label("Duplicate to fold into this contact").select_option(str(duplicate.pk))
+    page.get_by_role("button", name="Merge").click()
+    expect(page.get_by_text("Merged Ada L. into Ada Lovelace")).to_be_visible()
+    expect(page.get_by_text("Coffee with Ada")).to_be_visible()
+    expect(page.get_by_role("link", name="ada@acme.example")).to_be_visible()
+    assert not Contact.objects.filter(pk=duplicate.pk).exists()
+    assert Interaction.objects.get().contacts.get() == keep
+
+
+def test_logging_a_conversation_moves_last_contacted(page, live_server, user, login, axe_check):
+    application = ApplicationFactory(user=user, role="Data engineer")
+    ContactFactory(user=user, company=application.company, name="Grace Insider", email="")
+    page.set_viewport_size({"width": 375, "height": 667})
+    login(page, user)
+    page.goto(f"{live_server.url}/contacts/")
+    row = page.get_by_role("row", name="Grace Insider")
+    expect(row.locator(".last-contacted")).to_have_text("Never")
+    assert_no_horizontal_scroll(page)
+    row.get_by_role("link", name=application.company.name).click()
+    axe_check(page)
+    assert_no_horizontal_scroll(page)
+    page.get_by_text("Log a conversation").click()
+    page.get_by_label("Grace Insider").check()
+    page.get_by_label("Date").fill("2026-03-02")
+    page.get_by_label("Summary").fill("Asked about the platform team")
+    page.get_by_role("button", name="Log it").click()
+    expect(page.get_by_text("Conversation logged.")).to_be_visible()
+    expect(page.get_by_text("Asked about the platform team")).to_be_visible()
+    expect(page.get_by_text("Last contacted 2 Mar 2026")).to_be_visible()
+    page.goto(f"{live_server.url}/contacts/")
+    expect(page.get_by_role("row", name="Grace Insider").locator(".last-contacted")).to_have_text(
+        "2 Mar 2026"
+    )
+
+
+def test_contact_and_company_forms_pass_axe(page, live_server, user, login, axe_check):
+    acme = CompanyFactory(user=user, name="Acme")
+    ApplicationFactory(user=user, company=acme)
+    login(page, user)
+    page.get_by_role("link", name="Companies", exact=True).click()
+    axe_check(page)
+    page.get_by_role("link", name="Acme").click()
+    page.get_by_role("link", name="Add a contact").click()
+    axe_check(page)
+    page.get_by_label("Name").fill("Nobody Emailless")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Added Nobody Emailless.")).to_be_visible()
+    page.get_by_role("link", name="Acme").click()
+    page.get_by_role("link", name="Delete this company…").click()
+    expect(page.get_by_text("1 contact", exact=True)).to_be_visible()
+    axe_check(page)
+    page.get_by_role("button", name="Delete for good").click()
+    expect(page.get_by_text("Deleted “Acme”.")).to_be_visible()
+    page.goto(f"{live_server.url}/contacts/conversations/new/")
+    axe_check(page)
