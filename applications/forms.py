@@ -236,6 +236,14 @@ class RejectionFieldsMixin(forms.Form):
     letter_text = _long_text(
         _("The letter"), rows=5, help_text=_("Paste it, or attach the file below.")
     )
+    letter_file = forms.FileField(
+        label=_("Or the letter as a file"),
+        required=False,
+        help_text=_("A PDF or an email file (.eml), at most 5 MB."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.eml,application/pdf,message/rfc822"}
+        ),
+    )
     feedback = _long_text(_("Feedback they gave"), rows=2)
     invited_to_reapply = forms.BooleanField(
         label=_("They invited me to apply again"), required=False
@@ -253,6 +261,12 @@ class RejectionFieldsMixin(forms.Form):
         self.fields["cooling_off_days"].help_text = _(
             "Between 1 and 365. Leave empty for your usual period."
         )
+
+    def clean_letter_file(self):
+        uploaded = self.cleaned_data.get("letter_file")
+        if not uploaded:
+            return None
+        return read_letter_file(uploaded)
 
     def clean_channel(self):
         return self.cleaned_data.get("channel") or Channel.EMAIL
@@ -278,14 +292,6 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
         label=_("How far it got"),
         choices=[("", _("Pick the last stage you reached")), *Stage.choices],
         coerce=int,
-    )
-    letter_file = forms.FileField(
-        label=_("Or the letter as a file"),
-        required=False,
-        help_text=_("A PDF or an email file (.eml), at most 5 MB."),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".pdf,.eml,application/pdf,message/rfc822"}
-        ),
     )
     contacts = ContactChoiceField(
         label=_("People you met there"), queryset=Contact.objects.none(), required=False
@@ -352,12 +358,6 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
         except (TypeError, ValueError, Company.DoesNotExist):
             return None
 
-    def clean_letter_file(self):
-        uploaded = self.cleaned_data.get("letter_file")
-        if not uploaded:
-            return None
-        return read_letter_file(uploaded)
-
     def clean(self):
         cleaned = super().clean()
         application = cleaned.get("application")
@@ -391,9 +391,15 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
 
 
 class RejectionEditForm(RejectionFieldsMixin):
-    def __init__(self, *args, user, **kwargs):
+    remove_letter_file = forms.BooleanField(label=_("Remove the attached file"), required=False)
+
+    def __init__(self, *args, user, has_letter_file=False, **kwargs):
         super().__init__(*args, **kwargs)
         self._setup_dates(user)
+        if has_letter_file:
+            self.fields["letter_file"].label = _("Replace the attached file")
+        else:
+            del self.fields["remove_letter_file"]
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -404,4 +410,6 @@ class RejectionEditForm(RejectionFieldsMixin):
             "letter_text": data["letter_text"],
             "feedback": data["feedback"],
             "invited_to_reapply": data["invited_to_reapply"],
+            "letter_file": data.get("letter_file"),
+            "remove_letter_file": data.get("remove_letter_file", False),
         }

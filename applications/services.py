@@ -316,9 +316,12 @@ def rejection_update(
     rejection: Rejection,
     received_on: datetime.date,
     cooling_off_days: int | None = None,
+    letter_file: LetterFile | None = None,
+    remove_letter_file: bool = False,
     **fields,
 ) -> Rejection:
     """Edit a rejection; a changed date or cooling-off moves its unsent reminder.
+    A new letter file replaces the stored one.
 
     Refused while its reminder is being sent.
     """
@@ -328,11 +331,28 @@ def rejection_update(
         days = cooling_off_days or reminder.cooling_off_days
         # Locks the reminder and refuses when it is being sent.
         reminder_reschedule(reminder=reminder, counted_from=received_on, cooling_off_days=days)
+    if (
+        letter_file is not None
+        and not fields.get("letter_text")
+        and letter_file.content_type == EML
+    ):
+        fields["letter_text"] = email_body_text(letter_file.data)
     for name, value in fields.items():
         setattr(rejection, name, value)
     rejection.received_on = received_on
     rejection.full_clean(exclude=["application"])
     rejection.save()
+    if letter_file is not None or remove_letter_file:
+        Attachment.objects.filter(rejection=rejection).delete()
+    if letter_file is not None:
+        Attachment.objects.create(
+            user=rejection.application.user,
+            rejection=rejection,
+            filename=letter_file.filename,
+            content_type=letter_file.content_type,
+            size=letter_file.size,
+            data=letter_file.data,
+        )
     Application.objects.filter(pk=rejection.application_id).update(outcome_on=received_on)
     return rejection
 

@@ -14,7 +14,7 @@ from applications.forms import (
     RejectionLogForm,
     new_contacts_from,
 )
-from applications.models import Application, Company, Outcome, Rejection
+from applications.models import Application, Attachment, Company, Outcome, Rejection
 from applications.services import application_reopen, rejection_log, rejection_update
 from applications.views.applications import _add_service_error
 from reminders.models import Reminder
@@ -104,7 +104,14 @@ def rejection_edit(request, pk):
         "invited_to_reapply": rejection.invited_to_reapply,
         "cooling_off_days": reminder.cooling_off_days if reminder else None,
     }
-    form = RejectionEditForm(request.POST or None, initial=initial, user=request.user)
+    attachment = Attachment.objects.without_data().filter(rejection=rejection).first()
+    form = RejectionEditForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        user=request.user,
+        has_letter_file=attachment is not None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             rejection_update(rejection=rejection, **form.service_kwargs())
@@ -116,7 +123,7 @@ def rejection_edit(request, pk):
     return render(
         request,
         "applications/rejection_form.html",
-        {"form": form, "application": application},
+        {"form": form, "application": application, "attachment": attachment},
     )
 
 

@@ -761,3 +761,27 @@ def test_a_new_user_lands_on_onboarding_after_verifying_their_email(client, sett
     for url in [LOG, CREATE, reverse("import_soon")]:
         assert f'href="{url}"' in body
     assert client.get(reverse("import_soon")).status_code == 200
+
+
+def test_a_letter_file_attached_later_replaces_the_stored_one(user_client, user):
+    AttachmentFactory(user=user, rejection__application__outcome="rejected")
+    application = Application.objects.get(user=user)
+    url = reverse("applications:rejection_edit", args=[application.pk])
+    assert "Replace the attached file" in user_client.get(url).content.decode()
+    eml = b"From: hr@example.com\r\nSubject: Sorry\r\n\r\nNot this time.\r\n"
+    response = user_client.post(
+        url,
+        {
+            "received_on": "2026-02-01",
+            "channel": "email",
+            "letter_file": SimpleUploadedFile("sorry.eml", eml),
+        },
+    )
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    assert (attachment.filename, attachment.content_type) == ("sorry.eml", "message/rfc822")
+    assert Rejection.objects.get().letter_text == "Not this time."
+    user_client.post(
+        url, {"received_on": "2026-02-01", "channel": "email", "remove_letter_file": "on"}
+    )
+    assert not Attachment.objects.exists()
