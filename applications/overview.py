@@ -107,6 +107,13 @@ def company_list(user, *, search: str = ""):
             Value(0),
         ),
         furthest=Subquery(apps.annotate(m=Max("furthest_stage")).values("m")[:1]),
+        next_circle_back=Subquery(
+            Reminder.objects.filter(
+                application__company=OuterRef("pk"), status=ReminderStatus.SCHEDULED
+            )
+            .order_by("due_date")
+            .values("due_date")[:1]
+        ),
         contact_count=Coalesce(
             Subquery(
                 Contact.objects.filter(company=OuterRef("pk"))
@@ -291,4 +298,3 @@ def stage_counts(user) -> list[tuple[Stage, int]]:
         .values_list("current_stage", "n")
     )
     return [(stage, totals.get(stage, 0)) for stage in Stage]
-

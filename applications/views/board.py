@@ -20,8 +20,10 @@ def _wants_closed(request) -> bool:
 
 
 def _board_context(request, *, closed: bool, **extra):
+    columns = board_columns(request.user, closed=closed)
     return {
-        "columns": board_columns(request.user, closed=closed),
+        "columns": columns,
+        "board_total": sum(c.total for c in columns),
         "closed": closed,
         "stages": Stage.choices,
         "column_size": BOARD_COLUMN_SIZE,

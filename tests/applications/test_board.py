@@ -166,3 +166,9 @@ def test_the_board_query_count_is_the_same_with_5_and_500_rows(client, closed):
     many = _board_queries(client, BOARD, closed=closed)
     assert few == many
     assert many <= 6
+
+
+def test_an_empty_board_says_what_to_do(user_client):
+    content = user_client.get(BOARD).content.decode()
+    assert "No open applications yet" in content
+    assert reverse("applications:create") in content

@@ -272,3 +272,12 @@ def test_closed_outcomes_other_than_rejected_show_their_name(user_client, user):
     ApplicationFactory(user=user, company=acme, outcome=Outcome.WITHDRAWN)
     response = user_client.get(detail(acme))
     assert b"Withdrawn" in response.content
+
+
+def test_the_list_shows_the_next_circle_back(user_client, user):
+    acme = CompanyFactory(user=user, name="Acme")
+    application = ApplicationFactory(user=user, company=acme)
+    result = rejection_log(user=user, application=application, stage_reached=Stage.SCREEN)
+    response = user_client.get(LIST)
+    (row,) = response.context["page"].object_list
+    assert row.next_circle_back == result.reminder.due_date
