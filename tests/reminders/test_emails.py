@@ -78,7 +78,10 @@ def test_several_insiders_each_get_a_card_with_how_you_met_and_a_ready_note(seek
 
     mailtos = [url for url in links_in_html(body) if url.startswith("mailto:")]
     assert len(mailtos) == 3  # Priya, Tom, Dana; Lee has no address
-    assert [url for url in links_in_text(text) if url.startswith("mailto:")] == mailtos
+    # The text part carries each note to copy rather than a long mailto: URL.
+    assert not [url for url in links_in_text(text) if url.startswith("mailto:")]
+    assert text.count("I hope you've been well since we spoke") == 4
+    assert "Write to priya@acme.example; your note, ready to edit:" in text
     by_address = {mailto_parts(url)[0]: url for url in mailtos}
     _address, subject, note = mailto_parts(by_address["priya@acme.example"])
     assert subject == "Keeping in touch: Acme"
@@ -210,7 +213,8 @@ def test_a_long_note_is_cut_to_fit_the_mailto_and_shown_in_full(seeker):
     assert len(mailto) <= MAILTO_LIMIT
     assert mailto_parts(mailto)[2].endswith("…")
     # The whole note is there to copy.
-    assert message.body.count("I would love to hear from you.") == 120
+    assert html_part(message).count("I would love to hear from you.") == 120
+    assert " ".join(message.body.split()).count("I would love to hear from you.") == 120
 
 
 def test_mailto_links_percent_encode_everything_but_the_at_sign():
@@ -235,3 +239,17 @@ def test_it_sends_through_the_mail_backend(seeker):
     reminder_message(result.reminder).send()
     (sent,) = mail.outbox
     assert sent.subject == "Time to circle back with Acme"
+
+
+def test_the_raw_message_keeps_links_intact_for_a_file_or_console_mailbox(seeker):
+    settings_ = reminder_settings_get(user=seeker)
+    settings_.note_template = "Hi {first_name}, " + ("a very long paragraph " * 80)
+    settings_.save()
+    result = log_with_insiders(seeker)
+    message = reminder_message(result.reminder)
+    raw = message.message().as_string()
+    # No quoted-printable soft breaks in the text part: every link is one line.
+    text_part = message.message().get_payload()[0]
+    assert text_part["Content-Transfer-Encoding"] in {"7bit", "8bit"}
+    for url in links_in_text(message.body):
+        assert url in raw
