@@ -2,6 +2,7 @@
 that shows an application, a company or a contact."""
 
 from django import template
+from django.middleware.csrf import get_token
 
 from applications.services import user_today
 from contacts.forms import InteractionForm
@@ -12,7 +13,8 @@ register = template.Library()
 
 @register.inclusion_tag("contacts/_log_interaction_form.html", takes_context=True)
 def log_interaction_form(context, application=None, company=None, contact=None):
-    request = context["request"]
+    # context.request survives `{% include ... only %}`, unlike context["request"].
+    request = context.request
     user = request.user
     # Undefined template variables arrive as "": treat them as absent.
     application, company, contact = application or None, company or None, contact or None
@@ -28,7 +30,7 @@ def log_interaction_form(context, application=None, company=None, contact=None):
         "form": InteractionForm(user=user, scope=scope, initial=initial),
         "scope": scope,
         "next": request.get_full_path(),
-        "csrf_token": context.get("csrf_token"),
+        "csrf_token": get_token(request),
         "application": application,
         "company": company or (application.company if application is not None else None),
         "contact": contact,

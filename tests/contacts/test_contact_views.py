@@ -279,7 +279,7 @@ def test_the_log_page_scopes_its_query_string_ids_to_the_user(user_client, user,
 
 
 def test_the_partial_renders_for_an_application_with_only_that_companys_people(user_client, user):
-    from django.template.loader import render_to_string
+    from django.template import RequestContext, Template
     from django.test import RequestFactory
 
     application = ApplicationFactory(user=user)
@@ -287,13 +287,16 @@ def test_the_partial_renders_for_an_application_with_only_that_companys_people(u
     ContactFactory(user=user, name="Stranger")
     request = RequestFactory().get(application.get_absolute_url())
     request.user = user
-    html = render_to_string(
-        "contacts/_log_interaction.html", {"application": application}, request=request
+    # As the application page includes it, with `only`: other page variables stay out.
+    page = Template(
+        '{% include "contacts/_log_interaction.html" with application=application only %}'
     )
+    html = page.render(RequestContext(request, {"application": application, "contact": insider}))
     assert f'value="{insider.pk}"' in html
     assert "Stranger" not in html
     assert f'name="application" value="{application.pk}"' in html
     assert 'name="csrfmiddlewaretoken"' in html
+    assert "checked" not in html
 
 
 def test_deleting_a_conversation(user_client, user):
