@@ -155,7 +155,6 @@ def week_chart(weeks, chart_id, title, description):
                 "x": _pct(i * slot + (slot - width) / 2),
                 "y": _pct(bottom - height),
                 "height": _pct(height),
-                "label": date_format(week.start, "M j"),
                 "count": week.count,
             }
         )
@@ -173,7 +172,7 @@ def week_chart(weeks, chart_id, title, description):
             anchor, x = "end", 100
         else:
             anchor, x = "middle", (i + 0.5) * slot
-        axis.append({"x": _pct(x), "anchor": anchor, "label": columns[i]["label"]})
+        axis.append({"x": _pct(x), "anchor": anchor, "label": date_format(weeks[i].start, "M j")})
     busiest = max(weeks, key=lambda w: w.count) if weeks else None
     summary = description
     if busiest is not None:

@@ -542,3 +542,34 @@ def test_the_page_is_private_to_its_user(client, seeded, other_user):
     response = client.get(reverse("applications:stats"))
     assert response.context["stats"].total == 0
     assert Application.objects.for_user(seeded).count() == 9
+
+
+# --- The chart tags ----------
+
+
+def test_bars_are_sized_against_the_largest_in_dot_decimals_whatever_the_language():
+    from django.utils import translation
+
+    from applications.templatetags.charts import Bar, bar_chart
+
+    with translation.override("de"):
+        chart = bar_chart([Bar("a", 1, "1"), Bar("b", 3, "3"), Bar("c", 0, "0")], "c", "T", "D.")
+    assert [row["width"] for row in chart["rows"]] == ["33.333", "100", "0"]
+    assert chart["description"] == "D. a: 1; b: 3; c: 0."
+
+
+def test_a_lone_week_is_a_narrow_centred_column():
+    from applications.templatetags.charts import week_chart
+
+    chart = week_chart([Week(D(2026, 3, 2), 4)], "w", "T", "D.")
+    assert chart["column_width"] == "8"
+    assert chart["columns"][0]["x"] == "46"
+    assert [(a["anchor"], a["x"]) for a in chart["axis"]] == [("middle", "50")]
+
+
+def test_no_weeks_draw_an_empty_chart():
+    from applications.templatetags.charts import week_chart
+
+    chart = week_chart([], "w", "T", "D.")
+    assert chart["columns"] == []
+    assert chart["axis"] == []
