@@ -20,8 +20,17 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, Greatest, RowNumber, TruncDate
+from django.utils.translation import gettext as _
 
-from applications.models import Application, Company, Outcome, Rejection, Stage, StageEvent
+from applications.models import (
+    Application,
+    Attachment,
+    Company,
+    Outcome,
+    Rejection,
+    Stage,
+    StageEvent,
+)
 from contacts.models import Contact, Interaction
 from reminders.models import Reminder, ReminderStatus
 
@@ -136,8 +145,6 @@ class CompanyReply:
 
 
 def _reply(application) -> CompanyReply:
-    from django.utils.translation import gettext as _
-
     if application.outcome == Outcome.GHOSTED:
         return CompanyReply("silent", _("Went silent"))
     if application.outcome == Outcome.REJECTED:
@@ -151,8 +158,6 @@ def _reply(application) -> CompanyReply:
 
 
 def company_applications(company):
-    from applications.models import Attachment
-
     applications = list(
         company.applications.select_related("rejection", "reminder").order_by("-created_at", "-id")
     )
