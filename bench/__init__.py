@@ -1,0 +1,1 @@
+"""Benchmarks kept in the repository (see docs/benchmarks.md)."""
