@@ -199,7 +199,9 @@ class NewContactForm(forms.Form):
         return cleaned
 
 
-NewContactFormSet = forms.formset_factory(NewContactForm, extra=1, max_num=20, validate_max=True)
+NewContactFormSet = forms.formset_factory(
+    NewContactForm, extra=1, max_num=20, absolute_max=20, validate_max=True
+)
 
 
 def new_contacts_from(formset):
