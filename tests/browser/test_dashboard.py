@@ -40,3 +40,29 @@ def test_marking_a_quiet_application_as_ghosted_schedules_its_circle_back(
     expect(recent.get_by_role("link", name="Quiet role")).to_be_visible()
     expect(recent).to_contain_text("Ghosted")
     axe_check(page)
+
+
+def test_a_due_circle_back_leads_to_logging_the_conversation(
+    page, live_server, user, login, axe_check
+):
+    from contacts.models import Contact
+    from tests.factories import ContactFactory, ReminderFactory
+
+    reminder = ReminderFactory(user=user)
+    application = reminder.application
+    insider = ContactFactory(user=user, company=application.company, name="Rita Recruiter")
+    ContactFactory(user=user, name="Elsewhere Person")
+    login(page, user)
+    item = page.get_by_role("region", name="Circle back").locator(".dashboard-item")
+    expect(item).to_contain_text("1 insider to write to.")
+    item.get_by_role("link", name="Log a conversation").click()
+    expect(page.get_by_label("Elsewhere Person")).to_have_count(0)
+    axe_check(page)
+    page.get_by_label("Rita Recruiter").check()
+    page.get_by_label("Summary").fill("Asked to be considered for the next opening")
+    page.get_by_role("button", name="Log it").click()
+    expect(page.get_by_text("Conversation logged.")).to_be_visible()
+    assert page.url.rstrip("/") == live_server.url
+    last = Contact.objects.with_last_contacted().get(pk=insider.pk).last_contacted_on
+    assert last == datetime.date.today()
+    assert insider.interactions.get().application == application
