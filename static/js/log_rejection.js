@@ -1,8 +1,26 @@
-// The log-rejection form: "Add another person" clones the formset's empty row.
+// The log-rejection form: a picked company or application hides the "or type a
+// new one" field beside it, and "Add another person" clones the formset's empty row.
 (function () {
   "use strict";
 
-  function setUp() {
+  // Hide the typed alternative while something is picked; without JS both show.
+  function syncTypedFields() {
+    [
+      ["id_company", "div_id_company_name"],
+      ["id_application", "div_id_role"],
+    ].forEach(function (pair) {
+      var picker = document.getElementById(pair[0]);
+      var typed = document.getElementById(pair[1]);
+      if (!picker || !typed) {
+        return;
+      }
+      var picked = picker.value !== "";
+      var hasError = typed.querySelector(".invalid-feedback, .is-invalid");
+      typed.hidden = picked && !hasError;
+    });
+  }
+
+  function setUpAddPerson() {
     var button = document.querySelector("[data-add-contact]");
     var template = document.getElementById("new-contact-template");
     var rows = document.getElementById("new-contacts");
@@ -27,5 +45,19 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", setUp);
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector("form.log-rejection");
+    if (!form) {
+      return;
+    }
+    setUpAddPerson();
+    syncTypedFields();
+    form.addEventListener("change", function (event) {
+      if (event.target.id === "id_company" || event.target.id === "id_application") {
+        syncTypedFields();
+      }
+    });
+    // The role picker is swapped in by htmx when the company changes.
+    document.body.addEventListener("htmx:afterSettle", syncTypedFields);
+  });
 })();

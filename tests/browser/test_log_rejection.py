@@ -175,6 +175,8 @@ def test_the_quickest_rejection_takes_six_actions_and_picks_the_companys_role_an
     visit.select(page.get_by_label("Company", exact=True), application.company.name)
     expect(page.get_by_label("Samir Nagheenanajar (Other)")).to_be_visible()
     visit.select(page.get_by_label("Role", exact=True), "Data engineer (Applied)")
+    expect(page.get_by_label("Or a new role")).to_be_hidden()
+    expect(page.get_by_label("Or a new company")).to_be_hidden()
     visit.select(page.get_by_label("How far it got"), "Final round")
     visit.click(page.get_by_label("Samir Nagheenanajar (Other)"))
     visit.check()
