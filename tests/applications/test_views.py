@@ -623,9 +623,16 @@ def test_any_input_in_any_field_of_the_log_form_never_fails(user_client, user, v
 @pytest.mark.parametrize("value", ODD_INPUTS)
 def test_any_input_in_the_application_forms_never_fails(user_client, user, value):
     application = ApplicationFactory(user=user)
+    rejected = RejectedApplicationFactory(user=user)
     event = application.events.get()
     fields = dict.fromkeys(
         [
+            "received_on",
+            "channel",
+            "letter_text",
+            "feedback",
+            "cooling_off_days",
+            "invited_to_reapply",
             "company",
             "company_name",
             "role",
@@ -650,6 +657,7 @@ def test_any_input_in_the_application_forms_never_fails(user_client, user, value
         reverse("applications:edit", args=[application.pk]),
         reverse("applications:move", args=[application.pk]),
         reverse("applications:event_edit", args=[event.pk]),
+        reverse("applications:rejection_edit", args=[rejected.pk]),
     ]:
         assert user_client.post(url, fields).status_code in {200, 302}, url
 
