@@ -146,7 +146,7 @@ class Stack:
     """The environment the subprocesses share: test database, Redis, SMTP, and
     engine settings shrunk so that faults recover in seconds."""
 
-    SWEEP_INTERVAL = 1.0
+    SWEEP_INTERVAL = 0.5
     LEASE_SECONDS = 2
     BACKOFF_MINUTES = (0.02, 0.04, 0.08)  # 1.2 s, 2.4 s, 4.8 s
     MAX_ATTEMPTS = 3

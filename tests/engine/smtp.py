@@ -41,6 +41,9 @@ class Handler:
         self.hold_at: str | None = None
         self.held = threading.Event()
         self.held_peer: tuple[str, int] | None = None
+        # Set when the client of the held conversation went away (aiosmtpd
+        # cancels the handler when the connection is lost).
+        self.held_client_gone = threading.Event()
         self._release = threading.Event()
         self._lock = threading.Lock()
 
@@ -54,8 +57,12 @@ class Handler:
                 return
             self.held_peer = session.peer
             self.held.set()
-        while not self._release.is_set():
-            await asyncio.sleep(0.05)
+        try:
+            while not self._release.is_set():
+                await asyncio.sleep(0.05)
+        except asyncio.CancelledError:
+            self.held_client_gone.set()
+            raise
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         await self._maybe_hold("MAIL", session)
