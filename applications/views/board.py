@@ -92,7 +92,7 @@ def board_move(request, pk):
         return redirect(reverse("applications:board") + f"#card-{application.pk}")
     response = render(
         request,
-        "applications/_board.html",
+        "applications/_board_moved.html",
         _board_context(request, closed=False, board_status=status, board_error=error),
     )
     # board.js puts focus back on the card once htmx has settled the new board.
