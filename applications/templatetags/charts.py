@@ -55,6 +55,22 @@ def days(value) -> str:
     return _("%(days)s days") % {"days": shown} if shown != "1" else _("1 day")
 
 
+@register.simple_tag
+def list_url(filters, **params) -> str:
+    """The applications list showing what a row counts: the page's filters
+    (the company's name as the search) plus `params`, e.g. outcome="rejected"."""
+    from applications.insights import applications_url
+
+    query = {
+        "applied_from": filters.applied_from.isoformat() if filters.applied_from else "",
+        "applied_to": filters.applied_to.isoformat() if filters.applied_to else "",
+        "source": filters.source,
+        "q": filters.company,
+        **params,
+    }
+    return applications_url(**{k: v for k, v in query.items() if v not in (None, "")})
+
+
 # --- Turning figures into bars -------------------------------------------------------------
 
 

@@ -573,3 +573,16 @@ def test_no_weeks_draw_an_empty_chart():
     chart = week_chart([], "w", "T", "D.")
     assert chart["columns"] == []
     assert chart["axis"] == []
+
+
+def test_table_rows_link_to_the_list_with_the_pages_filters(user_client, seeded):
+    response = user_client.get(
+        reverse("applications:stats"), {"source": "job_board", "applied_from": "2026-01-01"}
+    )
+    html = response.content.decode()
+    base = "/applications/?applied_from=2026-01-01&amp;source=job_board"
+    assert f'<a href="{base}">See them in the applications list</a>' in html
+    assert f'<a href="{base}&amp;outcome=rejected&amp;stage=40">Interview</a>' in html
+    assert f'<a href="{base}&amp;outcome=ghosted">Ghosted</a>' in html
+    # A row counting nothing has nothing to show.
+    assert f'href="{base}&amp;outcome=withdrawn"' not in html
