@@ -62,7 +62,6 @@ def application_list(request):
             "page": page,
             "filtered": bool(filters),
             "query": query.urlencode(),
-            "companies_exist": form.fields["company"].queryset.exists(),
         },
     )
 

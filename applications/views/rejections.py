@@ -80,6 +80,8 @@ def rejection_logged(request, pk):
     )
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
+    if application.is_open:
+        return redirect(application)
     reminder = Reminder.objects.for_user(request.user).filter(application=application).first()
     return render(
         request,
