@@ -6,11 +6,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from applications.models import Application, Outcome
 from reminders.emails import message_id_for
-from reminders.models import Reminder, ReminderStatus
+from reminders.models import Reminder, ReminderKind, ReminderStatus
 from tests.engine.processes import RedisServer, Stack, wait_until
 from tests.engine.smtp import SmtpServer
-from tests.factories import ReminderFactory, UserFactory
+from tests.factories import CompanyFactory, ReminderSettingsFactory, UserFactory
 
 
 def _database_url() -> str:
@@ -43,19 +44,39 @@ def stack(transactional_db, tmp_path):
     print(logs)  # shown when the test failed
 
 
-def seed(count: int, *, due_at=None, users: int = 3, **fields) -> list[Reminder]:
-    """`count` due reminders spread over a few users (bulk would skip the
-    factories' verified addresses and settings)."""
+def seed(count: int, *, due_at=None, users: int = 3) -> list[Reminder]:
+    """`count` due reminders spread over a few users: the users through the
+    factories (verified address, settings), the rest in bulk."""
     due_at = due_at or timezone.now() - datetime.timedelta(seconds=1)
     owners = [UserFactory() for _ in range(min(users, count))]
-    return [
-        ReminderFactory(
+    for owner in owners:
+        ReminderSettingsFactory(user=owner)
+    companies = {o.pk: CompanyFactory(user=o) for o in owners}
+    applications = Application.objects.bulk_create(
+        Application(
             user=owners[i % len(owners)],
-            due_at=due_at(i) if callable(due_at) else due_at,
-            **fields,
+            company=companies[owners[i % len(owners)].pk],
+            role=f"Engineer {i}",
+            outcome=Outcome.REJECTED,
         )
         for i in range(count)
-    ]
+    )
+    reminders = []
+    for i, application in enumerate(applications):
+        at = due_at(i) if callable(due_at) else due_at
+        reminders.append(
+            Reminder(
+                user=application.user,
+                application=application,
+                kind=ReminderKind.REJECTED,
+                counted_from=at.date() - datetime.timedelta(days=30),
+                cooling_off_days=30,
+                due_date=at.date(),
+                due_at=at,
+                next_attempt_at=at,
+            )
+        )
+    return Reminder.objects.bulk_create(reminders)
 
 
 def statuses(reminders) -> collections.Counter:
