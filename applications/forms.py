@@ -49,10 +49,10 @@ class PickOrTypeCompanyMixin:
     def _setup_company(self, user):
         companies = Company.objects.for_user(user)
         self.fields["company"].queryset = companies
-        self.has_companies = companies.exists()
-        if not self.has_companies:
-            # Nothing to pick from yet: the typed name is the whole question.
-            del self.fields["company"]
+        # Nothing to pick from yet: the typed name is the whole question. The
+        # picker still validates, so a posted id of someone else's is an error.
+        self.show_company_picker = companies.exists()
+        if not self.show_company_picker:
             self.fields["company_name"].label = _("Company")
 
     def _clean_company(self, cleaned):
@@ -101,7 +101,7 @@ class ApplicationForm(PickOrTypeCompanyMixin, forms.ModelForm):
         if self.instance.pk:
             # The stage moves through the history (detail page), not here.
             del self.fields["stage"]
-            if "company" in self.fields:
+            if self.show_company_picker:
                 self.initial.setdefault("company", self.instance.company_id)
         order = ["company", "company_name", "role", "stage"]
         self.order_fields([f for f in order if f in self.fields])
@@ -320,7 +320,7 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
         self._setup_company(user)
         self._setup_dates(user)
         self.picked_company = self._picked_company(user)
-        if "company" in self.fields:
+        if self.show_company_picker:
             # Picking a company swaps in its open applications and its people.
             self.fields["company"].widget.attrs.update(
                 {
@@ -348,7 +348,7 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
             self.fields["role"].label = _("Role")
 
     def _picked_company(self, user) -> Company | None:
-        if "company" not in self.fields:
+        if not self.show_company_picker:
             return None
         raw = self.data.get(self.add_prefix("company")) if self.is_bound else None
         if raw is None:

@@ -793,3 +793,16 @@ def test_a_letter_file_attached_later_replaces_the_stored_one(user_client, user)
         url, {"received_on": "2026-02-01", "channel": "email", "remove_letter_file": "on"}
     )
     assert not Attachment.objects.exists()
+
+
+def test_a_first_timer_posting_another_users_company_id_gets_a_field_error(
+    user_client, user, other_user
+):
+    theirs = CompanyFactory(user=other_user)
+    before = nothing_saved()
+    response = log_post(
+        user_client, company=theirs.pk, company_name="Mine", role="R", stage_reached="20"
+    )
+    assert "company" in response.context["form"].errors
+    assert 'name="company"' in response.content.decode()  # shown with its error
+    assert nothing_saved() == before
