@@ -73,7 +73,7 @@ def onboarding(request):
         form = ReminderSettingsForm(request.POST, instance=reminder_settings, initial=initial)
         if form.is_valid():
             _save_reminder_settings(request, form)
-            return render(request, "accounts/onboarding_next.html")
+            return redirect("onboarding_next")
     else:
         form = ReminderSettingsForm(instance=reminder_settings, initial=initial)
     return render(request, "accounts/onboarding.html", {"form": form})
@@ -85,6 +85,16 @@ def invitation_accept(request, token):
     invitation = get_object_or_404(Invitation, token=token, accepted_at__isnull=True)
     request.session[INVITATION_SESSION_KEY] = invitation.token
     return redirect("account_signup")
+
+
+@require_GET
+def onboarding_next(request):
+    """Onboarding's three ways in: a rejection, an application, a spreadsheet."""
+    return render(
+        request,
+        "accounts/onboarding_next.html",
+        {"reminder_settings": reminder_settings_get(user=request.user)},
+    )
 
 
 @require_GET

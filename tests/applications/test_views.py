@@ -764,8 +764,11 @@ def test_a_new_user_lands_on_onboarding_after_verifying_their_email(client, sett
     response = client.post(
         reverse("onboarding"),
         {"time_zone": "Europe/Paris", "cooling_off_days": "45", "send_time": "08:30"},
+        follow=True,
     )
     body = response.content.decode()
+    assert "45 days later, at 08:30 (Europe/Paris)" in body
+    assert "email is off" in body  # the box was left unticked
     for url in [LOG, CREATE, reverse("import_soon")]:
         assert f'href="{url}"' in body
     assert client.get(reverse("import_soon")).status_code == 200
