@@ -294,6 +294,7 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
         label=_("How far it got"),
         choices=[("", _("Pick the last stage you reached")), *Stage.choices],
         coerce=int,
+        error_messages={"required": _("Pick the last stage you reached.")},
     )
     contacts = ContactChoiceField(
         label=_("People you met there"), queryset=Contact.objects.none(), required=False
@@ -367,7 +368,12 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
             self._clean_company(cleaned)
             cleaned["role"] = " ".join((cleaned.get("role") or "").split())
             if not cleaned["role"] and "application" not in self.errors:
-                self.add_error("role", _("Pick the application or type the role."))
+                message = (
+                    _("Pick the application or type the role.")
+                    if self.show_application_picker
+                    else _("Type the role.")
+                )
+                self.add_error("role", message)
         return cleaned
 
     def service_kwargs(self) -> dict:
