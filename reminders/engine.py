@@ -25,7 +25,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Exists, F, Min, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from reminders.emails import reminder_message
@@ -270,10 +270,6 @@ def backoff_delay(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(minutes=minutes * (1 + random.uniform(-jitter, jitter)))
 
 
-def _still_sendable(reminder: Reminder) -> bool:
-    return Reminder.objects.filter(sendable_q(), pk=reminder.pk).exists()
-
-
 def reminder_send(*, reminder_id: int, token: str | uuid.UUID) -> str:
     """Deliver one claimed reminder. Returns a SendOutcome value.
 
@@ -284,9 +280,11 @@ def reminder_send(*, reminder_id: int, token: str | uuid.UUID) -> str:
     """
     token = uuid.UUID(str(token))
     with transaction.atomic():
+        # One query locks the row and re-checks who may be emailed now.
         reminder = (
             Reminder.objects.select_for_update(of=("self",))
             .select_related("user", "application__company")
+            .annotate(sendable=ExpressionWrapper(sendable_q(), output_field=BooleanField()))
             .filter(pk=reminder_id)
             .first()
         )
@@ -298,7 +296,7 @@ def reminder_send(*, reminder_id: int, token: str | uuid.UUID) -> str:
             # Redelivered message, or a claim that was reclaimed, or the user
             # resolved the reminder meanwhile: not ours to send.
             return SendOutcome.STALE
-        if not _still_sendable(reminder):
+        if not reminder.sendable:
             # Deactivated, unverified or email off since the claim: back to
             # scheduled, where the sweep will not pick it while that holds.
             _release(reminder)

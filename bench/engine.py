@@ -1,0 +1,362 @@
+"""Benchmark of the reminder engine on PostgreSQL, Redis and a local SMTP server.
+
+    python -m bench.engine --sizes 10000,1000000 [--due 10000] [--users 1000]
+
+For each size: seed that many applications, each with a rejection and a scheduled
+reminder, `--due` of them due across `--users` users (SQL generate_series, timed);
+time the claim transaction of one batch (median of several runs, plus EXPLAIN
+ANALYZE of its candidate query); then run the production path end to end (Celery
+beat -> sweep task -> send tasks on a real worker at concurrency 2 -> Django's SMTP
+backend -> aiosmtpd) until every due reminder is sent, sampling the worker's summed
+PSS, and count duplicate Message-IDs at the SMTP server.
+
+It needs a database it may wipe: DATABASE_URL defaults to postgres:///ajar_bench and
+must name a database whose name contains "bench". It starts its own Redis server
+and SMTP server on free ports. Results are printed as Markdown and JSON.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated row counts")
+    parser.add_argument("--due", type=int, default=10_000)
+    parser.add_argument("--users", type=int, default=1_000)
+    parser.add_argument("--claim-runs", type=int, default=7)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--sweep-interval", type=float, default=2.0)
+    parser.add_argument("--skip-e2e", action="store_true")
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres:///ajar_bench")
+    )
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    return parser.parse_args(argv)
+
+
+ARGS = parse_args()
+if "bench" not in ARGS.database_url.rsplit("/", 1)[-1]:
+    sys.exit("Refusing to wipe a database whose name does not contain 'bench'.")
+
+WORKDIR = Path(tempfile.mkdtemp(prefix="ajar-bench-"))
+REDIS_PORT = free_port()
+SMTP_PORT = free_port()
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": ARGS.database_url,
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
+        "EMAIL_URL": f"smtp://127.0.0.1:{SMTP_PORT}",
+        "AJAR_DATA_DIR": str(WORKDIR),
+        "AJAR_SWEEP_INTERVAL": str(ARGS.sweep_interval),
+        "LOG_LEVEL": "WARNING",
+        # The production code path: DEBUG off (no query log, cached templates).
+        "DEBUG": "False",
+        "SECRET_KEY": "bench-" + "x7Qp2v9LmZr4Tk8Wc1Ny6Hd3Fj5Bs0Ga" * 2,
+        "ALLOWED_HOSTS": "localhost",
+    }
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+from aiosmtpd.controller import Controller  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from reminders import engine  # noqa: E402
+from reminders.models import Reminder, ReminderStatus  # noqa: E402
+
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+
+
+class CountingHandler:
+    """An SMTP sink that keeps only the Message-IDs it accepted."""
+
+    def __init__(self):
+        self.ids: list[bytes] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        match = MESSAGE_ID.search(envelope.original_content or envelope.content)
+        with self.lock:
+            self.ids.append(match.group(1) if match else b"")
+        return "250 OK"
+
+
+# --- Seeding ---------------------------------------------------------------------------------
+
+SEED_SQL = """
+TRUNCATE accounts_user RESTART IDENTITY CASCADE;
+INSERT INTO accounts_user (id, password, is_superuser, is_staff, is_active, date_joined,
+                           name, email, time_zone)
+SELECT g, '!', false, false, true, %(now)s, 'Bench user ' || g, 'bench' || g || '@example.com',
+       'UTC'
+FROM generate_series(1, %(users)s) g;
+INSERT INTO account_emailaddress (email, verified, "primary", user_id)
+SELECT 'bench' || g || '@example.com', true, true, g FROM generate_series(1, %(users)s) g;
+INSERT INTO reminders_remindersettings (cooling_off_days, send_time, email_enabled,
+                                        email_enabled_at, note_template, user_id)
+SELECT 30, '09:00', true, '2000-01-01T00:00:00Z', '', g FROM generate_series(1, %(users)s) g;
+INSERT INTO applications_company (id, name, website, notes, created_at, user_id)
+SELECT g, 'Company ' || g, '', '', %(now)s, g FROM generate_series(1, %(users)s) g;
+INSERT INTO applications_application (id, role, job_url, job_description, source, location,
+    salary_currency, applied_on, notes, current_stage, furthest_stage, outcome, outcome_on,
+    created_at, updated_at, user_id, company_id)
+SELECT g, 'Engineer ' || g, '', '', '', '', '', date '2026-01-05', '', 40, 40, 'rejected',
+       date '2026-02-01', %(now)s, %(now)s, 1 + g %% %(users)s, 1 + g %% %(users)s
+FROM generate_series(1, %(rows)s) g;
+INSERT INTO applications_rejection (id, received_on, stage_reached, channel, letter_text,
+    feedback, invited_to_reapply, created_at, updated_at, application_id)
+SELECT g, date '2026-02-01', 40, 'email', '', '', false, %(now)s, %(now)s, g
+FROM generate_series(1, %(rows)s) g;
+INSERT INTO reminders_reminder (id, kind, counted_from, cooling_off_days, due_date, due_at,
+    status, next_attempt_at, attempts, last_error, occurrence, snoozed_count,
+    failure_acknowledged, created_at, updated_at, application_id, rejection_id, user_id)
+SELECT g, 'rejected', (due_at - interval '30 days')::date, 30, due_at::date, due_at,
+       'scheduled', due_at, 0, '', 1, 0, false, %(now)s, %(now)s, g, g, 1 + g %% %(users)s
+FROM (
+    SELECT g, CASE WHEN g <= %(due)s
+                   THEN %(now)s - interval '1 hour' + g * (interval '1 hour' / %(due)s)
+                   ELSE %(now)s + interval '1 day' + (g * interval '30 seconds') END AS due_at
+    FROM generate_series(1, %(rows)s) g
+) s;
+SELECT setval(pg_get_serial_sequence('accounts_user', 'id'), %(users)s);
+SELECT setval(pg_get_serial_sequence('applications_company', 'id'), %(users)s);
+SELECT setval(pg_get_serial_sequence('applications_application', 'id'), %(rows)s);
+SELECT setval(pg_get_serial_sequence('applications_rejection', 'id'), %(rows)s);
+SELECT setval(pg_get_serial_sequence('reminders_reminder', 'id'), %(rows)s);
+"""
+
+
+def seed(rows: int, due: int, users: int) -> float:
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(SEED_SQL, {"rows": rows, "due": due, "users": users, "now": timezone.now()})
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return time.perf_counter() - started
+
+
+# --- The claim ---------------------------------------------------------------------------------
+
+
+def claim_timings(runs: int) -> tuple[list[float], int, str]:
+    """Time claim_batch (SELECT ... FOR UPDATE SKIP LOCKED + the CAS UPDATE +
+    COMMIT) for one batch; undo the claim between runs. The enqueue that follows
+    the commit is left out: it is the broker's time, measured end to end."""
+    publish = engine.enqueue_sends
+    engine.enqueue_sends = lambda claim: 0
+    timings, claimed = [], 0
+    try:
+        for _ in range(runs):
+            now = timezone.now()
+            started = time.perf_counter()
+            claim = engine.claim_batch(now=now)
+            timings.append((time.perf_counter() - started) * 1000)
+            claimed = len(claim.reminder_ids)
+            Reminder.objects.filter(claim_token=claim.token).update(
+                status=ReminderStatus.SCHEDULED,
+                claim_token=None,
+                claimed_at=None,
+                lease_expires_at=None,
+            )
+    finally:
+        engine.enqueue_sends = publish
+    with transaction.atomic():
+        plan = (
+            engine.overdue(timezone.now())
+            .order_by("next_attempt_at")
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("id", flat=True)[: settings.AJAR_SWEEP_BATCH_SIZE]
+            .explain(analyze=True, buffers=True)
+        )
+        transaction.set_rollback(True)
+    return timings, claimed, plan
+
+
+# --- End to end --------------------------------------------------------------------------
+
+
+def process_group_pss_kib(pgid: int) -> int:
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[2]) != pgid:
+                continue
+            for line in (entry / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def start(args: list[str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", *args],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    except ProcessLookupError:
+        pass
+
+
+def end_to_end(due: int, handler: CountingHandler, label: str, timeout: float = 900) -> dict:
+    handler.ids.clear()
+    worker = start(
+        ["worker", "-l", "WARNING", "-c", str(ARGS.concurrency), "-n", f"bench-{label}@%h",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        WORKDIR / f"worker-{label}.log",
+    )  # fmt: skip
+    # Let the worker settle before beat starts the clock.
+    time.sleep(4)
+    idle_pss = process_group_pss_kib(worker.pid)
+    beat = start(
+        ["beat", "-l", "WARNING", "--schedule", str(WORKDIR / f"beat-{label}")],
+        WORKDIR / f"beat-{label}.log",
+    )
+    samples = []
+    deadline = time.monotonic() + timeout
+    sent = 0
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            samples.append(process_group_pss_kib(worker.pid))
+            sent = Reminder.objects.filter(status=ReminderStatus.SENT).count()
+            if sent >= due:
+                break
+    finally:
+        time.sleep(2 * ARGS.sweep_interval)  # any late duplicate would arrive now
+        stop(beat)
+        stop(worker)
+    window = Reminder.objects.filter(status=ReminderStatus.SENT).order_by()
+    first_claim = min(window.values_list("claimed_at", flat=True))
+    last_sent = max(window.values_list("sent_at", flat=True))
+    seconds = (last_sent - first_claim).total_seconds()
+    ids = list(handler.ids)
+    return {
+        "sent_rows": sent,
+        "smtp_messages": len(ids),
+        "duplicates": len(ids) - len(set(ids)),
+        "seconds": round(seconds, 2),
+        "emails_per_second": round(sent / seconds, 1) if seconds else None,
+        "worker_pss_idle_mib": round(idle_pss / 1024, 1),
+        "worker_pss_peak_mib": round(max(samples) / 1024, 1) if samples else None,
+        "worker_pss_median_mib": round(statistics.median(samples) / 1024, 1) if samples else None,
+        "other_statuses": dict(
+            Reminder.objects.exclude(status__in=[ReminderStatus.SENT, ReminderStatus.SCHEDULED])
+            .values_list("status")
+            .annotate(n=Count("id"))
+        ),
+    }
+
+
+def main() -> int:
+    sizes = [int(s) for s in ARGS.sizes.split(",")]
+    call_command("migrate", interactive=False, verbosity=0)
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(WORKDIR)],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    handler = CountingHandler()
+    smtp = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
+    smtp.start()
+    results = []
+    try:
+        for rows in sizes:
+            print(f"== {rows:,} rows: seeding...", flush=True)
+            seconds = seed(rows, ARGS.due, ARGS.users)
+            print(f"   seeded in {seconds:.1f} s; timing the claim...", flush=True)
+            timings, claimed, plan = claim_timings(ARGS.claim_runs)
+            result = {
+                "rows": rows,
+                "due": ARGS.due,
+                "users": ARGS.users,
+                "seed_seconds": round(seconds, 1),
+                "claim_batch": claimed,
+                "claim_ms_median": round(statistics.median(timings), 1),
+                "claim_ms_all": [round(t, 1) for t in timings],
+                "explain": plan,
+            }
+            print(f"   claim of {claimed}: median {result['claim_ms_median']} ms", flush=True)
+            if not ARGS.skip_e2e:
+                print("   end to end...", flush=True)
+                result.update(end_to_end(ARGS.due, handler, label=str(rows)))
+                print(
+                    f"   {result['emails_per_second']} emails/s, duplicates "
+                    f"{result['duplicates']}, PSS peak {result['worker_pss_peak_mib']} MiB",
+                    flush=True,
+                )
+            results.append(result)
+    finally:
+        smtp.stop()
+        redis.terminate()
+        redis.wait(10)
+    print_report(results)
+    if ARGS.json:
+        ARGS.json.write_text(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+def print_report(results: list[dict]) -> None:
+    print(
+        "\n| rows | seed (s) | claim of 1,000 (ms, median) | emails/s | duplicates "
+        "| worker PSS peak (MiB) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r['rows']:,} | {r['seed_seconds']} | {r['claim_ms_median']} | "
+            f"{r.get('emails_per_second', '-')} | {r.get('duplicates', '-')} | "
+            f"{r.get('worker_pss_peak_mib', '-')} |"
+        )
+    print("\nEXPLAIN ANALYZE of the claim's candidate query at the largest size:\n")
+    print(results[-1]["explain"])
+    print("\n" + json.dumps([{k: v for k, v in r.items() if k != "explain"} for r in results],
+                            default=str))  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())
