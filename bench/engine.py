@@ -58,6 +58,7 @@ ARGS = parse_args()
 if "bench" not in ARGS.database_url.rsplit("/", 1)[-1]:
     sys.exit("Refusing to wipe a database whose name does not contain 'bench'.")
 
+LOG_LEVEL = os.environ.get("BENCH_LOG_LEVEL", "WARNING")
 WORKDIR = Path(tempfile.mkdtemp(prefix="ajar-bench-"))
 REDIS_PORT = free_port()
 SMTP_PORT = free_port()
@@ -69,7 +70,7 @@ os.environ.update(
         "EMAIL_URL": f"smtp://127.0.0.1:{SMTP_PORT}",
         "AJAR_DATA_DIR": str(WORKDIR),
         "AJAR_SWEEP_INTERVAL": str(ARGS.sweep_interval),
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": LOG_LEVEL,
         # The production code path: DEBUG off (no query log, cached templates).
         "DEBUG": "False",
         "SECRET_KEY": "bench-" + "x7Qp2v9LmZr4Tk8Wc1Ny6Hd3Fj5Bs0Ga" * 2,
@@ -244,7 +245,7 @@ def stop(proc: subprocess.Popen) -> None:
 def end_to_end(due: int, handler: CountingHandler, label: str, timeout: float = 900) -> dict:
     handler.ids.clear()
     worker = start(
-        ["worker", "-l", "WARNING", "-c", str(ARGS.concurrency), "-n", f"bench-{label}@%h",
+        ["worker", "-l", LOG_LEVEL, "-c", str(ARGS.concurrency), "-n", f"bench-{label}@%h",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         WORKDIR / f"worker-{label}.log",
     )  # fmt: skip
