@@ -253,7 +253,7 @@ def test_the_settings_page_shows_the_preview_the_last_delivery_and_the_test_butt
     sent_at = datetime.datetime(2026, 3, 3, 9, 0, 5, tzinfo=datetime.UTC)
     set_status(reminder, ReminderStatus.SENT, sent_at=sent_at)
     html = user_client.get(reverse("settings")).content.decode()
-    assert "Last reminder email delivered at March 3, 2026, 9 a.m.." in html
+    assert "Last reminder email delivered on 3 Mar 2026, 09:00." in html
 
 
 def test_the_note_preview_renders_as_you_type(user_client, user):
