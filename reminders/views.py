@@ -83,6 +83,7 @@ def reminder_list(request):
         "reminders/list.html",
         {
             "sections": sections,
+            "has_reminders": any(section["reminders"] for section in sections),
             "snooze_weeks": links.SNOOZE_WEEKS,
             "email_enabled": reminder_settings_get(user=request.user).email_enabled,
         },
