@@ -70,7 +70,7 @@ def applications_url(**params) -> str:
 
 
 def _day(value: datetime.date) -> str:
-    return date_format(value, "DATE_FORMAT")
+    return date_format(value, "j M Y")
 
 
 _UNKNOWN = object()

@@ -166,7 +166,7 @@ def test_a_rejection_after_a_long_process_with_a_letter_puts_the_company_on_the_
     assert item.label == "Globex: Engineer"
     assert item.url == result.application.get_absolute_url()
     # With its circle-back status: scheduled, due 30 days later.
-    assert "circle back on Oct. 1, 2026" in item.detail
+    assert "circle back on 1 Oct 2026" in item.detail
 
 
 @pytest.mark.parametrize(
