@@ -297,7 +297,7 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
         error_messages={"required": _("Pick the last stage you reached.")},
     )
     contacts = ContactChoiceField(
-        label=_("People you met there"), queryset=Contact.objects.none(), required=False
+        label=_("Already in your contacts"), queryset=Contact.objects.none(), required=False
     )
 
     field_order = [
