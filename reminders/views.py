@@ -185,7 +185,8 @@ def reminder_retry_view(request, pk):
 
 def _safe_next(request, default: str) -> str:
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    # Only a path: redirect() reads a bare word as a URL name and would 500 on it.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
