@@ -18,7 +18,8 @@ def _company(request, pk):
 
 
 def company_list(request):
-    search = request.GET.get("q", "").strip()[:200]
+    # PostgreSQL refuses NUL in a string literal; no company name holds one.
+    search = request.GET.get("q", "").replace("\x00", "").strip()[:200]
     page = Paginator(overview.company_list(request.user, search=search), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
