@@ -79,8 +79,9 @@ def contact_detail(request, pk):
 
 def contact_create(request):
     initial = {}
-    company_id = request.GET.get("company")
-    if company_id:
+    company_id = request.GET.get("company", "")
+    # Only a plain number is looked up: anything else would fail in the query.
+    if company_id.isascii() and company_id.isdigit() and len(company_id) < 19:
         company = Company.objects.for_user(request.user).filter(pk=company_id).first()
         initial["company"] = company
     form = ContactForm(request.POST or None, user=request.user, initial=initial)
