@@ -14,6 +14,8 @@ from applications.overview import BOARD_COLUMN_SIZE, board_column_page, board_co
 from applications.overview_forms import BoardMoveForm
 from applications.services import application_move
 
+MAX_OFFSET = 1_000_000_000
+
 
 def _wants_closed(request) -> bool:
     return request.GET.get("closed") == "1" or request.POST.get("closed") == "1"
@@ -43,7 +45,8 @@ def board_column(request):
         return redirect("applications:board")
     stage = Stage(form.cleaned_data["stage"])
     try:
-        offset = max(int(request.GET.get("offset", BOARD_COLUMN_SIZE)), 0)
+        # Bounded: an OFFSET past PostgreSQL's bigint is a database error.
+        offset = min(max(int(request.GET.get("offset", BOARD_COLUMN_SIZE)), 0), MAX_OFFSET)
     except ValueError:
         offset = BOARD_COLUMN_SIZE
     closed = _wants_closed(request)
