@@ -109,6 +109,12 @@ class ReminderDoneForm(forms.Form):
         return day
 
 
+class ReapplyForm(forms.Form):
+    """ "I applied again" from the Reminders page: the role, or the original one."""
+
+    role = forms.CharField(label=_("Role applied for"), max_length=200, required=False)
+
+
 class SnoozeForm(forms.Form):
     weeks = forms.TypedChoiceField(
         choices=[(weeks, weeks) for weeks in SNOOZE_WEEKS], coerce=int, label=_("Snooze for")

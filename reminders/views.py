@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from reminders import links
 from reminders.emails import note_preview_text
-from reminders.forms import ReminderDoneForm, SnoozeForm
+from reminders.forms import ReapplyForm, ReminderDoneForm, SnoozeForm
 from reminders.models import ACTIVE_STATUSES, Reminder
 from reminders.notes import unknown_placeholders
 from reminders.scheduling import snoozed_due_date
@@ -164,7 +164,10 @@ def reminder_dismiss_view(request, pk):
 
 def reminder_reapply_view(request, pk):
     def reapply(reminder):
-        application = reminder_reapply(reminder=reminder, role=request.POST.get("role", ""))
+        form = ReapplyForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(form.errors["role"])
+        application = reminder_reapply(reminder=reminder, role=form.cleaned_data["role"])
         return _("Added your new application: %(application)s.") % {"application": application}
 
     return _post_action(request, pk, reapply)
