@@ -180,6 +180,14 @@ class StageEventForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["occurred_on"].initial = user_today(user)
 
+    def clean_scheduled_at(self):
+        # Near year 1 or 9999 the UTC value stored falls off Python's calendar,
+        # and the application's page could no longer be read.
+        value = self.cleaned_data.get("scheduled_at")
+        if value is not None and not 1900 <= value.year <= 2999:
+            raise ValidationError(_("Check the year of the interview time."))
+        return value
+
 
 class NewContactForm(forms.Form):
     """One person met, added inline on the log-rejection form."""
