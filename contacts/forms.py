@@ -74,10 +74,13 @@ class ContactForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["company"].queryset = Company.objects.for_user(user)
         self.fields["company"].required = False
+        self.fields["company"].empty_label = _("No company")
         applications = self.fields["applications"]
         applications.queryset = Application.objects.for_user(user).select_related("company")
         applications.required = False
-        applications.help_text = _("The applications where you met them.")
+        applications.help_text = _(
+            "The applications where you met them. Hold Ctrl (⌘ on a Mac) to pick several."
+        )
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
