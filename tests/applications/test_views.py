@@ -281,9 +281,17 @@ def test_the_detail_page_query_count_does_not_grow_with_the_history(client):
         for _ in range(events):
             application_move(application=application, stage=Stage.SCREEN)
             interaction = InteractionFactory(user=user, application=application)
-            interaction.contacts.add(ContactFactory(user=user, company=application.company))
+            contact = ContactFactory(user=user, company=application.company)
+            interaction.contacts.add(contact)
+            # The people met, listed beside the timeline.
+            contact.applications.add(application)
+        # The rejection and its circle-back are on the timeline too.
+        rejection_log(user=user, application=application, stage_reached=Stage.SCREEN)
         with CaptureQueriesContext(connection) as queries:
-            client.get(application.get_absolute_url())
+            response = client.get(application.get_absolute_url())
+        assert response.status_code == 200
+        assert len(response.context["timeline"]) >= 2 * events + 2
+        assert len(response.context["application"].contacts.all()) == events
         return len(queries)
 
     assert queries_for(2) == queries_for(20)
