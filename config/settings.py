@@ -160,6 +160,13 @@ AJAR_SIGNUP = env.str("AJAR_SIGNUP", default="open" if DEBUG else "closed")
 if AJAR_SIGNUP not in {"open", "invite", "closed"}:
     raise ImproperlyConfigured("AJAR_SIGNUP must be one of: open, invite, closed.")
 
+# --- Cache -----------------------------------------------------------------------------
+# allauth counts its rate limits (failed logins, resets, sign-ups) in the cache, so
+# every web process must share it: with one process's memory each gunicorn worker
+# counts alone and a restart forgets. Production: CACHE_URL=redis://host:6379/1 (a
+# database of its own: clearing the cache flushes it, so never the broker's).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # --- Internationalisation -------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
