@@ -193,6 +193,9 @@ def test_an_inactive_users_link_is_refused(csrf_client, user):
     user.is_active = False
     user.save()
     assert csrf_client.get(url).status_code == 404
+    assert csrf_client.post(url).status_code == 404
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.SCHEDULED
 
 
 def test_tokens_of_another_salt_are_not_action_links(user):
