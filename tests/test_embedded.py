@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -37,29 +38,34 @@ def test_the_embedded_launcher_serves_the_login_page_and_stops_cleanly(tmp_path)
         start_new_session=True,
     )
     output = []
+    reader = threading.Thread(target=lambda: output.extend(launcher.stdout), daemon=True)
+    reader.start()
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         page = b""
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not page:
             try:
                 with urllib.request.urlopen(
                     f"http://127.0.0.1:{port}/accounts/login/", timeout=2
                 ) as response:
                     page = response.read()
-                break
             except OSError:
                 time.sleep(0.5)
         assert b"Sign In" in page
         assert (tmp_path / "ajar.sqlite3").exists()
         assert (tmp_path / "broker" / "queue").is_dir()
+        # The worker (with beat) reports ready; wait for it before stopping.
+        while time.monotonic() < deadline and " ready." not in "".join(output):
+            time.sleep(0.5)
     finally:
         launcher.send_signal(signal.SIGTERM)
-        out, _ = launcher.communicate(timeout=30)
-        output.append(out)
+        launcher.wait(timeout=30)
+        reader.join(timeout=10)
     text = "".join(output)
     assert "loading the demo account" in text
     assert "Demo login: demo@ajar.localhost" in text
-    assert "celery@" in text  # the worker (with beat) started
+    assert " ready." in text  # the worker started
+    assert "beat: Starting" in text
     assert launcher.returncode == 0
     leftovers = subprocess.run(
         ["pgrep", "-f", f"runserver 127.0.0.1:{port}"], capture_output=True, text=True, check=False
