@@ -35,7 +35,10 @@ def _looks_like_email(data: bytes) -> bool:
     except UnicodeDecodeError:
         text = head.decode("latin-1")
     message = email.message_from_string(text, policy=email.policy.default)
-    return bool(message.keys()) and any(message.get(h) for h in ("From", "Subject", "Date"))
+    try:
+        return bool(message.keys()) and any(message.get(h) for h in ("From", "Subject", "Date"))
+    except Exception:  # the stdlib's header parser fails in many ways on junk
+        return False
 
 
 def read_letter_file(uploaded) -> LetterFile:
@@ -60,15 +63,17 @@ def read_letter_file(uploaded) -> LetterFile:
 def email_body_text(data: bytes) -> str:
     """The plain-text body of an email file, for the letter's text."""
     message = email.message_from_bytes(data, policy=email.policy.default)
-    body = message.get_body(preferencelist=("plain", "html"))
-    if body is None:
-        return ""
     try:
+        body = message.get_body(preferencelist=("plain", "html"))
+        if body is None:
+            return ""
         content = body.get_content()
-    except (LookupError, UnicodeError):  # an unknown or broken charset
+        is_html = body.get_content_type() == "text/html"
+    except Exception:  # an unknown charset or a header the parser chokes on
         return ""
-    if body.get_content_type() == "text/html":
+    if is_html:
         from django.utils.html import strip_tags
 
         content = strip_tags(content)
-    return content.strip()
+    # PostgreSQL refuses NUL in text; a letter never needs one.
+    return content.replace("\x00", "").strip()
