@@ -7,5 +7,5 @@ urlpatterns = [
     path("welcome/", views.onboarding, name="onboarding"),
     path("welcome/next/", views.onboarding_next, name="onboarding_next"),
     path("welcome/import/", views.import_soon, name="import_soon"),
-    path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("invite/<slug:token>/", views.invitation_accept, name="invitation_accept"),
 ]

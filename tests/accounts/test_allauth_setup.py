@@ -77,3 +77,8 @@ def test_the_cache_behind_the_rate_limits_can_be_shared_by_every_web_process():
         "django.core.cache.backends.redis.RedisCache",
         "redis://127.0.0.1:6379/9",
     ]
+
+
+def test_an_invitation_link_with_odd_bytes_is_a_404(client):
+    assert client.get("/invite/a%00b/").status_code == 404
+    assert client.get("/invite/a%20b/").status_code == 404
