@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,12 +46,19 @@ def _check_owner(user, *objects) -> None:
 
 
 def company_get_or_create(*, user, name: str) -> Company:
-    name = " ".join(name.split())
+    name = " ".join(name.split())[:200]
     if not name:
         raise ValidationError({"company": _("Name the company.")})
     company = Company.objects.for_user(user).filter(name__iexact=name).first()
     if company is None:
-        company = Company.objects.create(user=user, name=name[:200])
+        # Another request may be creating the same company right now (a
+        # double-clicked submit): the unique index makes us wait for it, and then
+        # we take its row. The savepoint keeps the caller's transaction usable.
+        try:
+            with transaction.atomic():
+                company = Company.objects.create(user=user, name=name)
+        except IntegrityError:
+            company = Company.objects.for_user(user).get(name__iexact=name)
     return company
 
 
