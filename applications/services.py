@@ -249,6 +249,12 @@ def rejection_log(
     application = Application.objects.select_for_update().get(pk=application.pk)
     if Rejection.objects.filter(application=application).exists():
         raise ValidationError(_("This application already has a rejection: edit that one."))
+    # Checked under the lock: the caller's copy may predate another request that
+    # closed it (a double-clicked "never heard back"), whose reminder must stay.
+    if not application.is_open:
+        raise ValidationError(
+            _("This application is already closed: undo its outcome first to log another.")
+        )
 
     # 2. The rejection itself; "never heard back" is an outcome, not a rejection.
     rejection = None
