@@ -36,6 +36,7 @@ def test_repeated_failed_logins_for_one_address_lock_it_for_a_while(client):
 
 def test_the_verified_address_stays_in_use_until_the_new_one_is_verified(user_client, user):
     old = user.email
+    user_client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     user_client.post(reverse("account_email"), {"action_add": "", "email": "moved@example.com"})
     user.refresh_from_db()
     assert user.email == old
@@ -47,8 +48,10 @@ def test_the_verified_address_stays_in_use_until_the_new_one_is_verified(user_cl
     assert user.email == "moved@example.com"
     primary = EmailAddress.objects.get(user=user, primary=True)
     assert (primary.email, primary.verified) == ("moved@example.com", True)
-    # One address per user: the old one is gone, so nothing is sent to it.
+    # One address per user: the old one is gone, so nothing is sent to it, and
+    # it was told of the change.
     assert not EmailAddress.objects.filter(user=user, email=old).exists()
+    assert any(message.to == [old] for message in mail.outbox)
 
 
 def test_the_cache_behind_the_rate_limits_can_be_shared_by_every_web_process():
@@ -82,3 +85,13 @@ def test_the_cache_behind_the_rate_limits_can_be_shared_by_every_web_process():
 def test_an_invitation_link_with_odd_bytes_is_a_404(client):
     assert client.get("/invite/a%00b/").status_code == 404
     assert client.get("/invite/a%20b/").status_code == 404
+
+
+def test_moving_the_address_asks_for_the_password_first(user_client, user):
+    response = user_client.post(
+        reverse("account_email"), {"action_add": "", "email": "thief@example.com"}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert not EmailAddress.objects.filter(email="thief@example.com").exists()
+    assert not mail.outbox

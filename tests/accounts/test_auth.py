@@ -129,6 +129,7 @@ def test_password_reset_by_email_link(client, user):
 
 
 def test_changing_the_email_requires_verifying_the_new_one(user_client, user):
+    user_client.post(reverse("account_reauthenticate"), {"password": "correct horse battery"})
     response = user_client.post(
         reverse("account_email"), {"action_add": "", "email": "moved@example.com"}
     )
