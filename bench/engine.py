@@ -220,6 +220,24 @@ def process_group_pss_kib(pgid: int) -> int:
     return total
 
 
+def process_group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU time of the live processes of a group (and their
+    reaped children), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != pgid:
+                continue
+            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / ticks
+
+
 def start(args: list[str], log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", *args],
@@ -257,6 +275,8 @@ def end_to_end(due: int, handler: CountingHandler, label: str, timeout: float = 
         WORKDIR / f"beat-{label}.log",
     )
     samples = []
+    cpu_start = process_group_cpu_seconds(worker.pid)
+    own_start = sum(os.times()[:2])
     deadline = time.monotonic() + timeout
     sent = 0
     try:
@@ -266,6 +286,9 @@ def end_to_end(due: int, handler: CountingHandler, label: str, timeout: float = 
             sent = Reminder.objects.filter(status=ReminderStatus.SENT).count()
             if sent >= due:
                 break
+        worker_cpu = process_group_cpu_seconds(worker.pid) - cpu_start
+        sink_cpu = sum(os.times()[:2]) - own_start
+        load = Path("/proc/loadavg").read_text().split()[:3]
     finally:
         time.sleep(2 * ARGS.sweep_interval)  # any late duplicate would arrive now
         stop(beat)
@@ -281,6 +304,11 @@ def end_to_end(due: int, handler: CountingHandler, label: str, timeout: float = 
         "duplicates": len(ids) - len(set(ids)),
         "seconds": round(seconds, 2),
         "emails_per_second": round(sent / seconds, 1) if seconds else None,
+        # CPU per email in the worker (sweep, sends, Celery) and in this process
+        # (mostly the SMTP sink); PostgreSQL's share is not counted.
+        "worker_cpu_ms_per_email": round(worker_cpu * 1000 / sent, 2) if sent else None,
+        "sink_and_bench_cpu_ms_per_email": round(sink_cpu * 1000 / sent, 2) if sent else None,
+        "load_average_at_end": load,
         "worker_pss_idle_mib": round(idle_pss / 1024, 1),
         "worker_pss_peak_mib": round(max(samples) / 1024, 1) if samples else None,
         "worker_pss_median_mib": round(statistics.median(samples) / 1024, 1) if samples else None,
