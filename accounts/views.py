@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from accounts.adapter import INVITATION_SESSION_KEY
 from accounts.forms import ProfileForm
 from accounts.models import Invitation
+from accounts.services import user_settings_update
 from reminders.emails import note_preview_text
 from reminders.forms import ReminderSettingsForm, ReminderSettingsNoteForm
 from reminders.selectors import last_delivered_at
@@ -46,10 +47,9 @@ def settings_view(request):
         data, instance=reminder_settings, initial=initial, prefix="reminders"
     )
     if data is not None and profile_form.is_valid() and reminder_form.is_valid():
-        request.user.name = profile_form.cleaned_data["name"]
-        request.user.save(update_fields=["name"])
-        reminder_settings_update(
+        user_settings_update(
             user=request.user,
+            name=profile_form.cleaned_data["name"],
             time_zone=reminder_form.cleaned_data["time_zone"],
             cooling_off_days=reminder_form.cleaned_data["cooling_off_days"],
             send_time=reminder_form.cleaned_data["send_time"],
