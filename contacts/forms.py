@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application, Company
+from applications.services import user_today
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 
 CONTACTED_CHOICES = [
@@ -148,6 +149,14 @@ class InteractionForm(forms.ModelForm):
         else:
             contacts.label_from_instance = _contact_label
         self.fields["channel"].choices = InteractionChannel.choices
+
+    def clean_occurred_on(self):
+        day = self.cleaned_data["occurred_on"]
+        # "Last contacted" is derived from these dates: a future one would claim
+        # a conversation that has not happened.
+        if day > user_today(self.user):
+            raise forms.ValidationError(_("That date is in the future."))
+        return day
 
     def clean(self):
         cleaned = super().clean()
