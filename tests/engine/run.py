@@ -57,5 +57,12 @@ def log_rejection(args: list[str]) -> None:
     print(json.dumps({"reminder": result.reminder.pk, "seconds": time.monotonic() - started}))
 
 
+def seed(args: list[str]) -> None:
+    from tests.engine.conftest import seed as seed_reminders
+
+    print(json.dumps([r.pk for r in seed_reminders(int(args[0]))]))
+
+
 if __name__ == "__main__":
-    {"sweep": sweep, "log-rejection": log_rejection}[sys.argv[1]](sys.argv[2:])
+    commands = {"sweep": sweep, "log-rejection": log_rejection, "seed": seed}
+    commands[sys.argv[1]](sys.argv[2:])
