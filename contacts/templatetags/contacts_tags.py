@@ -27,7 +27,9 @@ def log_interaction_form(context, application=None, company=None, contact=None):
         "contacts": [contact.pk] if contact is not None else [],
     }
     return {
-        "form": InteractionForm(user=user, scope=scope, initial=initial),
+        # Its own ids: the page around it may have forms with the same field
+        # names (a stage move's date), and a label must point at its own input.
+        "form": InteractionForm(user=user, scope=scope, initial=initial, auto_id="log_%s"),
         "scope": scope,
         "next": request.get_full_path(),
         "csrf_token": get_token(request),

@@ -83,3 +83,30 @@ def test_contact_and_company_forms_pass_axe(page, live_server, user, login, axe_
     axe_check(page)
     page.goto(f"{live_server.url}/applications/board/column/?stage=20&offset=0")
     axe_check(page)
+
+
+def test_logging_a_conversation_from_the_application_page(
+    page, live_server, user, login, axe_check
+):
+    application = ApplicationFactory(user=user, role="Platform engineer")
+    insider = ContactFactory(user=user, company=application.company, name="Lin Insider", email="")
+    insider.applications.add(application)
+    login(page, user)
+    page.get_by_role("link", name="Applications", exact=True).click()
+    page.get_by_role("link", name="Platform engineer").click()
+    axe_check(page)
+    page.get_by_text("Log a conversation").click()
+    # The page has a second date field (moving the stage): fill this form's own.
+    form = page.locator("form", has=page.get_by_role("button", name="Log it"))
+    form.get_by_label("Lin Insider").check()
+    form.get_by_label("Date").fill("2026-03-04")
+    form.get_by_label("Summary").fill("Caught up about the new team")
+    form.get_by_role("button", name="Log it").click()
+    expect(page.get_by_text("Conversation logged.")).to_be_visible()
+    assert page.url.rstrip("/").endswith(f"/applications/{application.pk}")
+    expect(page.get_by_text("Caught up about the new team")).to_be_visible()
+    page.get_by_role("link", name="Lin Insider").first.click()
+    expect(page.get_by_test_id("last-contacted")).to_have_text("4 Mar 2026")
+    interaction = Interaction.objects.get()
+    assert interaction.application == application
+    assert list(interaction.contacts.all()) == [insider]
