@@ -95,7 +95,7 @@ def test_a_delivered_emails_snooze_link_confirms_and_shows_the_new_due_date(
     page.get_by_role("heading", name="Snooze this circle-back for 2 weeks?").wait_for()
     axe_check(page)
     assert_no_horizontal_scroll(page)
-    new_day = date_format(today + datetime.timedelta(weeks=2), "DATE_FORMAT")
+    new_day = date_format(today + datetime.timedelta(weeks=2), "j M Y")
     assert page.get_by_text(f"Ajar will remind you again on {new_day}.").is_visible()
     page.get_by_role("button", name="Confirm snooze").click()
     page.get_by_role("heading", name="Snoozed").wait_for()

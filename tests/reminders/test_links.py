@@ -62,7 +62,7 @@ def test_a_snooze_link_confirmed_moves_the_due_date_and_a_second_use_is_already_
     with time_machine.travel(datetime.datetime(2026, 3, 3, 9, 30, tzinfo=datetime.UTC)):
         response = post_confirm(csrf_client, url)
         assert response.status_code == 200
-        assert b"New due date: March 17, 2026." in response.content
+        assert b"New due date: 17 Mar 2026." in response.content
         reminder.refresh_from_db()
         assert reminder.due_date == datetime.date(2026, 3, 17)
         assert reminder.occurrence == 2
