@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: run test demo lint format migrations-check check-deploy install install-test bench clean
+.PHONY: run test demo lint format migrations-check install install-test bench bench-engine bench-stats clean
 
 $(VENV)/.runtime: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,8 +43,16 @@ format: $(VENV)/.test
 migrations-check: $(VENV)/.runtime
 	$(PY) manage.py makemigrations --check --dry-run
 
-bench: $(VENV)/.test
-	$(PY) -m bench.run $(BENCH_ARGS)
+## Benchmarks on PostgreSQL and Redis (figures and method: docs/benchmarks.md).
+BENCH_DATABASE_URL ?= postgres:///ajar_bench
+BENCH_SIZES ?= 10000,1000000
+bench: bench-engine bench-stats
+
+bench-engine: $(VENV)/.test
+	$(PY) -m bench.engine --database-url $(BENCH_DATABASE_URL) --sizes $(BENCH_SIZES)
+
+bench-stats: $(VENV)/.test
+	DATABASE_URL=$${DATABASE_URL:-postgres:///ajar} $(PY) -m bench.stats
 
 clean:
 	rm -rf data staticfiles
