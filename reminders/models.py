@@ -103,8 +103,14 @@ class Reminder(models.Model):
     """The circle-back of one application. Its row holds every piece of the
     delivery state: the database, not the broker, is the source of truth."""
 
+    # No index of its own: reminder_user_status_idx starts with user_id. Every
+    # claim and send rewrites each index of this table (a status change is
+    # never a HOT update), so redundant ones slow the engine down.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        db_index=False,
     )
     application = models.OneToOneField(
         Application, on_delete=models.CASCADE, related_name="reminder"
@@ -142,6 +148,7 @@ class Reminder(models.Model):
         null=True,
         blank=True,
         related_name="circled_back_from",
+        db_index=False,  # reminder_reapplication_idx: partial, most rows have none
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -188,6 +195,12 @@ class Reminder(models.Model):
             ),
             # A user's reminders page, by status.
             models.Index(fields=["user", "status", "due_at"], name="reminder_user_status_idx"),
+            # Deleting an application nulls the reapplication links to it.
+            models.Index(
+                fields=["reapplication"],
+                name="reminder_reapplication_idx",
+                condition=Q(reapplication__isnull=False),
+            ),
         ]
 
     def __str__(self):
