@@ -314,6 +314,8 @@ AJAR_RETRY_JITTER = env.float("AJAR_RETRY_JITTER", default=0.2)  # +/- fraction 
 AJAR_MAX_ATTEMPTS = env.int("AJAR_MAX_ATTEMPTS", default=6)
 # Global cap on reminder emails per second across all workers; 0 = off.
 AJAR_SEND_RATE_PER_SECOND = env.float("AJAR_SEND_RATE_PER_SECOND", default=0)
+# Claimed reminders per send task message (each still in its own transaction).
+AJAR_SEND_CHUNK_SIZE = env.int("AJAR_SEND_CHUNK_SIZE", default=10)
 AJAR_HEALTH_SWEEP_STALE = timedelta(minutes=5)
 AJAR_HEALTH_MAX_LATENESS = timedelta(minutes=15)
 # An open application with no news for this long is suggested as ghosted.

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import Stage
 from reminders import links
-from reminders.models import Reminder, ReminderKind
+from reminders.models import Reminder, ReminderKind, ReminderSettings
 from reminders.notes import first_name, render_note
 from reminders.selectors import insiders_for
 
@@ -118,7 +118,9 @@ def insiders_of(reminder: Reminder, *, note_template: str, stage_label: str) -> 
     application = reminder.application
     subject = _("Keeping in touch: %(company)s") % {"company": application.company.name}
     insiders = []
-    for contact in insiders_for(reminder):
+    # The send's locking query says whether there is anyone to look up.
+    contacts = insiders_for(reminder) if getattr(reminder, "has_insiders", True) else ()
+    for contact in contacts:
         note = render_note(
             note_template,
             note_values(
@@ -153,13 +155,22 @@ def stage_reached(reminder: Reminder) -> Stage:
     return Stage(reminder.application.furthest_stage)
 
 
-def reminder_context(reminder: Reminder) -> dict:
+def _note_template(user) -> str:
     from reminders.services import reminder_settings_get
 
+    # The send's locking query joins the settings in; elsewhere they may be
+    # missing and are created with their defaults.
+    try:
+        return user.reminder_settings.note_template
+    except ReminderSettings.DoesNotExist:
+        return reminder_settings_get(user=user).note_template
+
+
+def reminder_context(reminder: Reminder) -> dict:
     application = reminder.application
     rejection = reminder.rejection
     stage = stage_reached(reminder)
-    note_template = reminder_settings_get(user=reminder.user).note_template
+    note_template = _note_template(reminder.user)
     return {
         "user_name": first_name(reminder.user.get_short_name()),
         "company": application.company.name,
@@ -198,10 +209,16 @@ def _headers(user, message_id: str) -> dict[str, str]:
     }
 
 
-def reminder_message(reminder: Reminder) -> EmailMultiAlternatives:
-    reminder = Reminder.objects.select_related("user", "application__company", "rejection").get(
-        pk=reminder.pk
-    )
+# What rendering reads besides the reminder's row; the send's locking query
+# fetches them in the same query.
+MESSAGE_RELATED = ("user__reminder_settings", "application__company", "rejection")
+
+
+def reminder_message(reminder: Reminder, *, reload: bool = True) -> EmailMultiAlternatives:
+    """The email of `reminder`, read afresh from the database unless the caller
+    has just loaded it with MESSAGE_RELATED (the send, under its row lock)."""
+    if reload:
+        reminder = Reminder.objects.select_related(*MESSAGE_RELATED).get(pk=reminder.pk)
     with translation.override(settings.LANGUAGE_CODE), timezone.override(reminder.user.zone):
         return make_message(
             "circle_back",

@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Min, OuterRef, Q
 from django.utils import timezone
 
-from reminders.emails import reminder_message
+from reminders import mailer
+from reminders.emails import MESSAGE_RELATED, reminder_message
 from reminders.models import Heartbeat, Reminder, ReminderStatus
+from reminders.selectors import has_insiders
 
 logger = logging.getLogger(__name__)
 
@@ -162,26 +163,33 @@ def claim_batch(*, now: datetime.datetime, limit: int | None = None) -> Claim | 
 
 
 def enqueue_sends(claim: Claim) -> int:
-    """Publish one send per claimed reminder. Returns how many were published.
+    """Publish the sends of a claim, a chunk of reminders per message. Returns
+    how many reminders were published.
+
+    A chunk shares the Celery overhead of one message; each reminder in it is
+    still locked, checked and recorded in a transaction of its own. With a send
+    rate cap, one reminder per message, each delayed to its turn.
 
     With the broker down the first publish fails fast; the rest of the claim is
     released at once (next sweep retries) rather than left to its lease. A
     message that did go out despite an error carries the old token and is
     ignored by the send.
     """
-    from reminders.tasks import send
+    from reminders.tasks import send_many
 
     rate = settings.AJAR_SEND_RATE_PER_SECOND
-    for position, reminder_id in enumerate(claim.reminder_ids):
+    size = 1 if rate > 0 else max(1, settings.AJAR_SEND_CHUNK_SIZE)
+    ids = claim.reminder_ids
+    for position in range(0, len(ids), size):
         options = {"countdown": position / rate} if rate > 0 else {}
         try:
-            send.apply_async((reminder_id, str(claim.token)), **options)
+            send_many.apply_async((ids[position : position + size], str(claim.token)), **options)
         except Exception:
-            unsent = claim.reminder_ids[position:]
+            unsent = ids[position:]
             logger.exception("Broker unavailable; releasing %s claimed reminders.", len(unsent))
             release_claim(token=claim.token, reminder_ids=unsent)
             return position
-    return len(claim.reminder_ids)
+    return len(ids)
 
 
 def release_claim(*, token: uuid.UUID, reminder_ids: list[int]) -> int:
@@ -232,6 +240,7 @@ class SendOutcome:
     NOT_SENDABLE = "not_sendable"  # user inactive/unverified or email off
     RETRY = "retry"
     FAILED = "failed"
+    ERROR = "error"  # unexpected; the row stays sending until its lease expires
 
 
 def _is_permanent(error: Exception) -> bool:
@@ -270,6 +279,19 @@ def backoff_delay(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(minutes=minutes * (1 + random.uniform(-jitter, jitter)))
 
 
+def locked_for_send():
+    """Reminders locked for their send, with all the email needs in the same
+    query: who may be emailed now, the related rows, whether any insiders."""
+    return (
+        Reminder.objects.select_for_update(of=("self",))
+        .select_related(*MESSAGE_RELATED)
+        .annotate(
+            sendable=ExpressionWrapper(sendable_q(), output_field=BooleanField()),
+            has_insiders=has_insiders(),
+        )
+    )
+
+
 def reminder_send(*, reminder_id: int, token: str | uuid.UUID) -> str:
     """Deliver one claimed reminder. Returns a SendOutcome value.
 
@@ -281,13 +303,7 @@ def reminder_send(*, reminder_id: int, token: str | uuid.UUID) -> str:
     token = uuid.UUID(str(token))
     with transaction.atomic():
         # One query locks the row and re-checks who may be emailed now.
-        reminder = (
-            Reminder.objects.select_for_update(of=("self",))
-            .select_related("user", "application__company")
-            .annotate(sendable=ExpressionWrapper(sendable_q(), output_field=BooleanField()))
-            .filter(pk=reminder_id)
-            .first()
-        )
+        reminder = locked_for_send().filter(pk=reminder_id).first()
         if (
             reminder is None
             or reminder.status != ReminderStatus.SENDING
@@ -302,9 +318,7 @@ def reminder_send(*, reminder_id: int, token: str | uuid.UUID) -> str:
             _release(reminder)
             return SendOutcome.NOT_SENDABLE
         try:
-            message = reminder_message(reminder)
-            message.connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
-            message.send()
+            mailer.send(reminder_message(reminder, reload=False))
         except Exception as error:
             return _record_failure(reminder, error)
         now = timezone.now()
@@ -324,6 +338,21 @@ def reminder_send(*, reminder_id: int, token: str | uuid.UUID) -> str:
             ]
         )
     return SendOutcome.SENT
+
+
+def reminder_send_many(*, reminder_ids: list[int], token: str | uuid.UUID) -> list[str]:
+    """Deliver a chunk of claimed reminders one after the other, each in its
+    own transaction: a failure is recorded against that reminder alone. An
+    unexpected error leaves its reminder to the lease (as a crashed send
+    would) and the rest of the chunk goes on."""
+    outcomes = []
+    for reminder_id in reminder_ids:
+        try:
+            outcomes.append(reminder_send(reminder_id=reminder_id, token=token))
+        except Exception:
+            logger.exception("Sending reminder %s failed; its lease will expire.", reminder_id)
+            outcomes.append(SendOutcome.ERROR)
+    return outcomes
 
 
 def _release(reminder: Reminder) -> None:

@@ -29,6 +29,18 @@ def insiders_for(reminder: Reminder) -> QuerySet[Contact]:
     )
 
 
+def has_insiders() -> Exists:
+    """For a Reminder queryset: whether insiders_for() would find anyone. The
+    send reads it in its locking query and skips the insiders query when not."""
+    return Exists(
+        Contact.objects.filter(
+            Q(applications=OuterRef("application_id"))
+            | Q(company_id=OuterRef("application__company_id")),
+            user_id=OuterRef("user_id"),
+        )
+    )
+
+
 def reminders_page(user, *, now=None) -> dict[str, list[Reminder]]:
     """The user's reminders, in one query, grouped the way the page shows them.
 

@@ -4,9 +4,10 @@ No Celery retries here: every retry is a row in the database (DESIGN.md).
 """
 
 from celery import shared_task
+from celery.signals import worker_process_shutdown
 from django.utils import timezone
 
-from reminders import engine
+from reminders import engine, mailer
 
 
 @shared_task(name="reminders.tasks.sweep", ignore_result=True)
@@ -18,3 +19,13 @@ def sweep() -> dict:
 @shared_task(name="reminders.tasks.send", ignore_result=True)
 def send(reminder_id: int, token: str) -> str:
     return engine.reminder_send(reminder_id=reminder_id, token=token)
+
+
+@shared_task(name="reminders.tasks.send_many", ignore_result=True)
+def send_many(reminder_ids: list[int], token: str) -> list[str]:
+    return engine.reminder_send_many(reminder_ids=reminder_ids, token=token)
+
+
+@worker_process_shutdown.connect
+def _close_smtp(**_kwargs) -> None:
+    mailer.close()

@@ -29,12 +29,15 @@ class Handler:
     - fail the next DATA commands (`fail_data = ["451 4.3.0 Busy", ...]`),
     - refuse recipients (`refuse_rcpt = "550 5.1.1 No such user"`),
     - hold the conversation once at "MAIL" (before any content), "DATA" (the whole
-      message received, not yet accepted) or "QUIT" (accepted, the client is
-      closing) until `release()`; `held` is set while it waits.
+      message received, not yet accepted), "ACCEPTED" (the message kept, its
+      "250" reply not yet written: the client cannot know it was accepted) or
+      "QUIT" (accepted, the client is closing) until `release()`; `held` is set
+      while it waits.
     """
 
     def __init__(self):
         self.received: list[Received] = []
+        self.sessions = 0  # EHLO greetings: one per connection
         self.data_attempts: list[tuple[float, str]] = []
         self.fail_data: list[str] = []
         self.refuse_rcpt: str | None = None
@@ -64,6 +67,12 @@ class Handler:
             self.held_client_gone.set()
             raise
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        with self._lock:
+            self.sessions += 1
+        return responses
+
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         await self._maybe_hold("MAIL", session)
         envelope.mail_from = address
@@ -92,6 +101,7 @@ class Handler:
                     subject=str(parsed["Subject"]),
                 )
             )
+        await self._maybe_hold("ACCEPTED", session)
         return "250 Message accepted for delivery"
 
     async def handle_QUIT(self, server, session, envelope):

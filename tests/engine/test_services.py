@@ -10,7 +10,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.utils import timezone
 
-from reminders import engine
+from reminders import engine, mailer
 from reminders.engine import SendOutcome
 from reminders.models import Heartbeat, Reminder, ReminderSettings, ReminderStatus
 from tests.engine.smtp import SmtpServer, free_port
@@ -39,6 +39,7 @@ def smtp(settings):
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
     settings.EMAIL_TIMEOUT = 5
     yield server
+    mailer.close()
     server.stop()
 
 
@@ -371,3 +372,60 @@ def test_health_needs_no_login_and_is_not_cached(client):
     response = client.get("/health/")
     assert response.status_code == 503  # no sweep has ever run
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+def test_one_smtp_connection_carries_the_sends_of_a_process(
+    smtp, django_capture_on_commit_callbacks
+):
+    ReminderFactory.create_batch(3, due_at=NOW)
+    assert send_all(sweep_at(NOW, django_capture_on_commit_callbacks)) == [SendOutcome.SENT] * 3
+    assert len(smtp.handler.received) == 3
+    assert smtp.handler.sessions == 1
+
+
+def test_a_chunk_records_a_failure_against_its_reminder_alone_and_reconnects(
+    smtp, django_capture_on_commit_callbacks
+):
+    first, second, third = ReminderFactory.create_batch(3, due_at=NOW)
+    result = sweep_at(NOW, django_capture_on_commit_callbacks)
+    (claim,) = result.batches
+    smtp.handler.fail_data = ["451 4.3.0 Busy"]
+    outcomes = engine.reminder_send_many(reminder_ids=claim.reminder_ids, token=claim.token)
+    assert outcomes == [SendOutcome.RETRY, SendOutcome.SENT, SendOutcome.SENT]
+    by_id = dict(zip(claim.reminder_ids, outcomes, strict=True))
+    for reminder in (first, second, third):
+        reminder.refresh_from_db()
+        if by_id[reminder.pk] == SendOutcome.RETRY:
+            assert (reminder.status, reminder.attempts) == (ReminderStatus.SCHEDULED, 1)
+            assert "451" in reminder.last_error
+        else:
+            assert (reminder.status, reminder.attempts) == (ReminderStatus.SENT, 0)
+    # The failed conversation's connection was dropped; the next send opened one.
+    assert smtp.handler.sessions == 2
+    assert len(smtp.handler.received) == 2
+
+
+def test_a_chunk_skips_reminders_it_no_longer_holds(smtp, django_capture_on_commit_callbacks):
+    kept, resolved = ReminderFactory.create_batch(2, due_at=NOW)
+    (claim,) = sweep_at(NOW, django_capture_on_commit_callbacks).batches
+    Reminder.objects.filter(pk=resolved.pk).update(
+        status=ReminderStatus.DONE, claim_token=None, lease_expires_at=None
+    )
+    outcomes = engine.reminder_send_many(reminder_ids=claim.reminder_ids, token=claim.token)
+    assert dict(zip(claim.reminder_ids, outcomes, strict=True)) == {
+        kept.pk: SendOutcome.SENT,
+        resolved.pk: SendOutcome.STALE,
+    }
+    assert smtp.handler.message_ids() == [
+        f"<reminder-{kept.pk}-1@{engine.settings.AJAR_MESSAGE_ID_DOMAIN}>"
+    ]
+
+
+def test_an_idle_smtp_connection_is_replaced_not_risked(
+    smtp, monkeypatch, django_capture_on_commit_callbacks
+):
+    # A server may have dropped a client idle this long: each send starts afresh.
+    monkeypatch.setattr(mailer, "IDLE_SECONDS", 0.0)
+    ReminderFactory.create_batch(2, due_at=NOW)
+    assert send_all(sweep_at(NOW, django_capture_on_commit_callbacks)) == [SendOutcome.SENT] * 2
+    assert smtp.handler.sessions == 2

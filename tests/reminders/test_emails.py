@@ -253,3 +253,53 @@ def test_the_raw_message_keeps_links_intact_for_a_file_or_console_mailbox(seeker
     assert text_part["Content-Transfer-Encoding"] in {"7bit", "8bit"}
     for url in links_in_text(message.body):
         assert url in raw
+
+
+def _as_the_send_renders_it(reminder):
+    from django.db import transaction
+
+    from reminders.engine import locked_for_send
+
+    with transaction.atomic():
+        return reminder_message(locked_for_send().get(pk=reminder.pk), reload=False)
+
+
+@pytest.mark.parametrize(
+    ("contacts", "expected"),
+    [
+        pytest.param(
+            lambda seeker: log_with_insiders(seeker),
+            ["Priya Raman", "Tom Okafor", "Dana Webb", "Lee Chan"],
+            id="met here and working there",
+        ),
+        pytest.param(
+            lambda seeker: log_rejection(
+                seeker, new_contacts=[NewContact(name="Lee Chan", role="interviewer")]
+            ),
+            ["Lee Chan"],
+            id="met here only",
+        ),
+        pytest.param(
+            lambda seeker: (
+                ContactFactory(
+                    user=seeker, company=log_rejection(seeker).application.company, name="Dana Webb"
+                )
+                and seeker.reminders.get()
+            ),
+            ["Dana Webb"],
+            id="working there only",
+        ),
+        pytest.param(lambda seeker: log_rejection(seeker), [], id="nobody"),
+    ],
+)
+def test_the_send_lists_the_same_insiders_as_a_fresh_render(seeker, contacts, expected):
+    made = contacts(seeker)
+    reminder = getattr(made, "reminder", made)
+    ContactFactory(user=UserFactory(), name="Stranger Sam", email="sam@acme.example")
+    fresh, sent = reminder_message(reminder), _as_the_send_renders_it(reminder)
+    for message in (fresh, sent):
+        for name in expected:
+            assert name in message.body
+        assert "Stranger Sam" not in message.body
+        assert ("You have no contacts at Acme in Ajar yet" in message.body) == (not expected)
+    assert sent.subject == fresh.subject
