@@ -141,12 +141,14 @@ def claim_batch(*, now: datetime.datetime, limit: int | None = None) -> Claim | 
         )
         if not candidates:
             return None
-        # The compare-and-set: only rows still scheduled and due become ours.
-        # SQLite ignores FOR UPDATE; there the status condition alone decides,
-        # and its IMMEDIATE transactions serialise two sweeps.
-        won = Reminder.objects.filter(
-            id__in=candidates, status=ReminderStatus.SCHEDULED, next_attempt_at__lte=now
-        ).update(
+        # The compare-and-set: only rows still scheduled become ours. SQLite
+        # ignores FOR UPDATE; there the status condition alone decides, and its
+        # IMMEDIATE transactions serialise two sweeps. The due check is not
+        # repeated: the candidates are locked (PostgreSQL) or the database is
+        # (SQLite) since the SELECT checked it, and with it the planner may
+        # walk every due row through the partial index instead of looking up
+        # the batch's primary keys.
+        won = Reminder.objects.filter(id__in=candidates, status=ReminderStatus.SCHEDULED).update(
             status=ReminderStatus.SENDING,
             claim_token=token,
             claimed_at=now,
