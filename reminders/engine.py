@@ -2,9 +2,10 @@
 
 The reminder's row is the source of truth (DESIGN.md, "Reminder engine"). A sweep
 claims due rows with a compare-and-set UPDATE that writes a fresh claim token and a
-lease, then enqueues `send(id, token)` once the claim has committed. The send locks
-the row, checks the token, talks to SMTP and records the outcome in the same
-transaction. A worker that dies leaves a lease that a later sweep reclaims.
+lease, then enqueues `send_many(ids, token)` in chunks once the claim has committed.
+Each send locks its row, checks the token, talks to SMTP and records the outcome in
+the same transaction, one reminder per transaction. A worker that dies leaves a
+lease that a later sweep reclaims.
 
 Every step handles one unit (a batch, a reminder) and returns what it did, so the
 tests drive it without a worker. The clock is the application's, passed in as
