@@ -21,6 +21,7 @@ from applications.services import (
     stage_event_delete,
     stage_event_update,
 )
+from applications.views.confirm import confirm_then
 
 PAGE_SIZE = 25
 
@@ -118,19 +119,13 @@ def application_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def application_delete_view(request, pk):
     application = _own_application(request, pk)
-    error = None
-    if request.method == "POST":
-        try:
-            application_delete(application=application)
-        except ValidationError as exc:
-            error = exc.messages[0]
-        else:
-            messages.success(request, _("Application deleted."))
-            return redirect("applications:list")
-    return render(
+    return confirm_then(
         request,
-        "applications/confirm_delete.html",
-        {"application": application, "error": error},
+        template="applications/confirm_delete.html",
+        context={"application": application},
+        action=lambda: application_delete(application=application),
+        success=_("Application deleted."),
+        next_url="applications:list",
     )
 
 
@@ -221,19 +216,13 @@ def stage_event_edit(request, pk):
 def stage_event_delete_view(request, pk):
     event = _own_event(request, pk)
     application = event.application
-    error = None
-    if request.method == "POST":
-        try:
-            stage_event_delete(event=event)
-        except ValidationError as exc:
-            error = exc.messages[0]
-        else:
-            messages.success(request, _("Step removed from the history."))
-            return redirect(application)
-    return render(
+    return confirm_then(
         request,
-        "applications/event_confirm_delete.html",
-        {"event": event, "application": application, "error": error},
+        template="applications/event_confirm_delete.html",
+        context={"event": event, "application": application},
+        action=lambda: stage_event_delete(event=event),
+        success=_("Step removed from the history."),
+        next_url=application,
     )
 
 

@@ -17,6 +17,7 @@ from applications.forms import (
 from applications.models import Application, Attachment, Company, Outcome, Rejection
 from applications.services import application_reopen, rejection_log, rejection_update
 from applications.views.applications import _add_service_error
+from applications.views.confirm import confirm_then
 from reminders.models import Reminder
 
 NEW_CONTACT_PREFIX = "new_contact"
@@ -138,17 +139,11 @@ def application_reopen_view(request, pk):
         .select_related("company"),
         pk=pk,
     )
-    error = None
-    if request.method == "POST":
-        try:
-            application_reopen(application=application)
-        except ValidationError as exc:
-            error = exc.messages[0]
-        else:
-            messages.success(request, _("Undone: the application is open again."))
-            return redirect(application)
-    return render(
+    return confirm_then(
         request,
-        "applications/reopen_confirm.html",
-        {"application": application, "error": error},
+        template="applications/reopen_confirm.html",
+        context={"application": application},
+        action=lambda: application_reopen(application=application),
+        success=_("Undone: the application is open again."),
+        next_url=application,
     )
