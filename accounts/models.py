@@ -18,6 +18,14 @@ class OwnedQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(**{self.user_field: user})
 
+    def lock_in_order(self, *objects):
+        """Lock the rows of `objects` in primary-key order (two transactions
+        locking the same rows, say two merges of one pair, cannot deadlock) and
+        return them fresh from the database, in the order given."""
+        pks = [obj.pk for obj in objects]
+        locked = {obj.pk: obj for obj in self.select_for_update().filter(pk__in=pks).order_by("pk")}
+        return [locked[pk] for pk in pks]
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True

@@ -429,13 +429,7 @@ def company_merge(*, keep: Company, duplicate: Company) -> Company:
     if keep.pk == duplicate.pk:
         raise ValidationError({"duplicate": _("Pick a different company to merge.")})
     _check_owner(keep.user, duplicate)
-    locked = {
-        c.pk: c
-        for c in Company.objects.select_for_update()
-        .filter(pk__in=[keep.pk, duplicate.pk])
-        .order_by("pk")
-    }
-    keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+    keep, duplicate = Company.objects.lock_in_order(keep, duplicate)
     Application.objects.filter(company=duplicate).update(company=keep)
     Contact.objects.filter(company=duplicate).update(company=keep)
     if not keep.website and duplicate.website:

@@ -106,14 +106,7 @@ def contact_merge(*, keep: Contact, duplicate: Contact) -> Contact:
     if keep.pk == duplicate.pk:
         raise ValidationError({"duplicate": _("Pick a different contact to merge.")})
     _check_owner(keep.user, duplicate)
-    # Lock both rows in a fixed order so two merges of the same pair cannot deadlock.
-    locked = {
-        c.pk: c
-        for c in Contact.objects.select_for_update()
-        .filter(pk__in=[keep.pk, duplicate.pk])
-        .order_by("pk")
-    }
-    keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+    keep, duplicate = Contact.objects.lock_in_order(keep, duplicate)
     for interaction in Interaction.objects.filter(contacts=duplicate):
         interaction.contacts.add(keep)
     keep.applications.add(*duplicate.applications.all())
