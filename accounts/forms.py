@@ -1,8 +1,28 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.timezones import timezone_choices
+
+
+class IdsField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField whose ids are checked to be ids before the
+    query: Django looks them up with `pk__in`, and SQLite's driver raises
+    OverflowError (a 500) on an integer beyond 64 bits."""
+
+    MAX_ID = 2**63 - 1
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk)
+            if not (text.isascii() and text.isdigit() and 0 < int(text) <= self.MAX_ID):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
 
 
 class TimezoneField(forms.ChoiceField):

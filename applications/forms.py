@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import IdsField
 from applications.attachments import read_letter_file
 from applications.models import Application, Channel, Company, Outcome, Source, Stage
 from applications.services import user_today
@@ -224,7 +225,7 @@ def new_contacts_from(formset):
     ]
 
 
-class ContactChoiceField(forms.ModelMultipleChoiceField):
+class ContactChoiceField(IdsField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj):

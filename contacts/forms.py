@@ -4,6 +4,7 @@ another user's id is an invalid choice (a field error, nothing saved)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import IdsField
 from applications.models import Application, Company
 from applications.services import user_today
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
@@ -69,6 +70,7 @@ class ContactForm(forms.ModelForm):
             "notes",
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"applications": IdsField}
         help_texts = {"email": _("Optional.")}
 
     def __init__(self, *args, user, **kwargs):
@@ -133,6 +135,7 @@ class InteractionForm(forms.ModelForm):
             "application": forms.HiddenInput,
         }
         labels = {"contacts": _("With")}
+        field_classes = {"contacts": IdsField}
 
     def __init__(self, *args, user, scope=None, **kwargs):
         super().__init__(*args, **kwargs)

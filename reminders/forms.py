@@ -2,7 +2,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import TimezoneField
+from accounts.forms import IdsField, TimezoneField
 from contacts.models import Contact, InteractionChannel
 from reminders.links import SNOOZE_WEEKS
 from reminders.models import ReminderSettings
@@ -72,7 +72,7 @@ class ReminderSettingsNoteForm(ReminderSettingsForm):
 class ReminderDoneForm(forms.Form):
     """Who you re-contacted and how: one interaction is logged per person."""
 
-    contacts = forms.ModelMultipleChoiceField(
+    contacts = IdsField(
         label=_("Who did you get back in touch with?"),
         queryset=Contact.objects.none(),
         widget=forms.CheckboxSelectMultiple,
