@@ -128,44 +128,35 @@ def insights_for(user, today: datetime.date, *, start=_UNKNOWN) -> list[Insight]
         )
 
     total = counts["total"]
-    if total >= review_threshold:
+    if total:
+        # Past the threshold: step back; before it: keep going. Same numbers behind both.
+        reviewing = total >= review_threshold
+        params = {"count": total, "since": _day(start)}
         insights.append(
             Insight(
-                key="review_approach",
-                tone="warning",
-                title=_("A moment to review the approach"),
-                message=ngettext(
-                    "%(count)d rejection since your search started on %(since)s. Step back "
-                    "and review the approach: the roles you aim at, how you apply, what "
-                    "the letters say.",
-                    "%(count)d rejections since your search started on %(since)s. Step back "
-                    "and review the approach: the roles you aim at, how you apply, what "
-                    "the letters say.",
-                    total,
+                key="review_approach" if reviewing else "keep_going",
+                tone="warning" if reviewing else "success",
+                title=_("A moment to review the approach") if reviewing else _("Keep going"),
+                message=(
+                    ngettext(
+                        "%(count)d rejection since your search started on %(since)s. Step "
+                        "back and review the approach: the roles you aim at, how you apply, "
+                        "what the letters say.",
+                        "%(count)d rejections since your search started on %(since)s. Step "
+                        "back and review the approach: the roles you aim at, how you apply, "
+                        "what the letters say.",
+                        total,
+                    )
+                    if reviewing
+                    else ngettext(
+                        "%(count)d rejection since your search started on %(since)s: that is "
+                        "part of the search. Keep doing what got you this far.",
+                        "%(count)d rejections since your search started on %(since)s: that is "
+                        "part of the search. Keep doing what got you this far.",
+                        total,
+                    )
                 )
-                % {"count": total, "since": _day(start)},
-                figures=(
-                    (_("Rejections in this search"), total),
-                    (_("Threshold"), review_threshold),
-                ),
-                link_url=applications_url(outcome=Outcome.REJECTED),
-                link_text=_("See the rejections"),
-            )
-        )
-    elif total:
-        insights.append(
-            Insight(
-                key="keep_going",
-                tone="success",
-                title=_("Keep going"),
-                message=ngettext(
-                    "%(count)d rejection since your search started on %(since)s: that is "
-                    "part of the search. Keep doing what got you this far.",
-                    "%(count)d rejections since your search started on %(since)s: that is "
-                    "part of the search. Keep doing what got you this far.",
-                    total,
-                )
-                % {"count": total, "since": _day(start)},
+                % params,
                 figures=(
                     (_("Rejections in this search"), total),
                     (_("Threshold"), review_threshold),
