@@ -58,3 +58,12 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["name", "time_zone"]
+
+
+def add_service_error(form, error: ValidationError) -> None:
+    # A service error naming a field lands beside it; others above the form.
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

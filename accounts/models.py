@@ -3,6 +3,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,14 @@ class OwnedQuerySet(models.QuerySet):
         pks = [obj.pk for obj in objects]
         locked = {obj.pk: obj for obj in self.select_for_update().filter(pk__in=pks).order_by("pk")}
         return [locked[pk] for pk in pks]
+
+
+def check_owner(user, *objects) -> None:
+    """The last line of defence behind forms that scope their choices to the
+    user: a service refuses another user's row even if a form let it through."""
+    for obj in objects:
+        if obj is not None and obj.user_id != user.pk:
+            raise PermissionDenied("Not yours.")
 
 
 class UserManager(BaseUserManager):

@@ -1,7 +1,9 @@
+import datetime
 import zoneinfo
 from functools import cache
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,3 +28,8 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(
             _("%(value)s is not a known time zone."), params={"value": value}, code="invalid"
         ) from exc
+
+
+def user_today(user) -> datetime.date:
+    """Today's date where the user lives (their zone, not the server's)."""
+    return timezone.localdate(timezone=user.zone)

@@ -148,7 +148,7 @@ class Application(models.Model):
         return f"{self.role} at {self.company}"
 
     def get_absolute_url(self):
-        return reverse("applications:detail", args=[self.pk])
+        return reverse("review:application", args=[self.pk])
 
     @property
     def is_open(self) -> bool:

@@ -2,13 +2,11 @@
 
 import datetime
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
-from applications.models import Application, Attachment, StageEvent
-from contacts.models import Contact, Interaction
-from reminders.models import Reminder
+from applications.models import Application, Stage
 
 
 def application_search(
@@ -46,82 +44,56 @@ def application_search(
     return applications.order_by("-applied_on", "-created_at", "-id")
 
 
-def application_for_detail(*, user, pk: int) -> Application:
-    """One application with everything its page shows, in a fixed number of queries."""
-    from django.shortcuts import get_object_or_404
+BOARD_COLUMN_SIZE = 50
 
-    queryset = (
-        Application.objects.for_user(user)
-        .select_related("company", "rejection")
-        .prefetch_related(
-            Prefetch("contacts", queryset=Contact.objects.order_by("name", "id")),
-            Prefetch(
-                "interactions",
-                queryset=Interaction.objects.prefetch_related("contacts").order_by(
-                    "occurred_on", "id"
-                ),
-            ),
-        )
+
+# --- Board ----------------------------------------------------------------------------
+
+
+@dataclass
+class BoardColumn:
+    stage: Stage
+    cards: list = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def hidden(self) -> int:
+        return max(self.total - len(self.cards), 0)
+
+
+def board_cards(user, *, closed: bool = False):
+    """The applications the board shows: open ones, or closed ones on request.
+
+    The most recently moved first, so a card dropped on a column is on top."""
+    qs = Application.objects.for_user(user).select_related("company")
+    qs = qs.closed() if closed else qs.open()
+    return qs.order_by("-updated_at", "-id")
+
+
+def board_columns(user, *, closed: bool = False, limit: int = BOARD_COLUMN_SIZE):
+    """One column per stage with its first `limit` cards: two queries in all."""
+    cards = board_cards(user, closed=closed)
+    totals = dict(
+        cards.order_by()
+        .values_list("current_stage")
+        .annotate(n=Count("id"))
+        .values_list("current_stage", "n")
     )
-    return get_object_or_404(queryset, pk=pk)
-
-
-def attachment_of(application: Application) -> Attachment | None:
-    rejection = getattr(application, "rejection", None) if _has_rejection(application) else None
-    if rejection is None:
-        return None
-    return Attachment.objects.without_data().filter(rejection=rejection).first()
-
-
-def reminder_of(application: Application) -> Reminder | None:
-    return Reminder.objects.filter(application=application).first()
-
-
-def _has_rejection(application: Application) -> bool:
-    try:
-        return application.rejection is not None
-    except Application.rejection.RelatedObjectDoesNotExist:
-        return False
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One line of an application's history, in date order."""
-
-    on: datetime.date
-    kind: str  # stage, rejection, ghosted, interaction, reminder
-    obj: Any = None
-    extra: dict = field(default_factory=dict)
-
-
-_KIND_ORDER = {"stage": 0, "interaction": 1, "rejection": 2, "ghosted": 2, "reminder": 3}
-
-
-def application_timeline(
-    application: Application, *, reminder: Reminder | None, attachment: Attachment | None
-) -> list[TimelineEntry]:
-    """Every stage change (interviews with their time), the interactions, the
-    rejection and its letter (or the silence), and the circle-back."""
-    entries = [
-        TimelineEntry(on=event.occurred_on, kind="stage", obj=event)
-        for event in StageEvent.objects.filter(application=application)
-    ]
-    entries += [
-        TimelineEntry(on=interaction.occurred_on, kind="interaction", obj=interaction)
-        for interaction in application.interactions.all()
-    ]
-    if _has_rejection(application):
-        rejection = application.rejection
-        entries.append(
-            TimelineEntry(
-                on=rejection.received_on,
-                kind="rejection",
-                obj=rejection,
-                extra={"attachment": attachment},
-            )
+    columns = {stage: BoardColumn(stage=stage, total=totals.get(stage, 0)) for stage in Stage}
+    # One query for every column: number the cards within their stage, keep the first few.
+    ranked = cards.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("current_stage")],
+            order_by=[F("updated_at").desc(), F("id").desc()],
         )
-    elif application.outcome == "ghosted" and application.outcome_on:
-        entries.append(TimelineEntry(on=application.outcome_on, kind="ghosted"))
-    if reminder is not None:
-        entries.append(TimelineEntry(on=reminder.due_date, kind="reminder", obj=reminder))
-    return sorted(entries, key=lambda e: (e.on, _KIND_ORDER[e.kind]))
+    ).filter(rank__lte=limit)
+    for application in ranked:
+        columns[Stage(application.current_stage)].cards.append(application)
+    return list(columns.values())
+
+
+def board_column_page(user, *, stage: Stage, closed: bool, offset: int, limit: int):
+    return list(
+        board_cards(user, closed=closed).filter(current_stage=stage)[offset : offset + limit]
+    )

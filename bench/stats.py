@@ -5,7 +5,7 @@
 Creates a throw-away test database next to DATABASE_URL's (like the test
 suite), seeds one user with a search of N applications over 18 months (their
 stage history, rejections with letters, circle-back reminders, a few
-re-applications), then times GET /applications/stats/ through Django's test
+re-applications), then times GET /review/stats/ through Django's test
 client: the whole request, with sessions, middleware, the 11 queries and the
 template. DEBUG is off, as in production. It reports the median and the 90th
 percentile over --runs requests after a few warm-up ones, unfiltered and
@@ -202,13 +202,13 @@ def report(user, args) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from applications.insights import insights_for
-    from applications.services import user_today
-    from applications.stats import StatsFilters, stats_for
+    from accounts.timezones import user_today
+    from review.insights import insights_for
+    from review.stats import StatsFilters, stats_for
 
     client = Client()
     client.force_login(user)
-    url = reverse("applications:stats")
+    url = reverse("review:stats")
     filtered = {"source": "referral", "applied_from": "2025-03-01", "applied_to": "2025-12-31"}
 
     def get(params=None):
@@ -222,10 +222,10 @@ def report(user, args) -> None:
     print(f"page: {len(html) // 1024} KiB, {len(queries.captured_queries)} queries")
     # The machine's load matters more than anything here: say what it was.
     print("load average: {:.2f} {:.2f} {:.2f}, {} CPUs".format(*os.getloadavg(), os.cpu_count()))
-    print(_line("GET /applications/stats/", _time(get, args.runs, args.warmup)))
+    print(_line("GET /review/stats/", _time(get, args.runs, args.warmup)))
     print(
         _line(
-            "GET /applications/stats/?source&date range",
+            "GET /review/stats/?source&date range",
             _time(lambda: get(filtered), args.runs, args.warmup),
         )
     )

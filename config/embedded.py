@@ -28,6 +28,7 @@ def main() -> int:
         "PYTHONUNBUFFERED": "1",
     }
     os.environ.update(env)
+    # Django's own modules and the apps' models import only after setup().
     import django
 
     django.setup()
@@ -35,7 +36,7 @@ def main() -> int:
     from django.core.management import call_command
 
     from accounts.models import User
-    from reminders.demo import DEMO_EMAIL, DEMO_PASSWORD, demo_load
+    from review.demo import DEMO_EMAIL, DEMO_PASSWORD, demo_load
 
     call_command("migrate", interactive=False, verbosity=0)
     if not User.objects.exists():

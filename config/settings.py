@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "applications",
     "contacts",
     "reminders",
+    "review",
 ]
 
 MIDDLEWARE = [

@@ -2,14 +2,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from applications.views.dashboard import dashboard
 from reminders.health import health
+from reminders.urls import account_urlpatterns
+from review.views.dashboard import dashboard
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("applications/", include("applications.urls")),
+    path("", include("review.urls")),
+    path("", include("reminders.urls")),
     path("contacts/", include("contacts.urls")),
-    path("reminders/", include("reminders.urls")),
+    path("", include(account_urlpatterns)),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -5,8 +5,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import IdsField
+from accounts.timezones import user_today
 from applications.models import Application, Company
-from applications.services import user_today
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 
 CONTACTED_CHOICES = [

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from accounts.models import check_owner
+from applications.models import Application, Company
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 
 
@@ -49,17 +51,10 @@ def interaction_log(
 CONTACT_FIELDS = ("name", "company", "role", "title", "email", "phone", "profile_url", "notes")
 
 
-def _check_owner(user, *objects) -> None:
-    # Forms scope their choices to the user; this is the last line of defence.
-    for obj in objects:
-        if obj is not None and obj.user_id != user.pk:
-            raise PermissionDenied("Not yours.")
-
-
 @transaction.atomic
 def contact_create(*, user, name: str, applications: Sequence = (), **fields) -> Contact:
     """A person met along the way; an email address is optional."""
-    _check_owner(user, fields.get("company"), *applications)
+    check_owner(user, fields.get("company"), *applications)
     contact = Contact(user=user, name=" ".join(name.split())[:200], **fields)
     contact.full_clean(exclude=["user", "company", "applications"])
     contact.save()
@@ -70,7 +65,7 @@ def contact_create(*, user, name: str, applications: Sequence = (), **fields) ->
 
 @transaction.atomic
 def contact_update(*, contact: Contact, applications: Sequence | None = None, **fields) -> Contact:
-    _check_owner(contact.user, fields.get("company"), *(applications or ()))
+    check_owner(contact.user, fields.get("company"), *(applications or ()))
     for name, value in fields.items():
         if name not in CONTACT_FIELDS:
             raise TypeError(f"contact_update does not change {name}")
@@ -105,7 +100,7 @@ def contact_merge(*, keep: Contact, duplicate: Contact) -> Contact:
     you met them move over, blank details are filled in, notes are appended."""
     if keep.pk == duplicate.pk:
         raise ValidationError({"duplicate": _("Pick a different contact to merge.")})
-    _check_owner(keep.user, duplicate)
+    check_owner(keep.user, duplicate)
     keep, duplicate = Contact.objects.lock_in_order(keep, duplicate)
     for interaction in Interaction.objects.filter(contacts=duplicate):
         interaction.contacts.add(keep)
@@ -141,7 +136,7 @@ def interaction_log_with_new_contacts(
     added (at the application's company, or `company`) in the same transaction."""
     if application is not None:
         company = application.company
-    _check_owner(user, company)
+    check_owner(user, company)
     created = [
         contact_create(
             user=user,
@@ -165,3 +160,25 @@ def interaction_log_with_new_contacts(
 @transaction.atomic
 def interaction_delete(*, interaction: Interaction) -> None:
     interaction.delete()
+
+
+# --- Companies: a merge moves their contacts too -------------------------------------
+
+
+@transaction.atomic
+def company_merge(*, keep: Company, duplicate: Company) -> Company:
+    """Fold a duplicate company into `keep`: its applications (with their
+    history, rejections and circle-backs) and its contacts move over."""
+    if keep.pk == duplicate.pk:
+        raise ValidationError({"duplicate": _("Pick a different company to merge.")})
+    check_owner(keep.user, duplicate)
+    keep, duplicate = Company.objects.lock_in_order(keep, duplicate)
+    Application.objects.filter(company=duplicate).update(company=keep)
+    Contact.objects.filter(company=duplicate).update(company=keep)
+    if not keep.website and duplicate.website:
+        keep.website = duplicate.website
+    if duplicate.notes.strip() and duplicate.notes.strip() not in keep.notes:
+        keep.notes = "\n\n".join(n for n in (keep.notes.strip(), duplicate.notes.strip()) if n)
+    keep.save()
+    duplicate.delete()
+    return keep

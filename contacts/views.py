@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
+from accounts.timezones import user_today
 from applications.models import Application, Company
-from applications.services import user_today
 from contacts import selectors, services
 from contacts.forms import ContactFilterForm, ContactForm, ContactMergeForm, InteractionForm
 from contacts.models import Contact, Interaction

@@ -156,14 +156,12 @@ def stage_reached(reminder: Reminder) -> Stage:
 
 
 def _note_template(user) -> str:
-    from reminders.services import reminder_settings_get
-
     # The send's locking query joins the settings in; elsewhere they may be
     # missing and are created with their defaults.
     try:
         return user.reminder_settings.note_template
     except ReminderSettings.DoesNotExist:
-        return reminder_settings_get(user=user).note_template
+        return ReminderSettings.objects.of(user).note_template
 
 
 def reminder_context(reminder: Reminder) -> dict:
@@ -231,9 +229,7 @@ def reminder_message(reminder: Reminder, *, reload: bool = True) -> EmailMultiAl
 def sample_message(user) -> EmailMultiAlternatives:
     """A sample circle-back with made-up insiders, so the user sees what one
     looks like. Its action links open the Reminders page: they act on nothing."""
-    from reminders.services import reminder_settings_get
-
-    note_template = reminder_settings_get(user=user).note_template
+    note_template = ReminderSettings.objects.of(user).note_template
     reminders_url = links.absolute(reverse("reminders:list"))
     sample = {"role": _("Product Designer"), "company": "Example Co", "stage": Stage.FINAL_ROUND}
     my_name = user.name or user.get_short_name()

@@ -32,7 +32,10 @@ def _cooling_off_in_range(field: str) -> Q:
 
 
 class ReminderSettingsQuerySet(OwnedQuerySet):
-    pass
+    def of(self, user) -> "ReminderSettings":
+        """The user's settings, created with their defaults on first use."""
+        settings_, _created = self.get_or_create(user=user)
+        return settings_
 
 
 class ReminderSettings(models.Model):

@@ -1,19 +1,54 @@
-"""Use cases that write reminders and their settings."""
+"""Use cases that write reminders and their settings, and the ones that span apps.
+
+`rejection_log` is the one use case that spans the three apps: it reads top to
+bottom (rejection, application outcome and history, contacts, reminder) in one
+transaction, instead of a chain of signals. It lives here, in the top layer of
+the three, so that each of its steps is a plain call downwards.
+"""
 
 import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import check_owner
+from accounts.timezones import user_today
+from applications.attachments import EML, LetterFile, email_body_text
+from applications.models import (
+    Application,
+    Attachment,
+    Channel,
+    Company,
+    Outcome,
+    Rejection,
+    Stage,
+    StageEvent,
+)
+from applications.services import (
+    application_create,
+    application_refresh_furthest_stage,
+    company_get_or_create,
+)
+from contacts.models import Contact, ContactRole, Interaction
+from contacts.services import interaction_log
+from reminders.emails import sample_message
+from reminders.links import SNOOZE_WEEKS
 from reminders.models import (
+    ACTIVE_STATUSES,
     Reminder,
     ReminderKind,
     ReminderSettings,
     ReminderStatus,
 )
-from reminders.scheduling import due_at_for, due_date_for
+from reminders.scheduling import due_at_for, due_date_for, snoozed_due_date
+from reminders.selectors import insiders_for
 
 # A reminder in one of these has not been delivered and may still be moved.
 UNSENT_STATUSES = (ReminderStatus.SCHEDULED, ReminderStatus.FAILED)
@@ -28,8 +63,7 @@ class ReminderBeingSent(ValidationError):
 
 
 def reminder_settings_get(*, user) -> ReminderSettings:
-    settings_, _created = ReminderSettings.objects.get_or_create(user=user)
-    return settings_
+    return ReminderSettings.objects.of(user)
 
 
 def _schedule(reminder: Reminder, *, user, settings_: ReminderSettings) -> None:
@@ -178,6 +212,15 @@ def reminder_settings_update(
     return settings_
 
 
+@transaction.atomic
+def user_settings_update(*, user, name: str, **reminder_settings) -> None:
+    """The Settings page: the user's name and their reminder settings, saved
+    together (a refused setting leaves the name as it was)."""
+    user.name = " ".join(name.split())
+    user.save(update_fields=["name"])
+    reminder_settings_update(user=user, **reminder_settings)
+
+
 # --- What the user does with a circle-back: the Reminders page and the email's links ---------
 
 
@@ -199,7 +242,6 @@ def _lock_actionable(reminder: Reminder, *, occurrence: int | None = None) -> Re
     `occurrence` comes from an email link: after a snooze the row is a new
     occurrence, and the earlier email's links no longer act on it.
     """
-    from reminders.models import ACTIVE_STATUSES
 
     locked = Reminder.objects.select_for_update().select_related("user").get(pk=reminder.pk)
     if locked.status == ReminderStatus.SENDING:
@@ -234,8 +276,6 @@ def reminder_done(
     """The user re-contacted the insiders: one interaction per contact, with the
     channel, and the circle-back is done. `reapplied_role` also records "I
     applied again" (see reminder_reapply)."""
-    from contacts.services import interaction_log
-    from reminders.selectors import insiders_for
 
     reminder = _lock_actionable(reminder, occurrence=occurrence)
     user = reminder.user
@@ -270,7 +310,6 @@ def reminder_reapply(
     """ "I applied again": a new application at the same company, linked to the
     reminder, so circle-backs that paid off can be counted. An open circle-back
     is done by it."""
-    from applications.services import application_create
 
     reminder = Reminder.objects.select_for_update().select_related("user").get(pk=reminder.pk)
     if reminder.status == ReminderStatus.SENDING:
@@ -300,8 +339,6 @@ def reminder_snooze(*, reminder: Reminder, weeks: int, occurrence: int | None = 
     """Later, please: weeks are added to the local due date (or to today, if the
     due date has passed), and the local send time is kept, whatever the daylight
     saving offset is then. A new occurrence, so a new email and Message-ID."""
-    from reminders.links import SNOOZE_WEEKS
-    from reminders.scheduling import snoozed_due_date
 
     if weeks not in SNOOZE_WEEKS:
         raise ValidationError({"weeks": _("Snooze for 1, 2 or 4 weeks.")})
@@ -358,11 +395,6 @@ def reminder_test_send(*, user) -> None:
     """Send the user a sample circle-back now, through the configured mail server,
     so they see what one looks like and that mail arrives. Synchronous on purpose:
     the user is waiting to hear whether it worked, and EMAIL_TIMEOUT bounds it."""
-    from allauth.account.models import EmailAddress
-    from django.conf import settings
-    from django.core.mail import get_connection
-
-    from reminders.emails import sample_message
 
     if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
         raise TestEmailFailed(
@@ -378,3 +410,247 @@ def reminder_test_send(*, user) -> None:
             _("The test email could not be sent: %(error)s") % {"error": error},
             code="send_failed",
         ) from error
+
+
+# --- Logging a rejection: the one use case that spans the three apps -----------------
+
+
+@dataclass(frozen=True)
+class NewContact:
+    name: str
+    role: str = ContactRole.OTHER
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class RejectionLogResult:
+    application: Application
+    rejection: Rejection | None
+    reminder: Reminder
+
+
+@transaction.atomic
+def rejection_log(
+    *,
+    user,
+    stage_reached: Stage,
+    application: Application | None = None,
+    company_name: str = "",
+    role: str = "",
+    received_on: datetime.date | None = None,
+    ghosted: bool = False,
+    channel: Channel = Channel.EMAIL,
+    letter_text: str = "",
+    letter_file: LetterFile | None = None,
+    feedback: str = "",
+    invited_to_reapply: bool = False,
+    cooling_off_days: int | None = None,
+    contacts: Sequence[Contact] = (),
+    new_contacts: Sequence[NewContact] = (),
+) -> RejectionLogResult:
+    """Record a rejection (or that they never wrote back) and schedule its circle-back.
+
+    Either `application` or a company name and role (a new application) is given.
+    Works with the broker down: nothing is enqueued here; the sweep finds the row.
+    """
+    received_on = received_on or user_today(user)
+    stage_reached = Stage(stage_reached)
+
+    # 1. The application: the one picked, or a new one for the typed company and role.
+    if application is None:
+        if not role.strip():
+            raise ValidationError({"role": _("Name the role.")})
+        company = company_get_or_create(user=user, name=company_name)
+        application = application_create(
+            user=user,
+            company=company,
+            role=role.strip()[:200],
+            stage=stage_reached,
+            occurred_on=received_on,
+        )
+    check_owner(user, application, *contacts)
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if Rejection.objects.filter(application=application).exists():
+        raise ValidationError(_("This application already has a rejection: edit that one."))
+    # Checked under the lock: the caller's copy may predate another request that
+    # closed it (a double-clicked "never heard back"), whose reminder must stay.
+    if not application.is_open:
+        raise ValidationError(
+            _("This application is already closed: undo its outcome first to log another.")
+        )
+
+    # 2. The rejection itself; "never heard back" is an outcome, not a rejection.
+    rejection = None
+    if not ghosted:
+        if letter_file is not None and not letter_text and letter_file.content_type == EML:
+            letter_text = email_body_text(letter_file.data)
+        rejection = Rejection(
+            application=application,
+            received_on=received_on,
+            stage_reached=stage_reached,
+            channel=channel,
+            letter_text=letter_text,
+            feedback=feedback,
+            invited_to_reapply=invited_to_reapply,
+        )
+        rejection.full_clean(exclude=["application"])
+        rejection.save()
+        if letter_file is not None:
+            Attachment.objects.create(
+                user=user,
+                rejection=rejection,
+                filename=letter_file.filename,
+                content_type=letter_file.content_type,
+                size=letter_file.size,
+                data=letter_file.data,
+            )
+
+    # 3. The application's outcome and history: how far it got is a fact.
+    if stage_reached != application.current_stage:
+        StageEvent.objects.create(
+            application=application,
+            stage=stage_reached,
+            occurred_on=received_on,
+            note=_("Recorded with the outcome."),
+        )
+        application.current_stage = stage_reached
+    application.outcome = Outcome.GHOSTED if ghosted else Outcome.REJECTED
+    application.outcome_on = received_on
+    application_refresh_furthest_stage(application)
+    application.save()
+
+    # 4. The people met along the way.
+    for contact in contacts:
+        contact.applications.add(application)
+    for new in new_contacts:
+        contact = Contact(
+            user=user,
+            company=application.company,
+            name=new.name.strip()[:200],
+            role=new.role,
+            email=new.email.strip(),
+        )
+        contact.full_clean(exclude=["user", "company", "applications"])
+        contact.save()
+        contact.applications.add(application)
+
+    # 5. The circle-back: a row with its due time. Nothing is queued.
+    reminder = reminder_schedule(
+        user=user,
+        application=application,
+        rejection=rejection,
+        kind=ReminderKind.GHOSTED if ghosted else ReminderKind.REJECTED,
+        counted_from=received_on,
+        cooling_off_days=cooling_off_days,
+    )
+    return RejectionLogResult(application=application, rejection=rejection, reminder=reminder)
+
+
+@transaction.atomic
+def rejection_update(
+    *,
+    rejection: Rejection,
+    received_on: datetime.date,
+    cooling_off_days: int | None = None,
+    letter_file: LetterFile | None = None,
+    remove_letter_file: bool = False,
+    **fields,
+) -> Rejection:
+    """Edit a rejection; a changed date or cooling-off moves its unsent reminder.
+    A new letter file replaces the stored one.
+
+    Refused while its reminder is being sent.
+    """
+    rejection = Rejection.objects.select_for_update().get(pk=rejection.pk)
+    reminder = Reminder.objects.filter(application_id=rejection.application_id).first()
+    if reminder is not None:
+        days = cooling_off_days or reminder.cooling_off_days
+        # Locks the reminder and refuses when it is being sent.
+        reminder_reschedule(reminder=reminder, counted_from=received_on, cooling_off_days=days)
+    if (
+        letter_file is not None
+        and not fields.get("letter_text")
+        and letter_file.content_type == EML
+    ):
+        fields["letter_text"] = email_body_text(letter_file.data)
+    for name, value in fields.items():
+        setattr(rejection, name, value)
+    rejection.received_on = received_on
+    rejection.full_clean(exclude=["application"])
+    rejection.save()
+    if letter_file is not None or remove_letter_file:
+        Attachment.objects.filter(rejection=rejection).delete()
+    if letter_file is not None:
+        Attachment.objects.create(
+            user=rejection.application.user,
+            rejection=rejection,
+            filename=letter_file.filename,
+            content_type=letter_file.content_type,
+            size=letter_file.size,
+            data=letter_file.data,
+        )
+    Application.objects.filter(pk=rejection.application_id).update(outcome_on=received_on)
+    return rejection
+
+
+@transaction.atomic
+def application_reopen(*, application: Application) -> Application:
+    """Undo a rejection or a "ghosted": the application is open again, its
+    rejection deleted and an unsent circle-back cancelled."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    reminder_cancel(application=application)
+    Rejection.objects.filter(application=application).delete()
+    application.outcome = Outcome.OPEN
+    application.outcome_on = None
+    application.save(update_fields=["outcome", "outcome_on", "updated_at"])
+    return application
+
+
+def application_mark_ghosted(
+    *, application: Application, on: datetime.date | None = None
+) -> RejectionLogResult:
+    """They never wrote back: the ghosted outcome, with its circle-back scheduled."""
+    if not application.is_open:
+        raise ValidationError(_("This application is already closed."))
+    return rejection_log(
+        user=application.user,
+        application=application,
+        stage_reached=Stage(application.current_stage),
+        received_on=on,
+        ghosted=True,
+    )
+
+
+@transaction.atomic
+def application_delete(*, application: Application) -> None:
+    """Delete an application with its history, rejection, letter and reminder.
+
+    Refused while its circle-back email is being sent.
+    """
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    reminder_cancel(application=application)
+    application.delete()
+
+
+def _refuse_while_sending(applications) -> None:
+    if Reminder.objects.filter(
+        application__in=applications, status=ReminderStatus.SENDING
+    ).exists():
+        raise ReminderBeingSent()
+
+
+@transaction.atomic
+def company_delete(*, company: Company) -> None:
+    """Delete a company with its applications (history, rejections, letters,
+    circle-backs) and its contacts. A conversation left with nobody in it goes
+    too. Refused while one of its circle-back emails is being sent."""
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    _refuse_while_sending(company.applications.all())
+    leaving = Contact.objects.filter(company=company).values("pk")
+    orphaned = (
+        Interaction.objects.filter(contacts__in=leaving)
+        .exclude(contacts__in=Contact.objects.exclude(company=company).values("pk"))
+        .values_list("pk", flat=True)
+    )
+    Interaction.objects.filter(pk__in=list(orphaned)).delete()
+    company.delete()

@@ -36,6 +36,6 @@ def test_a_next_path_is_still_followed(user_client):
 @pytest.mark.django_db
 def test_a_nul_byte_in_the_companies_search_is_ignored(user_client, user):
     factories.CompanyFactory(user=user, name="Acme")
-    response = user_client.get(reverse("applications:company_list"), {"q": "Ac\x00me"})
+    response = user_client.get(reverse("review:company_list"), {"q": "Ac\x00me"})
     assert response.status_code == 200
     assert b"Acme" in response.content

@@ -15,26 +15,24 @@ from tests import factories
 # URL name -> a function (owner) -> kwargs naming one of owner's objects.
 # Every URL with arguments that is not public must appear here.
 OBJECT_URLS = {
-    "applications:detail": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
+    "review:application": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
     # Applications and rejections (log-rejection issue).
     "applications:edit": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
-    "applications:delete": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
-    "applications:move": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
-    "applications:rejection_logged": lambda owner: {
+    "reminders:application_delete": lambda owner: {
         "pk": factories.ApplicationFactory(user=owner).pk
     },
+    "applications:move": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
+    "reminders:rejection_logged": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
     "applications:event_edit": lambda owner: {
         "pk": factories.ApplicationFactory(user=owner).events.get().pk
     },
     "applications:event_delete": lambda owner: {
         "pk": factories.ApplicationFactory(user=owner).events.get().pk
     },
-    "applications:rejection_edit": lambda owner: {
+    "reminders:rejection_edit": lambda owner: {
         "pk": factories.RejectedApplicationFactory(user=owner).pk
     },
-    "applications:reopen": lambda owner: {
-        "pk": factories.RejectedApplicationFactory(user=owner).pk
-    },
+    "reminders:reopen": lambda owner: {"pk": factories.RejectedApplicationFactory(user=owner).pk},
     "applications:letter_download": lambda owner: {
         "pk": factories.AttachmentFactory(user=owner).rejection.application_id
     },
@@ -47,11 +45,11 @@ OBJECT_URLS = {
     "reminders:reapply": lambda owner: {"pk": factories.ReminderFactory(user=owner).pk},
     # Board, companies, dashboard and contacts (board issue).
     "applications:board_move": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
-    "applications:mark_ghosted": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
-    "applications:company_detail": lambda owner: {"pk": factories.CompanyFactory(user=owner).pk},
-    "applications:company_rename": lambda owner: {"pk": factories.CompanyFactory(user=owner).pk},
-    "applications:company_merge": lambda owner: {"pk": factories.CompanyFactory(user=owner).pk},
-    "applications:company_delete": lambda owner: {"pk": factories.CompanyFactory(user=owner).pk},
+    "reminders:mark_ghosted": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
+    "review:company_detail": lambda owner: {"pk": factories.CompanyFactory(user=owner).pk},
+    "review:company_rename": lambda owner: {"pk": factories.CompanyFactory(user=owner).pk},
+    "review:company_merge": lambda owner: {"pk": factories.CompanyFactory(user=owner).pk},
+    "review:company_delete": lambda owner: {"pk": factories.CompanyFactory(user=owner).pk},
     "contacts:edit": lambda owner: {"pk": factories.ContactFactory(user=owner).pk},
     "contacts:delete": lambda owner: {"pk": factories.ContactFactory(user=owner).pk},
     "contacts:merge": lambda owner: {"pk": factories.ContactFactory(user=owner).pk},

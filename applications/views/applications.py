@@ -1,5 +1,5 @@
-"""Applications: the list, the detail page with its timeline, create, edit,
-delete, moving the stage and correcting the history."""
+"""Applications: the list, create, edit, moving the stage and correcting the
+history. The detail page shows every app's rows, so it lives in `review`."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -9,19 +9,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.forms import add_service_error
+from accounts.views import confirm_then
 from applications import selectors
 from applications.forms import ApplicationFilterForm, ApplicationForm, StageEventForm
 from applications.models import Application, Attachment, Stage, StageEvent
 from applications.services import (
     application_create,
-    application_delete,
     application_move,
     application_update,
     company_get_or_create,
     stage_event_delete,
     stage_event_update,
 )
-from applications.views.confirm import confirm_then
 
 PAGE_SIZE = 25
 
@@ -36,15 +36,6 @@ def _own_event(request, pk) -> StageEvent:
     return get_object_or_404(
         StageEvent.objects.for_user(request.user).select_related("application__company"), pk=pk
     )
-
-
-def _add_service_error(form, error: ValidationError) -> None:
-    # A service error naming a field lands beside it; others above the form.
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @require_GET
@@ -84,7 +75,7 @@ def application_create_view(request):
                 **form.service_fields(),
             )
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Application added."))
             return redirect(application)
@@ -105,7 +96,7 @@ def application_edit(request, pk):
             )
             application_update(application=application, company=company, **form.service_fields())
         except ValidationError as error:
-            _add_service_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Application saved."))
             return redirect(application)
@@ -114,46 +105,6 @@ def application_edit(request, pk):
         "applications/form.html",
         {"form": form, "application": application, "title": _("Edit the application")},
     )
-
-
-@require_http_methods(["GET", "POST"])
-def application_delete_view(request, pk):
-    application = _own_application(request, pk)
-    return confirm_then(
-        request,
-        template="applications/confirm_delete.html",
-        context={"application": application},
-        action=lambda: application_delete(application=application),
-        success=_("Application deleted."),
-        next_url="applications:list",
-    )
-
-
-def application_detail(request, pk):
-    application = selectors.application_for_detail(user=request.user, pk=pk)
-    if request.method != "GET":
-        return HttpResponseNotAllowed(["GET"])
-    reminder = selectors.reminder_of(application)
-    attachment = selectors.attachment_of(application)
-    return render(
-        request,
-        "applications/detail.html",
-        {
-            "application": application,
-            "timeline": selectors.application_timeline(
-                application, reminder=reminder, attachment=attachment
-            ),
-            "reminder": reminder,
-            "move_form": StageEventForm(
-                user=request.user, initial={"stage": _next_stage(application)}
-            ),
-        },
-    )
-
-
-def _next_stage(application: Application) -> int:
-    later = [stage for stage in Stage.values if stage > application.current_stage]
-    return later[0] if later else application.current_stage
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from applications.forms import BoardMoveForm
 from applications.models import Application, Stage
-from applications.overview import BOARD_COLUMN_SIZE, board_column_page, board_columns
-from applications.overview_forms import BoardMoveForm
+from applications.selectors import BOARD_COLUMN_SIZE, board_column_page, board_columns
 from applications.services import application_move
 
 MAX_OFFSET = 1_000_000_000

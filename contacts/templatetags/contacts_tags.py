@@ -4,7 +4,7 @@ that shows an application, a company or a contact."""
 from django import template
 from django.middleware.csrf import get_token
 
-from applications.services import user_today
+from accounts.timezones import user_today
 from contacts.forms import InteractionForm
 from contacts.selectors import contacts_in_scope
 

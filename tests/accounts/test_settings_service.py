@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.services import user_settings_update
 from reminders.models import ReminderSettings
+from reminders.services import user_settings_update
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from applications.models import Application, Outcome, Stage
-from applications.services import application_mark_ghosted, rejection_log
 from reminders.models import Reminder
-from reminders.services import reminder_snooze
+from reminders.services import application_mark_ghosted, rejection_log, reminder_snooze
 from tests.factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db

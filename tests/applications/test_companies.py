@@ -5,9 +5,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.models import Application, Company, Outcome, Stage
-from applications.services import company_delete, company_merge, company_rename, rejection_log
+from applications.services import company_rename
 from contacts.models import Contact, Interaction
+from contacts.services import company_merge
 from reminders.models import Reminder, ReminderStatus
+from reminders.services import company_delete, rejection_log
 from tests.factories import (
     ApplicationFactory,
     AttachmentFactory,
@@ -22,11 +24,11 @@ from tests.rows import make_rows
 
 pytestmark = pytest.mark.django_db
 
-LIST = reverse("applications:company_list")
+LIST = reverse("review:company_list")
 
 
 def detail(company):
-    return reverse("applications:company_detail", args=[company.pk])
+    return reverse("review:company_detail", args=[company.pk])
 
 
 # --- Services ---------------------------------------------------------------------------
@@ -160,7 +162,7 @@ def test_the_detail_tells_a_letter_from_silence_and_shows_the_circle_back(user_c
 def test_renaming_from_the_page(user_client, user):
     acme = CompanyFactory(user=user, name="Acme")
     response = user_client.post(
-        reverse("applications:company_rename", args=[acme.pk]), {"name": "Acme Corp"}
+        reverse("review:company_rename", args=[acme.pk]), {"name": "Acme Corp"}
     )
     assert response.status_code == 302
     acme.refresh_from_db()
@@ -171,7 +173,7 @@ def test_renaming_to_a_taken_name_shows_the_error_beside_the_field(user_client, 
     acme = CompanyFactory(user=user, name="Acme")
     CompanyFactory(user=user, name="Globex")
     response = user_client.post(
-        reverse("applications:company_rename", args=[acme.pk]), {"name": "GLOBEX"}
+        reverse("review:company_rename", args=[acme.pk]), {"name": "GLOBEX"}
     )
     assert response.status_code == 400
     assert "merge the two" in str(response.context["rename_form"].errors["name"])
@@ -182,7 +184,7 @@ def test_merging_from_the_page(user_client, user):
     duplicate = CompanyFactory(user=user, name="Acme Ltd")
     ApplicationFactory(user=user, company=duplicate)
     response = user_client.post(
-        reverse("applications:company_merge", args=[keep.pk]), {"duplicate": duplicate.pk}
+        reverse("review:company_merge", args=[keep.pk]), {"duplicate": duplicate.pk}
     )
     assert response.status_code == 302
     assert keep.applications.count() == 1
@@ -196,7 +198,7 @@ def test_merging_another_users_company_is_a_field_error_and_saves_nothing(
     theirs = CompanyFactory(user=other_user)
     ApplicationFactory(user=other_user, company=theirs)
     response = user_client.post(
-        reverse("applications:company_merge", args=[keep.pk]), {"duplicate": theirs.pk}
+        reverse("review:company_merge", args=[keep.pk]), {"duplicate": theirs.pk}
     )
     assert response.status_code == 400
     assert "duplicate" in response.context["merge_form"].errors
@@ -208,7 +210,7 @@ def test_the_delete_confirmation_says_what_goes_with_it(user_client, user):
     application = ApplicationFactory(user=user, company=acme)
     rejection_log(user=user, application=application, stage_reached=Stage.SCREEN)
     ContactFactory.create_batch(2, user=user, company=acme)
-    url = reverse("applications:company_delete", args=[acme.pk])
+    url = reverse("review:company_delete", args=[acme.pk])
     response = user_client.get(url)
     content = response.content.decode()
     assert "1 application, with its history" in content

@@ -7,9 +7,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.models import Outcome, Stage
-from applications.services import application_mark_ghosted, application_move, rejection_log
+from applications.services import application_move
 from contacts.services import interaction_log
 from reminders.models import Reminder, ReminderKind, ReminderStatus
+from reminders.services import application_mark_ghosted, rejection_log
 from tests.factories import (
     ApplicationFactory,
     ContactFactory,
@@ -27,7 +28,7 @@ APPLIED = datetime.date(2026, 2, 1)  # 37 days before NOW
 
 
 def ghost_url(application):
-    return reverse("applications:mark_ghosted", args=[application.pk])
+    return reverse("reminders:mark_ghosted", args=[application.pk])
 
 
 def test_day_one_says_what_to_do_first(user_client):

@@ -3,8 +3,9 @@ import datetime
 import pytest
 import time_machine
 
-from applications.forms import ApplicationFilterForm, ApplicationForm, RejectionLogForm
+from applications.forms import ApplicationFilterForm, ApplicationForm
 from applications.models import Stage
+from reminders.forms import RejectionLogForm
 from tests.factories import ApplicationFactory, CompanyFactory, ContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

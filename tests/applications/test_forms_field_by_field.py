@@ -61,7 +61,7 @@ LOG = {
 @pytest.mark.parametrize("field", sorted(LOG))
 def test_the_log_form_with_one_odd_field(user_client, field):
     for value in ODD:
-        _check(user_client, reverse("applications:log_rejection"), LOG, field, value)
+        _check(user_client, reverse("reminders:log_rejection"), LOG, field, value)
 
 
 APPLICATION = {

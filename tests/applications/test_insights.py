@@ -5,11 +5,10 @@ import datetime
 import pytest
 from django.template.loader import render_to_string
 
-from applications.insights import insights_for, months_before, search_start
 from applications.models import Attachment, Channel, Stage
-from applications.services import rejection_log
 from reminders.models import ReminderStatus
-from reminders.services import reminder_reapply
+from reminders.services import rejection_log, reminder_reapply
+from review.insights import insights_for, months_before, search_start
 from tests.factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
@@ -207,7 +206,7 @@ def test_a_company_is_listed_once_and_the_list_is_capped(user, settings):
     assert ("Companies", 3) in found.figures
     assert len(found.items) == 2
     assert found.more == 1
-    html = render_to_string("applications/_insights.html", {"insights": [found]})
+    html = render_to_string("review/_insights.html", {"insights": [found]})
     assert "and 1 more" in html
 
 
@@ -252,7 +251,7 @@ def test_another_users_data_never_shows(user, other_user):
 def test_the_partial_renders_from_the_insights_variable_alone(user):
     for day in (D(2026, 4, 1), D(2026, 6, 1), D(2026, 9, 1)):
         reject(user, day, stage=Stage.FINAL_ROUND, letter=LETTER)
-    html = render_to_string("applications/_insights.html", {"insights": insights_for(user, TODAY)})
+    html = render_to_string("review/_insights.html", {"insights": insights_for(user, TODAY)})
     assert "You are getting far" in html
     assert 'href="/applications/?outcome=rejected&amp;stage=60"' in html
     assert "Keep going" in html
@@ -261,7 +260,7 @@ def test_the_partial_renders_from_the_insights_variable_alone(user):
 
 
 def test_the_partial_says_so_when_there_is_nothing_to_say():
-    html = render_to_string("applications/_insights.html", {"insights": []})
+    html = render_to_string("review/_insights.html", {"insights": []})
     assert "Nothing to point out yet" in html
 
 

@@ -21,7 +21,7 @@ NUL_IN_BODY = (
 
 def _log(client, data: bytes):
     return client.post(
-        reverse("applications:log_rejection"),
+        reverse("reminders:log_rejection"),
         {
             "company_name": "Acme",
             "role": "Developer",

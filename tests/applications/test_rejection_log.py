@@ -10,17 +10,17 @@ from django.db import transaction
 
 from applications.attachments import LetterFile
 from applications.models import Application, Company, Outcome, Rejection, Stage, StageEvent
-from applications.services import (
-    NewContact,
-    application_move,
-    application_reopen,
-    rejection_delete,
-    rejection_log,
-    rejection_update,
-)
+from applications.services import application_move
 from contacts.models import Contact
 from reminders.models import Reminder, ReminderKind, ReminderStatus
-from reminders.services import ReminderBeingSent, reminder_settings_update
+from reminders.services import (
+    NewContact,
+    ReminderBeingSent,
+    application_reopen,
+    rejection_log,
+    rejection_update,
+    reminder_settings_update,
+)
 from tests.factories import ApplicationFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -272,7 +272,7 @@ def test_editing_after_the_email_went_out_keeps_the_sent_reminder(logged):
 
 
 def test_undoing_a_rejection_cancels_its_unsent_reminder(logged):
-    rejection_delete(rejection=logged.rejection)
+    application_reopen(application=logged.application)
     application = Application.objects.get()
     assert application.outcome == Outcome.OPEN
     assert application.outcome_on is None

@@ -3,8 +3,10 @@ import datetime
 import pytest
 
 from applications.models import Stage
-from applications.selectors import application_search, application_timeline, reminder_of
-from applications.services import application_move, rejection_log
+from applications.selectors import application_search
+from applications.services import application_move
+from reminders.services import rejection_log
+from review.selectors import application_timeline, reminder_of
 from tests.factories import ApplicationFactory, CompanyFactory, InteractionFactory
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from applications.models import (
     Stage,
     StageEvent,
 )
-from applications.stats import StatsFilters, Week, stats_for
+from review.stats import StatsFilters, Week, stats_for
 from tests.factories import ApplicationFactory, CompanyFactory, RejectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -378,7 +378,7 @@ def test_a_single_rejected_application(user):
 
 
 def test_the_page_shows_every_chart_with_its_table(user_client, seeded):
-    response = user_client.get(reverse("applications:stats"))
+    response = user_client.get(reverse("review:stats"))
     assert response.status_code == 200
     html = response.content.decode()
     for chart in (
@@ -402,7 +402,7 @@ def test_the_page_shows_every_chart_with_its_table(user_client, seeded):
 
 
 def test_the_page_filters_by_query_parameters(user_client, seeded):
-    response = user_client.get(reverse("applications:stats"), {"source": "recruiter"})
+    response = user_client.get(reverse("review:stats"), {"source": "recruiter"})
     assert response.context["stats"].total == 1
     assert response.context["filters"] == StatsFilters(source="recruiter")
 
@@ -411,7 +411,7 @@ def test_a_reversed_date_range_is_an_error_beside_the_field_and_filters_nothing(
     user_client, seeded
 ):
     response = user_client.get(
-        reverse("applications:stats"),
+        reverse("review:stats"),
         {"applied_from": "2026-02-01", "applied_to": "2026-01-01", "source": "job_board"},
     )
     assert response.status_code == 200
@@ -429,24 +429,24 @@ def test_a_reversed_date_range_is_an_error_beside_the_field_and_filters_nothing(
     [{"applied_from": "not a date"}, {"source": "carrier-pigeon"}, {"company": "x" * 500}],
 )
 def test_bad_filter_values_are_errors_not_500s(user_client, seeded, params):
-    response = user_client.get(reverse("applications:stats"), params)
+    response = user_client.get(reverse("review:stats"), params)
     assert response.status_code == 200
     assert response.context["filter_form"].errors
     assert response.context["stats"].total == 8
 
 
 def test_the_empty_page_says_so(user_client):
-    response = user_client.get(reverse("applications:stats"))
+    response = user_client.get(reverse("review:stats"))
     assert "No applications yet" in response.content.decode()
 
 
 def test_a_filter_matching_nothing_says_so(user_client, seeded):
-    response = user_client.get(reverse("applications:stats"), {"company": "Nowhere Ltd"})
+    response = user_client.get(reverse("review:stats"), {"company": "Nowhere Ltd"})
     assert "No application matches these filters." in response.content.decode()
 
 
 def test_the_search_start_is_set_from_the_page(user_client, user):
-    url = reverse("applications:stats") + "?source=referral"
+    url = reverse("review:stats") + "?source=referral"
     response = user_client.post(url, {"search_started_on": "2026-01-10"})
     assert response.status_code == 302
     assert response["Location"] == url
@@ -457,7 +457,7 @@ def test_the_search_start_is_set_from_the_page(user_client, user):
 def test_an_empty_search_start_goes_back_to_the_first_application(user_client, user):
     user.search_started_on = D(2026, 1, 10)
     user.save()
-    user_client.post(reverse("applications:stats"), {"search_started_on": ""})
+    user_client.post(reverse("review:stats"), {"search_started_on": ""})
     user.refresh_from_db()
     assert user.search_started_on is None
 
@@ -465,7 +465,7 @@ def test_an_empty_search_start_goes_back_to_the_first_application(user_client, u
 @time_machine.travel(datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC))
 @pytest.mark.parametrize("value", ["2026-03-02", "yesterday"])
 def test_a_future_or_malformed_search_start_is_refused_beside_the_field(user_client, user, value):
-    response = user_client.post(reverse("applications:stats"), {"search_started_on": value})
+    response = user_client.post(reverse("review:stats"), {"search_started_on": value})
     assert response.status_code == 200
     assert response.context["search_start_form"].errors["search_started_on"]
     assert 'class="form-control is-invalid"' in response.content.decode() or (
@@ -480,7 +480,7 @@ def test_a_future_or_malformed_search_start_is_refused_beside_the_field(user_cli
 
 def _queries(client, params=None):
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(reverse("applications:stats"), params or {})
+        response = client.get(reverse("review:stats"), params or {})
     assert response.status_code == 200
     return len(ctx.captured_queries)
 
@@ -539,7 +539,7 @@ EXPECTED_QUERIES = 11
 
 def test_the_page_is_private_to_its_user(client, seeded, other_user):
     client.force_login(other_user)
-    response = client.get(reverse("applications:stats"))
+    response = client.get(reverse("review:stats"))
     assert response.context["stats"].total == 0
     assert Application.objects.for_user(seeded).count() == 9
 
@@ -550,7 +550,7 @@ def test_the_page_is_private_to_its_user(client, seeded, other_user):
 def test_bars_are_sized_against_the_largest_in_dot_decimals_whatever_the_language():
     from django.utils import translation
 
-    from applications.templatetags.charts import Bar, bar_chart
+    from review.templatetags.charts import Bar, bar_chart
 
     with translation.override("de"):
         chart = bar_chart([Bar("a", 1, "1"), Bar("b", 3, "3"), Bar("c", 0, "0")], "c", "T", "D.")
@@ -559,7 +559,7 @@ def test_bars_are_sized_against_the_largest_in_dot_decimals_whatever_the_languag
 
 
 def test_a_lone_week_is_a_narrow_centred_column():
-    from applications.templatetags.charts import week_chart
+    from review.templatetags.charts import week_chart
 
     chart = week_chart([Week(D(2026, 3, 2), 4)], "w", "T", "D.")
     assert chart["column_width"] == "8"
@@ -568,7 +568,7 @@ def test_a_lone_week_is_a_narrow_centred_column():
 
 
 def test_no_weeks_draw_an_empty_chart():
-    from applications.templatetags.charts import week_chart
+    from review.templatetags.charts import week_chart
 
     chart = week_chart([], "w", "T", "D.")
     assert chart["columns"] == []
@@ -577,7 +577,7 @@ def test_no_weeks_draw_an_empty_chart():
 
 def test_table_rows_link_to_the_list_with_the_pages_filters(user_client, seeded):
     response = user_client.get(
-        reverse("applications:stats"), {"source": "job_board", "applied_from": "2026-01-01"}
+        reverse("review:stats"), {"source": "job_board", "applied_from": "2026-01-01"}
     )
     html = response.content.decode()
     base = "/applications/?applied_from=2026-01-01&amp;source=job_board"

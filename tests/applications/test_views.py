@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.models import Application, Attachment, Company, Outcome, Rejection, Stage
-from applications.services import application_move, rejection_log
+from applications.services import application_move
 from contacts.models import Contact
 from reminders.models import Reminder, ReminderKind, ReminderStatus
+from reminders.services import rejection_log
 from tests.factories import (
     ApplicationFactory,
     AttachmentFactory,
@@ -27,8 +28,8 @@ pytestmark = pytest.mark.django_db
 
 LIST = reverse("applications:list")
 CREATE = reverse("applications:create")
-LOG = reverse("applications:log_rejection")
-PICKERS = reverse("applications:log_rejection_pickers")
+LOG = reverse("reminders:log_rejection")
+PICKERS = reverse("reminders:log_rejection_pickers")
 NO_NEW_CONTACTS = {
     "new_contact-TOTAL_FORMS": "1",
     "new_contact-INITIAL_FORMS": "0",
@@ -222,7 +223,7 @@ def test_editing_an_application_keeps_its_stage(user_client, user):
 def test_deleting_asks_first_then_deletes_with_the_circle_back(user_client, user):
     application = ApplicationFactory(user=user)
     rejection_log(user=user, application=application, stage_reached=Stage.APPLIED)
-    url = reverse("applications:delete", args=[application.pk])
+    url = reverse("reminders:application_delete", args=[application.pk])
     assert "Delete it" in user_client.get(url).content.decode()
     assert Application.objects.filter(pk=application.pk).exists()
     response = user_client.post(url)
@@ -382,7 +383,7 @@ def test_the_minimal_rejection_creates_the_application_and_its_circle_back(clien
     client.force_login(user)
     response = log_post(client, company_name="Initech", role="Engineer", stage_reached="40")
     application = Application.objects.get(user=user)
-    assert response["Location"] == reverse("applications:rejection_logged", args=[application.pk])
+    assert response["Location"] == reverse("reminders:rejection_logged", args=[application.pk])
     assert application.outcome == Outcome.REJECTED
     assert application.rejection.received_on == datetime.date(2026, 3, 10)
     reminder = Reminder.objects.get(application=application)
@@ -665,7 +666,7 @@ def test_any_input_in_the_application_forms_never_fails(user_client, user, value
         reverse("applications:edit", args=[application.pk]),
         reverse("applications:move", args=[application.pk]),
         reverse("applications:event_edit", args=[event.pk]),
-        reverse("applications:rejection_edit", args=[rejected.pk]),
+        reverse("reminders:rejection_edit", args=[rejected.pk]),
     ]:
         assert user_client.post(url, fields).status_code in {200, 302}, url
 
@@ -682,7 +683,7 @@ def test_markup_in_a_logged_letter_and_notes_shows_as_text_everywhere(user_clien
     application = Application.objects.get()
     for url in [
         application.get_absolute_url(),
-        reverse("applications:rejection_logged", args=[application.pk]),
+        reverse("reminders:rejection_logged", args=[application.pk]),
         LIST,
     ]:
         body = user_client.get(url).content.decode()
@@ -703,7 +704,7 @@ def test_editing_a_rejections_date_moves_its_circle_back(user_client, user):
         received_on=datetime.date(2026, 2, 1),
     )
     response = user_client.post(
-        reverse("applications:rejection_edit", args=[application.pk]),
+        reverse("reminders:rejection_edit", args=[application.pk]),
         {
             "received_on": "2026-02-05",
             "channel": "letter",
@@ -727,7 +728,7 @@ def test_a_rejection_whose_email_is_being_sent_cannot_be_edited(user_client, use
         lease_expires_at=NOW,
     )
     response = user_client.post(
-        reverse("applications:rejection_edit", args=[application.pk]),
+        reverse("reminders:rejection_edit", args=[application.pk]),
         {"received_on": "2026-01-01", "channel": "email"},
     )
     assert response.status_code == 200
@@ -737,7 +738,7 @@ def test_a_rejection_whose_email_is_being_sent_cannot_be_edited(user_client, use
 def test_undoing_a_rejection_reopens_the_application_and_cancels_the_circle_back(user_client, user):
     application = ApplicationFactory(user=user)
     rejection_log(user=user, application=application, stage_reached=Stage.APPLIED)
-    url = reverse("applications:reopen", args=[application.pk])
+    url = reverse("reminders:reopen", args=[application.pk])
     assert "Undo it" in user_client.get(url).content.decode()
     user_client.post(url)
     application.refresh_from_db()
@@ -748,7 +749,7 @@ def test_undoing_a_rejection_reopens_the_application_and_cancels_the_circle_back
 
 def test_an_open_application_has_nothing_to_undo(user_client, user):
     application = ApplicationFactory(user=user)
-    assert user_client.get(reverse("applications:reopen", args=[application.pk])).status_code == 404
+    assert user_client.get(reverse("reminders:reopen", args=[application.pk])).status_code == 404
 
 
 # --- Sign-up lands on onboarding ------------------------------------------------------------------
@@ -785,7 +786,7 @@ def test_a_new_user_lands_on_onboarding_after_verifying_their_email(client, sett
 def test_a_letter_file_attached_later_replaces_the_stored_one(user_client, user):
     AttachmentFactory(user=user, rejection__application__outcome="rejected")
     application = Application.objects.get(user=user)
-    url = reverse("applications:rejection_edit", args=[application.pk])
+    url = reverse("reminders:rejection_edit", args=[application.pk])
     assert "Replace the attached file" in user_client.get(url).content.decode()
     eml = b"From: hr@example.com\r\nSubject: Sorry\r\n\r\nNot this time.\r\n"
     response = user_client.post(

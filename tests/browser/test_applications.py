@@ -8,8 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from applications.models import Application, Stage
-from applications.services import application_move, rejection_log
+from applications.services import application_move
 from reminders.models import Reminder
+from reminders.services import rejection_log
 from tests.browser.conftest import assert_no_horizontal_scroll
 from tests.factories import ApplicationFactory
 

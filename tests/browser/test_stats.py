@@ -7,8 +7,8 @@ import os
 import pytest
 
 from applications.models import Channel, Source, Stage
-from applications.services import application_create, application_move, rejection_log
-from reminders.services import reminder_reapply
+from applications.services import application_create, application_move
+from reminders.services import rejection_log, reminder_reapply
 from tests.browser.conftest import assert_no_horizontal_scroll
 from tests.factories import CompanyFactory
 

@@ -43,7 +43,7 @@ def log_rejection(args: list[str]) -> None:
 
     from accounts.models import User
     from applications.models import Stage
-    from applications.services import rejection_log
+    from reminders.services import rejection_log
 
     user = User.objects.get(pk=int(args[0]))
     started = time.monotonic()

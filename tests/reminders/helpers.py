@@ -7,8 +7,8 @@ import re
 from urllib.parse import urlsplit
 
 from applications.models import Stage
-from applications.services import NewContact, rejection_log
 from contacts.models import ContactRole
+from reminders.services import NewContact, rejection_log
 from tests.factories import ContactFactory, InteractionFactory
 
 BASE_URL = "https://ajar.example"

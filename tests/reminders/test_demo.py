@@ -9,8 +9,8 @@ from django.utils import timezone
 from accounts.models import User
 from applications.models import Application, Company, Outcome, Rejection, Stage
 from contacts.models import Interaction
-from reminders.demo import DEMO_EMAIL, DEMO_PASSWORD
 from reminders.models import Reminder, ReminderStatus
+from review.demo import DEMO_EMAIL, DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

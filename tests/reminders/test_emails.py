@@ -8,10 +8,9 @@ from django.core import mail
 from django.urls import resolve
 
 from applications.models import Stage
-from applications.services import NewContact
 from reminders import links
 from reminders.emails import MAILTO_LIMIT, mailto_link, message_id_for, reminder_message
-from reminders.services import reminder_settings_get, reminder_snooze
+from reminders.services import NewContact, reminder_settings_get, reminder_snooze
 from tests.factories import ContactFactory, UserFactory
 from tests.reminders.helpers import (
     BASE_URL,
@@ -177,7 +176,7 @@ def test_every_link_is_absolute_and_opens_its_page(seeker, client):
             "reminders:email_link",  # snooze 4
             "reminders:email_link",  # dismiss
             "reminders:list",
-            "applications:detail",
+            "review:application",
             "settings",
             "reminders:unsubscribe",
         ]

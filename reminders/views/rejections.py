@@ -1,0 +1,190 @@
+"""Logging a rejection (the app's most important form), its confirmation,
+editing it and undoing it; and the other actions on an application that touch
+its circle-back: marking it ghosted, deleting it."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.forms import add_service_error
+from accounts.views import confirm_then
+from applications.models import Application, Attachment, Company, Outcome, Rejection
+from reminders.forms import (
+    NewContactFormSet,
+    RejectionEditForm,
+    RejectionLogForm,
+    new_contacts_from,
+)
+from reminders.models import Reminder
+from reminders.services import (
+    application_delete,
+    application_mark_ghosted,
+    application_reopen,
+    rejection_log,
+    rejection_update,
+)
+
+NEW_CONTACT_PREFIX = "new_contact"
+
+
+def _as_id(raw: str) -> int:
+    # Query-string ids: anything that is not a plain number matches nothing.
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
+
+
+def _initial_from_query(request) -> dict:
+    """ "Log rejection" from an application's page arrives with its id."""
+    raw = request.GET.get("application")
+    if not raw:
+        return {}
+    application = get_object_or_404(
+        Application.objects.for_user(request.user).open(), pk=_as_id(raw)
+    )
+    return {"company": application.company_id, "application": application.pk}
+
+
+@require_http_methods(["GET", "POST"])
+def rejection_log_view(request):
+    if request.method == "POST":
+        form = RejectionLogForm(request.POST, request.FILES, user=request.user)
+        formset = NewContactFormSet(request.POST, prefix=NEW_CONTACT_PREFIX)
+        # Two submit buttons: "Never heard back" records the silence instead.
+        ghosted = "ghosted" in request.POST
+        if form.is_valid() and formset.is_valid():
+            try:
+                result = rejection_log(
+                    user=request.user,
+                    ghosted=ghosted,
+                    new_contacts=new_contacts_from(formset),
+                    **form.service_kwargs(),
+                )
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                return redirect("reminders:rejection_logged", pk=result.application.pk)
+    else:
+        form = RejectionLogForm(initial=_initial_from_query(request), user=request.user)
+        formset = NewContactFormSet(prefix=NEW_CONTACT_PREFIX)
+    return render(request, "reminders/log_rejection.html", {"form": form, "formset": formset})
+
+
+@require_GET
+def rejection_log_pickers(request):
+    """htmx: the role and people pickers of the company just picked."""
+    raw = request.GET.get("company", "")
+    company = None
+    if raw:
+        company = get_object_or_404(Company.objects.for_user(request.user), pk=_as_id(raw))
+    form = RejectionLogForm(initial={"company": company}, user=request.user)
+    return render(request, "reminders/_log_pickers.html", {"form": form})
+
+
+def rejection_logged(request, pk):
+    application = get_object_or_404(
+        Application.objects.for_user(request.user).select_related("company"), pk=pk
+    )
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    if application.is_open:
+        return redirect(application)
+    reminder = Reminder.objects.for_user(request.user).filter(application=application).first()
+    return render(
+        request,
+        "reminders/logged.html",
+        {"application": application, "reminder": reminder},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def rejection_edit(request, pk):
+    rejection = get_object_or_404(
+        Rejection.objects.for_user(request.user).select_related("application__company"),
+        application_id=pk,
+    )
+    application = rejection.application
+    reminder = Reminder.objects.filter(application=application).first()
+    initial = {
+        "received_on": rejection.received_on,
+        "channel": rejection.channel,
+        "letter_text": rejection.letter_text,
+        "feedback": rejection.feedback,
+        "invited_to_reapply": rejection.invited_to_reapply,
+        "cooling_off_days": reminder.cooling_off_days if reminder else None,
+    }
+    attachment = Attachment.objects.without_data().filter(rejection=rejection).first()
+    form = RejectionEditForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        user=request.user,
+        has_letter_file=attachment is not None,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            rejection_update(rejection=rejection, **form.service_kwargs())
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Rejection saved."))
+            return redirect(application)
+    return render(
+        request,
+        "reminders/rejection_form.html",
+        {"form": form, "application": application, "attachment": attachment},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def application_reopen_view(request, pk):
+    """Undo a rejection or a "never heard back": the application is open again."""
+    application = get_object_or_404(
+        Application.objects.for_user(request.user)
+        .filter(outcome__in=[Outcome.REJECTED, Outcome.GHOSTED])
+        .select_related("company"),
+        pk=pk,
+    )
+    return confirm_then(
+        request,
+        template="reminders/reopen_confirm.html",
+        context={"application": application},
+        action=lambda: application_reopen(application=application),
+        success=_("Undone: the application is open again."),
+        next_url=application,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def application_delete_view(request, pk):
+    application = get_object_or_404(
+        Application.objects.for_user(request.user).select_related("company"), pk=pk
+    )
+    return confirm_then(
+        request,
+        template="reminders/confirm_delete.html",
+        context={"application": application},
+        action=lambda: application_delete(application=application),
+        success=_("Application deleted."),
+        next_url="applications:list",
+    )
+
+
+def mark_ghosted(request, pk):
+    application = get_object_or_404(Application.objects.for_user(request.user), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        result = application_mark_ghosted(application=application)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        due = formats.date_format(result.reminder.due_date, "DATE_FORMAT")
+        messages.success(
+            request,
+            _("“%(app)s” is marked as ghosted. Ajar will remind you to circle back on %(due)s.")
+            % {"app": application, "due": due},
+        )
+    return redirect("dashboard")

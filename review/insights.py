@@ -1,0 +1,303 @@
+"""The advice behind Ajar, made concrete: short messages with the numbers behind
+them and a link to the applications concerned.
+
+Every rule counts within the current search: from the user's "search started"
+date, or their first application when it is unset. Thresholds are settings
+(AJAR_INSIGHT_*). `insights_for(user, today)` is what the dashboard and the
+stats page render through `templates/review/_insights.html`; it makes
+the same few queries whatever the data size.
+"""
+
+import calendar
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import Count, Min, Q
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from applications.models import Application, Channel, Outcome, Rejection, Stage
+from reminders.models import Reminder, ReminderStatus
+
+
+@dataclass(frozen=True)
+class InsightItem:
+    label: str
+    url: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Insight:
+    key: str
+    # success, info or warning: how the partial colours it.
+    tone: str
+    title: str
+    message: str
+    figures: tuple[tuple[str, int], ...] = ()
+    link_url: str = ""
+    link_text: str = ""
+    items: tuple[InsightItem, ...] = ()
+    more: int = 0  # items left off the list
+
+
+def months_before(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` calendar months earlier (the 31st becomes the month's last day)."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return datetime.date(year, month0 + 1, min(day.day, last))
+
+
+def search_start(user) -> datetime.date | None:
+    """The day the current search started: the user's own date, else the day of
+    their first application (None when there is neither)."""
+    if user.search_started_on:
+        return user.search_started_on
+    return (
+        Application.objects.for_user(user)
+        .filter(furthest_stage__gte=Stage.APPLIED)
+        .aggregate(first=Min("applied_on"))["first"]
+    )
+
+
+def applications_url(**params) -> str:
+    """The applications list, filtered (see the list view for the parameters)."""
+    return f"{reverse('applications:list')}?{urlencode(params)}"
+
+
+def _day(value: datetime.date) -> str:
+    return date_format(value, "j M Y")
+
+
+_UNKNOWN = object()
+
+
+def insights_for(user, today: datetime.date, *, start=_UNKNOWN) -> list[Insight]:
+    """The insights of `user`'s current search, as of their local `today`.
+
+    `start` saves a query for a caller that already has `search_start(user)`.
+    """
+    if start is _UNKNOWN:
+        start = search_start(user)
+    if start is None:
+        return []
+    final_threshold = settings.AJAR_INSIGHT_FINAL_ROUND_REJECTIONS
+    months = settings.AJAR_INSIGHT_FINAL_ROUND_MONTHS
+    review_threshold = settings.AJAR_INSIGHT_REVIEW_AFTER_REJECTIONS
+    window_start = max(start, months_before(today, months))
+
+    counts = (
+        Rejection.objects.for_user(user)
+        .filter(received_on__gte=start)
+        .aggregate(
+            total=Count("id"),
+            final=Count(
+                "id",
+                filter=Q(stage_reached=Stage.FINAL_ROUND, received_on__gte=window_start),
+            ),
+        )
+    )
+    insights: list[Insight] = []
+
+    if counts["final"] >= final_threshold:
+        insights.append(
+            Insight(
+                key="final_round",
+                tone="info",
+                title=_("You are getting far"),
+                message=ngettext(
+                    "%(count)d rejection at the final round since %(since)s: you are "
+                    "getting far. Rethink how you present yourself at the last step.",
+                    "%(count)d rejections at the final round since %(since)s: you are "
+                    "getting far. Rethink how you present yourself at the last step.",
+                    counts["final"],
+                )
+                % {"count": counts["final"], "since": _day(window_start)},
+                figures=(
+                    (_("Final-round rejections"), counts["final"]),
+                    (_("Months counted"), months),
+                    (_("Threshold"), final_threshold),
+                ),
+                link_url=applications_url(outcome=Outcome.REJECTED, stage=Stage.FINAL_ROUND),
+                link_text=_("See the final-round rejections"),
+            )
+        )
+
+    total = counts["total"]
+    if total:
+        # Past the threshold: step back; before it: keep going. Same numbers behind both.
+        reviewing = total >= review_threshold
+        params = {"count": total, "since": _day(start)}
+        insights.append(
+            Insight(
+                key="review_approach" if reviewing else "keep_going",
+                tone="warning" if reviewing else "success",
+                title=_("A moment to review the approach") if reviewing else _("Keep going"),
+                message=(
+                    ngettext(
+                        "%(count)d rejection since your search started on %(since)s. Step "
+                        "back and review the approach: the roles you aim at, how you apply, "
+                        "what the letters say.",
+                        "%(count)d rejections since your search started on %(since)s. Step "
+                        "back and review the approach: the roles you aim at, how you apply, "
+                        "what the letters say.",
+                        total,
+                    )
+                    if reviewing
+                    else ngettext(
+                        "%(count)d rejection since your search started on %(since)s: that is "
+                        "part of the search. Keep doing what got you this far.",
+                        "%(count)d rejections since your search started on %(since)s: that is "
+                        "part of the search. Keep doing what got you this far.",
+                        total,
+                    )
+                )
+                % params,
+                figures=(
+                    (_("Rejections in this search"), total),
+                    (_("Threshold"), review_threshold),
+                ),
+                link_url=applications_url(outcome=Outcome.REJECTED),
+                link_text=_("See the rejections"),
+            )
+        )
+
+    radar = _on_your_radar(user, start)
+    if radar is not None:
+        insights.append(radar)
+    paid_off = _circle_backs_paid_off(user, start)
+    if paid_off is not None:
+        insights.append(paid_off)
+    return insights
+
+
+def _reminder_detail(status: str | None, due_date: datetime.date | None) -> str:
+    if status is None:
+        return _("no circle-back")
+    if status == ReminderStatus.SCHEDULED:
+        return _("circle back on %(day)s") % {"day": _day(due_date)}
+    if status in (ReminderStatus.SENDING, ReminderStatus.SENT):
+        return _("circle-back reminder sent: time to get in touch")
+    if status == ReminderStatus.DONE:
+        return _("circled back")
+    return _("circle-back %(status)s") % {"status": str(ReminderStatus(status).label).lower()}
+
+
+def _detail_url(application_id: int) -> str:
+    return reverse("review:application", args=[application_id])
+
+
+def _on_your_radar(user, start: datetime.date) -> Insight | None:
+    """Companies that rejected after a long process, with a real letter (pasted
+    or attached, not a portal's status change): they know you."""
+    rows = (
+        Rejection.objects.for_user(user)
+        .filter(
+            received_on__gte=start,
+            stage_reached__gte=settings.AJAR_INSIGHT_LONG_PROCESS_STAGE,
+        )
+        .exclude(channel=Channel.PORTAL)
+        .filter(~Q(letter_text="") | Q(attachment__isnull=False))
+        .order_by("-received_on", "-id")
+        # Plain tuples: a user with hundreds of such rejections must not cost
+        # hundreds of model instances for the five that are shown.
+        .values_list(
+            "application_id",
+            "application__company_id",
+            "application__company__name",
+            "application__role",
+            "stage_reached",
+            "received_on",
+            "application__reminder__status",
+            "application__reminder__due_date",
+        )
+    )
+    limit = settings.AJAR_INSIGHT_MAX_ITEMS
+    companies: set[int] = set()
+    items: list[InsightItem] = []
+    for application_id, company_id, company, role, stage, day, status, due in rows:
+        if company_id in companies:
+            continue
+        companies.add(company_id)
+        if len(items) < limit:
+            items.append(
+                InsightItem(
+                    label=f"{company}: {role}",
+                    url=_detail_url(application_id),
+                    detail=_("%(stage)s, %(day)s; %(reminder)s")
+                    % {
+                        "stage": Stage(stage).label,
+                        "day": _day(day),
+                        "reminder": _reminder_detail(status, due),
+                    },
+                )
+            )
+    if not companies:
+        return None
+    count = len(companies)
+    return Insight(
+        key="on_your_radar",
+        tone="info",
+        title=_("They know you: keep them on your radar"),
+        message=ngettext(
+            "%(count)d company rejected you after a long process, with a real letter. "
+            "A no this late is not a closed door: circle back when the time comes.",
+            "%(count)d companies rejected you after a long process, with a real letter. "
+            "A no this late is not a closed door: circle back when the time comes.",
+            count,
+        )
+        % {"count": count},
+        figures=((_("Companies"), count),),
+        items=tuple(items),
+        more=count - len(items),
+    )
+
+
+def _circle_backs_paid_off(user, start: datetime.date) -> Insight | None:
+    """Re-contacts that led to a new application ("I applied again")."""
+    rows = list(
+        Reminder.objects.for_user(user)
+        .filter(reapplication__isnull=False)
+        .filter(Q(reapplication__applied_on__gte=start) | Q(reapplication__applied_on__isnull=True))
+        .order_by("-reapplication__created_at", "-id")
+        .values_list(
+            "reapplication_id",
+            "application__company__name",
+            "reapplication__role",
+            "reapplication__furthest_stage",
+            "reapplication__outcome",
+        )
+    )
+    if not rows:
+        return None
+    limit = settings.AJAR_INSIGHT_MAX_ITEMS
+    items = tuple(
+        InsightItem(
+            label=f"{company}: {role}",
+            url=_detail_url(application_id),
+            detail=_("applied again; now %(stage)s, %(outcome)s")
+            % {
+                "stage": str(Stage(stage).label).lower(),
+                "outcome": str(Outcome(outcome).label).lower(),
+            },
+        )
+        for application_id, company, role, stage, outcome in rows[:limit]
+    )
+    return Insight(
+        key="circle_backs_paid_off",
+        tone="success",
+        title=_("Circle-backs that paid off"),
+        message=ngettext(
+            "%(count)d circle-back led to a new application: the door was ajar.",
+            "%(count)d circle-backs led to a new application: the door was ajar.",
+            len(rows),
+        )
+        % {"count": len(rows)},
+        figures=((_("New applications after a circle-back"), len(rows)),),
+        items=items,
+        more=len(rows) - len(items),
+    )

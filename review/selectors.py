@@ -1,0 +1,335 @@
+"""Reads for the board, the companies pages and the dashboard.
+
+Each function returns what one page shows in a fixed number of queries, however
+many applications the user has: the pages assert it.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DateField,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.utils.translation import gettext as _
+
+from applications.models import (
+    Application,
+    Attachment,
+    Company,
+    Outcome,
+    Rejection,
+    Stage,
+    StageEvent,
+)
+from contacts.models import Contact, Interaction
+from reminders.models import Reminder, ReminderStatus
+
+# --- Companies ----------------------------------------------------------------------------
+
+
+def company_list(user, *, search: str = ""):
+    """Companies with what happened there, counted in the same query."""
+    qs = Company.objects.for_user(user)
+    if search:
+        qs = qs.filter(name__icontains=search)
+    apps = Application.objects.filter(company=OuterRef("pk")).order_by().values("company")
+    # Subqueries rather than joins: counting over two joins would multiply the rows.
+    return qs.annotate(
+        application_count=Coalesce(
+            Subquery(apps.annotate(n=Count("pk")).values("n")[:1]), Value(0)
+        ),
+        open_count=Coalesce(
+            Subquery(apps.filter(outcome=Outcome.OPEN).annotate(n=Count("pk")).values("n")[:1]),
+            Value(0),
+        ),
+        rejected_count=Coalesce(
+            Subquery(apps.filter(outcome=Outcome.REJECTED).annotate(n=Count("pk")).values("n")[:1]),
+            Value(0),
+        ),
+        ghosted_count=Coalesce(
+            Subquery(apps.filter(outcome=Outcome.GHOSTED).annotate(n=Count("pk")).values("n")[:1]),
+            Value(0),
+        ),
+        furthest=Subquery(apps.annotate(m=Max("furthest_stage")).values("m")[:1]),
+        next_circle_back=Subquery(
+            Reminder.objects.filter(
+                application__company=OuterRef("pk"), status=ReminderStatus.SCHEDULED
+            )
+            .order_by("due_date")
+            .values("due_date")[:1]
+        ),
+        contact_count=Coalesce(
+            Subquery(
+                Contact.objects.filter(company=OuterRef("pk"))
+                .order_by()
+                .values("company")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+            Value(0),
+        ),
+    )
+
+
+@dataclass
+class CompanyReply:
+    """How a company answered one application."""
+
+    key: str  # letter, message, silent, pending, other
+    label: str
+
+
+def _reply(application) -> CompanyReply:
+    if application.outcome == Outcome.GHOSTED:
+        return CompanyReply("silent", _("Went silent"))
+    if application.outcome == Outcome.REJECTED:
+        rejection = getattr(application, "rejection", None)
+        if rejection is not None and (rejection.letter_text.strip() or rejection.has_file):
+            return CompanyReply("letter", _("Wrote back with a letter"))
+        return CompanyReply("message", _("Said no, without a letter"))
+    if application.outcome == Outcome.OPEN:
+        return CompanyReply("pending", _("Still open"))
+    return CompanyReply("other", application.get_outcome_display())
+
+
+def company_applications(company):
+    applications = list(
+        company.applications.select_related("rejection", "reminder").order_by("-created_at", "-id")
+    )
+    with_file = set(
+        Attachment.objects.filter(
+            rejection__application__in=[a.pk for a in applications]
+        ).values_list("rejection__application_id", flat=True)
+    )
+    for application in applications:
+        rejection = getattr(application, "rejection", None)
+        if rejection is not None:
+            rejection.has_file = application.pk in with_file
+        application.reply = _reply(application)
+    return applications
+
+
+def company_contacts(company):
+    return list(
+        Contact.objects.filter(company=company).with_last_contacted().order_by("name", "id")
+    )
+
+
+def company_interactions(company, *, limit: int = 20):
+    return list(
+        Interaction.objects.filter(Q(contacts__company=company) | Q(application__company=company))
+        .distinct()
+        .prefetch_related("contacts")
+        .select_related("application")
+        .order_by("-occurred_on", "-id")[:limit]
+    )
+
+
+def company_reply_summary(applications) -> dict:
+    summary = {"letter": 0, "message": 0, "silent": 0, "pending": 0, "other": 0}
+    for application in applications:
+        summary[application.reply.key] += 1
+    return summary
+
+
+@dataclass
+class CompanyDeletion:
+    """What goes with a company: said on the confirmation page."""
+
+    applications: int
+    rejections: int
+    reminders: int
+    contacts: int
+    interactions: int
+
+    @property
+    def anything(self) -> bool:
+        return any((self.applications, self.contacts, self.interactions))
+
+
+def company_deletion_summary(company) -> CompanyDeletion:
+    leaving = Contact.objects.filter(company=company).values("pk")
+    orphaned = (
+        Interaction.objects.filter(contacts__in=leaving)
+        .exclude(contacts__in=Contact.objects.exclude(company=company).values("pk"))
+        .distinct()
+    )
+    return CompanyDeletion(
+        applications=company.applications.count(),
+        rejections=Rejection.objects.filter(application__company=company).count(),
+        reminders=Reminder.objects.filter(application__company=company)
+        .filter(status__in=[ReminderStatus.SCHEDULED, ReminderStatus.FAILED])
+        .count(),
+        contacts=Contact.objects.filter(company=company).count(),
+        interactions=orphaned.count(),
+    )
+
+
+# --- Dashboard -------------------------------------------------------------------------------
+
+
+def stale_applications(user, *, today: datetime.date, days: int | None = None):
+    """Open applications with no news (no move, no conversation) for `days`:
+    candidates for "mark as ghosted". The wishlist and offers wait on the user,
+    not on the company, so they are left out."""
+    days = settings.AJAR_GHOSTED_AFTER_DAYS if days is None else days
+    last_event = (
+        StageEvent.objects.filter(application=OuterRef("pk"))
+        .order_by("-occurred_on")
+        .values("occurred_on")[:1]
+    )
+    last_talk = (
+        Interaction.objects.filter(application=OuterRef("pk"))
+        .order_by("-occurred_on")
+        .values("occurred_on")[:1]
+    )
+    created_on = TruncDate("created_at", output_field=DateField())
+    fallback = Coalesce(F("applied_on"), created_on)
+    return (
+        Application.objects.for_user(user)
+        .open()
+        .exclude(current_stage__in=[Stage.SAVED, Stage.OFFER])
+        .select_related("company")
+        .annotate(
+            last_news_on=Greatest(
+                Coalesce(Subquery(last_event), fallback),
+                Coalesce(Subquery(last_talk), fallback),
+                fallback,
+            )
+        )
+        .filter(last_news_on__lte=today - datetime.timedelta(days=days))
+        .order_by("last_news_on", "id")
+    )
+
+
+def circle_backs(user, *, now: datetime.datetime, within_days: int = 7):
+    """Circle-backs to act on: due (scheduled and past due, or emailed and not
+    yet done) and coming up within a week."""
+    soon = now + datetime.timedelta(days=within_days)
+    return (
+        Reminder.objects.for_user(user)
+        .filter(
+            Q(status=ReminderStatus.SCHEDULED, due_at__lte=soon) | Q(status=ReminderStatus.SENT)
+        )
+        .select_related("application", "application__company")
+        .annotate(
+            insiders=Count("application__company__contacts", distinct=True),
+        )
+        .order_by("due_at", "id")
+    )
+
+
+def recent_outcomes(user, *, since: datetime.date):
+    return (
+        Application.objects.for_user(user)
+        .filter(outcome__in=[Outcome.REJECTED, Outcome.GHOSTED], outcome_on__gte=since)
+        .select_related("company")
+        .order_by("-outcome_on", "-id")
+    )
+
+
+def stage_counts(user) -> list[tuple[Stage, int]]:
+    totals = dict(
+        Application.objects.for_user(user)
+        .open()
+        .order_by()
+        .values_list("current_stage")
+        .annotate(n=Count("id"))
+        .values_list("current_stage", "n")
+    )
+    return [(stage, totals.get(stage, 0)) for stage in Stage]
+
+
+# --- The application page: its timeline across every app ---------------------------
+
+
+def application_for_detail(*, user, pk: int) -> Application:
+    """One application with everything its page shows, in a fixed number of queries."""
+    from django.shortcuts import get_object_or_404
+
+    queryset = (
+        Application.objects.for_user(user)
+        .select_related("company", "rejection")
+        .prefetch_related(
+            Prefetch("contacts", queryset=Contact.objects.order_by("name", "id")),
+            Prefetch(
+                "interactions",
+                queryset=Interaction.objects.prefetch_related("contacts").order_by(
+                    "occurred_on", "id"
+                ),
+            ),
+        )
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def attachment_of(application: Application) -> Attachment | None:
+    rejection = getattr(application, "rejection", None) if _has_rejection(application) else None
+    if rejection is None:
+        return None
+    return Attachment.objects.without_data().filter(rejection=rejection).first()
+
+
+def reminder_of(application: Application) -> Reminder | None:
+    return Reminder.objects.filter(application=application).first()
+
+
+def _has_rejection(application: Application) -> bool:
+    try:
+        return application.rejection is not None
+    except Application.rejection.RelatedObjectDoesNotExist:
+        return False
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of an application's history, in date order."""
+
+    on: datetime.date
+    kind: str  # stage, rejection, ghosted, interaction, reminder
+    obj: Any = None
+    extra: dict = field(default_factory=dict)
+
+
+_KIND_ORDER = {"stage": 0, "interaction": 1, "rejection": 2, "ghosted": 2, "reminder": 3}
+
+
+def application_timeline(
+    application: Application, *, reminder: Reminder | None, attachment: Attachment | None
+) -> list[TimelineEntry]:
+    """Every stage change (interviews with their time), the interactions, the
+    rejection and its letter (or the silence), and the circle-back."""
+    entries = [
+        TimelineEntry(on=event.occurred_on, kind="stage", obj=event)
+        for event in StageEvent.objects.filter(application=application)
+    ]
+    entries += [
+        TimelineEntry(on=interaction.occurred_on, kind="interaction", obj=interaction)
+        for interaction in application.interactions.all()
+    ]
+    if _has_rejection(application):
+        rejection = application.rejection
+        entries.append(
+            TimelineEntry(
+                on=rejection.received_on,
+                kind="rejection",
+                obj=rejection,
+                extra={"attachment": attachment},
+            )
+        )
+    elif application.outcome == "ghosted" and application.outcome_on:
+        entries.append(TimelineEntry(on=application.outcome_on, kind="ghosted"))
+    if reminder is not None:
+        entries.append(TimelineEntry(on=reminder.due_date, kind="reminder", obj=reminder))
+    return sorted(entries, key=lambda e: (e.on, _KIND_ORDER[e.kind]))

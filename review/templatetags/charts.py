@@ -1,0 +1,219 @@
+"""Server-rendered SVG charts, styled by classes (the CSP forbids style="").
+
+Bars are laid out in percentages of the chart's width and text in CSS pixels,
+with no viewBox: the text keeps its size at phone width instead of shrinking
+with the drawing. Every number is formatted here, as a string, so the
+template's localisation never writes "45,5%" into an SVG attribute.
+"""
+
+import math
+from dataclasses import dataclass
+
+from django import template
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from review.insights import applications_url
+
+register = template.Library()
+
+ROW_HEIGHT = 46  # a label line and its bar
+BAR_HEIGHT = 16
+LABEL_BASELINE = 16
+BAR_TOP = 24
+
+COLUMN_PLOT_TOP = 22
+COLUMN_PLOT_HEIGHT = 130
+COLUMN_CHART_HEIGHT = 180
+# Slots narrower than this share of the width would make a lone column a wall.
+COLUMN_MAX_WIDTH = 8.0
+MAX_AXIS_LABELS = 4
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    text: str
+
+
+def _pct(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+@register.filter
+def percent(value) -> str:
+    """0.5 -> "50%"; None (no denominator) -> an en dash."""
+    if value is None:
+        return "\u2013"
+    return f"{round(value * 100)}%"
+
+
+@register.filter
+def days(value) -> str:
+    if value is None:
+        return "\u2013"
+    shown = f"{value:.1f}".removesuffix(".0")
+    return _("%(days)s days") % {"days": shown} if shown != "1" else _("1 day")
+
+
+@register.simple_tag
+def list_url(filters, **params) -> str:
+    """The applications list showing what a row counts: the page's filters
+    (the company's name as the search) plus `params`, e.g. outcome="rejected"."""
+    query = {
+        "applied_from": filters.applied_from.isoformat() if filters.applied_from else "",
+        "applied_to": filters.applied_to.isoformat() if filters.applied_to else "",
+        "source": filters.source,
+        "q": filters.company,
+        **params,
+    }
+    return applications_url(**{k: v for k, v in query.items() if v not in (None, "")})
+
+
+# --- Turning figures into bars -------------------------------------------------------------
+
+
+@register.simple_tag
+def count_bars(rows) -> list[Bar]:
+    """Rows with a label and a count (stats.Row)."""
+    return [Bar(row.label, row.count, str(row.count)) for row in rows]
+
+
+@register.simple_tag
+def share_bars(rows) -> list[Bar]:
+    """Rows with a label, a count and a share: "12 (40%)"."""
+    return [Bar(row.label, row.count, f"{row.count} ({percent(row.share)})") for row in rows]
+
+
+@register.simple_tag
+def funnel_bars(steps) -> list[Bar]:
+    bars = []
+    for step in steps:
+        if step.conversion is None:
+            text = str(step.reached)
+        else:
+            text = _("%(count)d (%(pct)s went on)") % {
+                "count": step.reached,
+                "pct": percent(step.conversion),
+            }
+        bars.append(Bar(step.label, step.reached, text))
+    return bars
+
+
+@register.simple_tag
+def median_bars(medians) -> list[Bar]:
+    return [Bar(m.label, m.days or 0, days(m.days)) for m in medians]
+
+
+@register.simple_tag
+def source_bars(sources) -> list[Bar]:
+    return [
+        Bar(
+            s.label,
+            s.milestone_share,
+            _("%(count)d of %(total)d (%(pct)s)")
+            % {"count": s.milestone, "total": s.total, "pct": percent(s.milestone_share)},
+        )
+        for s in sources
+    ]
+
+
+# --- Drawing -----------------------------------------------------------------------------------
+
+
+def _summary(description: str, bars: list[Bar]) -> str:
+    values = "; ".join(f"{bar.label}: {bar.text}" for bar in bars)
+    return f"{description} {values}." if values else description
+
+
+@register.inclusion_tag("review/stats/_bar_chart.html")
+def bar_chart(bars, chart_id, title, description, tone="primary"):
+    """Horizontal bars, one per row: the label and its value above each bar."""
+    largest = max((bar.value for bar in bars), default=0)
+    rows = []
+    for i, bar in enumerate(bars):
+        top = i * ROW_HEIGHT
+        width = 100 * bar.value / largest if largest else 0
+        rows.append(
+            {
+                "label": bar.label,
+                "text": bar.text,
+                "label_y": top + LABEL_BASELINE,
+                "bar_y": top + BAR_TOP,
+                "width": _pct(width),
+            }
+        )
+    return {
+        "id": chart_id,
+        "title": title,
+        "description": _summary(description, bars),
+        "rows": rows,
+        "height": max(len(bars) * ROW_HEIGHT, ROW_HEIGHT),
+        "bar_height": BAR_HEIGHT,
+        "tone": tone,
+    }
+
+
+@register.inclusion_tag("review/stats/_column_chart.html")
+def week_chart(weeks, chart_id, title, description):
+    """One column per week; labels under the first, the last and a few between."""
+    n = len(weeks)
+    largest = max((w.count for w in weeks), default=0)
+    slot = 100 / n if n else 100
+    width = min(slot * 0.7, COLUMN_MAX_WIDTH)
+    bottom = COLUMN_PLOT_TOP + COLUMN_PLOT_HEIGHT
+    columns = []
+    for i, week in enumerate(weeks):
+        height = COLUMN_PLOT_HEIGHT * week.count / largest if largest else 0
+        columns.append(
+            {
+                "x": _pct(i * slot + (slot - width) / 2),
+                "y": _pct(bottom - height),
+                "height": _pct(height),
+                "count": week.count,
+            }
+        )
+    step = max(1, math.ceil(n / MAX_AXIS_LABELS))
+    labelled = sorted({*range(0, n, step), n - 1}) if n else []
+    if len(labelled) > 1 and labelled[-1] - labelled[-2] < step:
+        labelled.pop(-2)  # keep the last label clear of its neighbour
+    axis = []
+    for i in labelled:
+        if n == 1:
+            anchor, x = "middle", 50
+        elif i == 0:
+            anchor, x = "start", 0
+        elif i == n - 1:
+            anchor, x = "end", 100
+        else:
+            anchor, x = "middle", (i + 0.5) * slot
+        axis.append({"x": _pct(x), "anchor": anchor, "label": date_format(weeks[i].start, "M j")})
+    busiest = max(weeks, key=lambda w: w.count) if weeks else None
+    summary = description
+    if busiest is not None:
+        summary += " " + _(
+            "%(weeks)d weeks from %(first)s to %(last)s; %(total)d applications; "
+            "the busiest week, starting %(busiest)s, had %(most)d."
+        ) % {
+            "weeks": n,
+            "first": date_format(weeks[0].start, "DATE_FORMAT"),
+            "last": date_format(weeks[-1].start, "DATE_FORMAT"),
+            "total": sum(w.count for w in weeks),
+            "busiest": date_format(busiest.start, "DATE_FORMAT"),
+            "most": busiest.count,
+        }
+    return {
+        "id": chart_id,
+        "title": title,
+        "description": summary,
+        "columns": columns,
+        "column_width": _pct(width),
+        "axis": axis,
+        "largest": largest,
+        "top_y": COLUMN_PLOT_TOP,
+        "top_label_y": COLUMN_PLOT_TOP - 6,
+        "bottom_y": bottom,
+        "axis_y": bottom + 20,
+        "height": COLUMN_CHART_HEIGHT,
+    }

@@ -1,0 +1,36 @@
+"""The application page: its timeline across every app (stages, rejection and
+letter, conversations, circle-back)."""
+
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import render
+
+from applications.forms import StageEventForm
+from applications.models import Application, Stage
+from review import selectors
+
+
+def application_detail(request, pk):
+    application = selectors.application_for_detail(user=request.user, pk=pk)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    reminder = selectors.reminder_of(application)
+    attachment = selectors.attachment_of(application)
+    return render(
+        request,
+        "review/detail.html",
+        {
+            "application": application,
+            "timeline": selectors.application_timeline(
+                application, reminder=reminder, attachment=attachment
+            ),
+            "reminder": reminder,
+            "move_form": StageEventForm(
+                user=request.user, initial={"stage": _next_stage(application)}
+            ),
+        },
+    )
+
+
+def _next_stage(application: Application) -> int:
+    later = [stage for stage in Stage.values if stage > application.current_stage]
+    return later[0] if later else application.current_stage
