@@ -5,18 +5,27 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.timezones import timezone_choices
 
+MAX_ID = 2**63 - 1  # a bigint primary key
+
+
+def as_id(raw: object) -> int | None:
+    """An id typed in a query string or a form body, or None when it is not a
+    plain positive 64-bit number: anything else would fail in the query (and
+    SQLite's driver raises OverflowError, a 500, beyond 64 bits)."""
+    text = str(raw)
+    if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
+        return int(text)
+    return None
+
 
 class IdsField(forms.ModelMultipleChoiceField):
     """A ModelMultipleChoiceField whose ids are checked to be ids before the
     query: Django looks them up with `pk__in`, and SQLite's driver raises
     OverflowError (a 500) on an integer beyond 64 bits."""
 
-    MAX_ID = 2**63 - 1
-
     def _check_values(self, value):
         for pk in value:
-            text = str(pk)
-            if not (text.isascii() and text.isdigit() and 0 < int(text) <= self.MAX_ID):
+            if as_id(pk) is None:
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

@@ -14,6 +14,7 @@ from applications.models import Application, Company, Outcome, Source, Stage
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+INTERVIEW_YEARS = (1900, 2999)
 TEXT_MAX = 100_000  # a long letter with its quoted thread fits; a pasted book does not
 
 
@@ -180,7 +181,7 @@ class StageEventForm(forms.Form):
         # Near year 1 or 9999 the UTC value stored falls off Python's calendar,
         # and the application's page could no longer be read.
         value = self.cleaned_data.get("scheduled_at")
-        if value is not None and not 1900 <= value.year <= 2999:
+        if value is not None and not INTERVIEW_YEARS[0] <= value.year <= INTERVIEW_YEARS[1]:
             raise ValidationError(_("Check the year of the interview time."))
         return value
 

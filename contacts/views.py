@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
+from accounts.forms import as_id
 from accounts.timezones import user_today
 from applications.models import Application, Company
 from contacts import selectors, services
@@ -79,9 +80,8 @@ def contact_detail(request, pk):
 
 def contact_create(request):
     initial = {}
-    company_id = request.GET.get("company", "")
-    # Only a plain number is looked up: anything else would fail in the query.
-    if company_id.isascii() and company_id.isdigit() and len(company_id) < 19:
+    company_id = as_id(request.GET.get("company", ""))
+    if company_id is not None:
         company = Company.objects.for_user(request.user).filter(pk=company_id).first()
         initial["company"] = company
     form = ContactForm(request.POST or None, user=request.user, initial=initial)

@@ -38,6 +38,9 @@ class ReminderSettingsForm(forms.ModelForm):
         }
 
 
+NOTE_TEMPLATE_MAX = 4000
+
+
 class ReminderSettingsNoteForm(ReminderSettingsForm):
     """The Settings page's version: also the note the reminder email suggests."""
 
@@ -76,7 +79,7 @@ class ReminderSettingsNoteForm(ReminderSettingsForm):
                     "known": ", ".join(f"{{{name}}}" for name in PLACEHOLDERS),
                 }
             )
-        if len(template) > 4000:
+        if len(template) > NOTE_TEMPLATE_MAX:
             raise forms.ValidationError(_("Keep the note under 4,000 characters."))
         return template
 

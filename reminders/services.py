@@ -108,7 +108,7 @@ def reminder_schedule(
     if reminder is None:
         reminder = Reminder(user=user, application=application)
     elif reminder.status == ReminderStatus.SENDING:
-        raise ReminderBeingSent()
+        raise ReminderBeingSent
     elif reminder.status not in UNSENT_STATUSES:
         # A new rejection after an earlier circle-back went out: a new occurrence.
         reminder.occurrence += 1
@@ -130,7 +130,7 @@ def reminder_reschedule(
     """The rejection's date or cooling-off changed: move an unsent reminder."""
     reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
     if reminder.status == ReminderStatus.SENDING:
-        raise ReminderBeingSent()
+        raise ReminderBeingSent
     reminder.counted_from = counted_from
     reminder.cooling_off_days = cooling_off_days
     if reminder.status in UNSENT_STATUSES:
@@ -146,7 +146,7 @@ def reminder_cancel(*, application) -> Reminder | None:
     if reminder is None:
         return None
     if reminder.status == ReminderStatus.SENDING:
-        raise ReminderBeingSent()
+        raise ReminderBeingSent
     if reminder.status in UNSENT_STATUSES:
         reminder.status = ReminderStatus.CANCELLED
         reminder.resolved_at = timezone.now()
@@ -245,7 +245,7 @@ def _lock_actionable(reminder: Reminder, *, occurrence: int | None = None) -> Re
 
     locked = Reminder.objects.select_for_update().select_related("user").get(pk=reminder.pk)
     if locked.status == ReminderStatus.SENDING:
-        raise ReminderBeingSent()
+        raise ReminderBeingSent
     if locked.status not in ACTIVE_STATUSES or (
         occurrence is not None and occurrence != locked.occurrence
     ):
@@ -313,7 +313,7 @@ def reminder_reapply(
 
     reminder = Reminder.objects.select_for_update().select_related("user").get(pk=reminder.pk)
     if reminder.status == ReminderStatus.SENDING:
-        raise ReminderBeingSent()
+        raise ReminderBeingSent
     if reminder.status == ReminderStatus.CANCELLED:
         raise ReminderAlreadyHandled(reminder)
     if reminder.reapplication_id is not None:
@@ -636,7 +636,7 @@ def _refuse_while_sending(applications) -> None:
     if Reminder.objects.filter(
         application__in=applications, status=ReminderStatus.SENDING
     ).exists():
-        raise ReminderBeingSent()
+        raise ReminderBeingSent
 
 
 @transaction.atomic

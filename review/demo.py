@@ -80,6 +80,11 @@ REMINDER_STATES = [
     "due_in_app",
 ]  # fmt: skip
 
+# Shares of the demo's contacts without an address, and of rejections that invite
+# a new application.
+SHARE_WITHOUT_EMAIL = 0.2
+SHARE_INVITED_TO_REAPPLY = 0.5
+
 
 def _reset_user() -> User:
     User.objects.filter(email=DEMO_EMAIL).delete()
@@ -146,7 +151,9 @@ def demo_load(*, seed: int = 7) -> User:
                 company=company,
                 name=name,
                 role=role,
-                email="" if rng.random() < 0.2 else f"{name.split()[0].lower()}@example.com",
+                email=""
+                if rng.random() < SHARE_WITHOUT_EMAIL
+                else f"{name.split()[0].lower()}@example.com",
             )
             for name, role in (next(people) for _ in range(rng.randint(1, 2)))
         ]
@@ -196,7 +203,7 @@ def demo_load(*, seed: int = 7) -> User:
                     sender=recruiter.name,
                     company=company.name,
                 ),
-                invited_to_reapply=rng.random() < 0.5,
+                invited_to_reapply=rng.random() < SHARE_INVITED_TO_REAPPLY,
                 contacts=met,
                 new_contacts=(
                     [NewContact(name="Priya Nair", role=ContactRole.INTERVIEWER)]

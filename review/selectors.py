@@ -21,6 +21,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from applications.models import (
@@ -256,8 +257,6 @@ def stage_counts(user) -> list[tuple[Stage, int]]:
 
 def application_for_detail(*, user, pk: int) -> Application:
     """One application with everything its page shows, in a fixed number of queries."""
-    from django.shortcuts import get_object_or_404
-
     queryset = (
         Application.objects.for_user(user)
         .select_related("company", "rejection")

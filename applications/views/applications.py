@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -194,6 +195,4 @@ def attachment_download(request, pk):
 
 
 def _attachment_disposition(filename: str) -> str:
-    from django.utils.http import content_disposition_header
-
     return content_disposition_header(as_attachment=True, filename=filename or "letter")

@@ -10,7 +10,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.forms import add_service_error
+from accounts.forms import add_service_error, as_id
 from accounts.views import confirm_then
 from applications.models import Application, Attachment, Company, Outcome, Rejection
 from reminders.forms import (
@@ -31,18 +31,13 @@ from reminders.services import (
 NEW_CONTACT_PREFIX = "new_contact"
 
 
-def _as_id(raw: str) -> int:
-    # Query-string ids: anything that is not a plain number matches nothing.
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
-
-
 def _initial_from_query(request) -> dict:
     """ "Log rejection" from an application's page arrives with its id."""
     raw = request.GET.get("application")
     if not raw:
         return {}
     application = get_object_or_404(
-        Application.objects.for_user(request.user).open(), pk=_as_id(raw)
+        Application.objects.for_user(request.user).open(), pk=as_id(raw) or 0
     )
     return {"company": application.company_id, "application": application.pk}
 
@@ -78,7 +73,7 @@ def rejection_log_pickers(request):
     raw = request.GET.get("company", "")
     company = None
     if raw:
-        company = get_object_or_404(Company.objects.for_user(request.user), pk=_as_id(raw))
+        company = get_object_or_404(Company.objects.for_user(request.user), pk=as_id(raw) or 0)
     form = RejectionLogForm(initial={"company": company}, user=request.user)
     return render(request, "reminders/_log_pickers.html", {"form": form})
 

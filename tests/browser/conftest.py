@@ -7,6 +7,7 @@ axe-core (`axe_check(page)`: no serious or critical violations).
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 
 def pytest_collection_modifyitems(config, items):
-    if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
+    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
         return
     skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     for item in items:

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from applications.models import Outcome
@@ -25,7 +26,7 @@ def test_day_one_says_what_to_do_first(page, live_server, user, login, axe_check
 def test_marking_a_quiet_application_as_ghosted_schedules_its_circle_back(
     page, live_server, user, login, axe_check
 ):
-    long_ago = datetime.date.today() - datetime.timedelta(days=40)
+    long_ago = timezone.localdate() - datetime.timedelta(days=40)
     quiet = ApplicationFactory(user=user, role="Quiet role", applied_on=long_ago)
     login(page, user)
     expect(page.get_by_role("heading", name="No news for a while")).to_be_visible()
@@ -64,5 +65,5 @@ def test_a_due_circle_back_leads_to_logging_the_conversation(
     expect(page.get_by_text("Conversation logged.")).to_be_visible()
     assert page.url.rstrip("/") == live_server.url
     last = Contact.objects.with_last_contacted().get(pk=insider.pk).last_contacted_on
-    assert last == datetime.date.today()
+    assert last == timezone.localdate()
     assert insider.interactions.get().application == application

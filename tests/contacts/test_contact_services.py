@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from contacts.models import Contact, ContactRole, Interaction
 from contacts.services import (
@@ -106,6 +107,6 @@ def test_logging_with_someone_new_adds_them_at_the_applications_company(user):
 def test_logging_with_nobody_is_refused(user):
     with pytest.raises(ValidationError):
         interaction_log_with_new_contacts(
-            user=user, contacts=[], new_contact_names=[" "], occurred_on=datetime.date.today()
+            user=user, contacts=[], new_contact_names=[" "], occurred_on=timezone.localdate()
         )
     assert not Interaction.objects.exists()

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from contacts.models import Interaction
 from tests.factories import ContactFactory
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_conversation_dated_tomorrow_is_a_field_error_and_saves_nothing(user_client, user):
     contact = ContactFactory(user=user)
-    tomorrow = datetime.date.today() + datetime.timedelta(days=2)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=2)
     response = user_client.post(
         reverse("contacts:log_interaction"),
         {"occurred_on": tomorrow.isoformat(), "channel": "email", "contacts": [contact.pk]},
@@ -28,7 +29,7 @@ def test_a_conversation_dated_today_is_logged(user_client, user):
     contact = ContactFactory(user=user)
     response = user_client.post(
         reverse("contacts:log_interaction"),
-        {"occurred_on": datetime.date.today().isoformat(), "channel": "email",
+        {"occurred_on": timezone.localdate().isoformat(), "channel": "email",
          "contacts": [contact.pk]},
     )  # fmt: skip
     assert response.status_code == 302
