@@ -36,6 +36,15 @@ def check_owner(user, *objects) -> None:
             raise PermissionDenied("Not yours.")
 
 
+def merged_notes(keep: str, duplicate: str) -> str:
+    """The notes of two rows being merged: the kept one's, then the duplicate's
+    when they say something new."""
+    keep, duplicate = keep.strip(), duplicate.strip()
+    if not duplicate or duplicate in keep:
+        return keep
+    return "\n\n".join(n for n in (keep, duplicate) if n)
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 

@@ -3,7 +3,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from accounts.adapter import INVITATION_SESSION_KEY
@@ -32,3 +34,14 @@ def invitation_accept(request, token):
     invitation = get_object_or_404(Invitation, token=token, accepted_at__isnull=True)
     request.session[INVITATION_SESSION_KEY] = invitation.token
     return redirect("account_signup")
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """The `next` path a form or link asks to return to, if it is one of ours."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    # Only a path: redirect() reads a bare word as a URL name and would 500 on it.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from applications.models import Application, Company, Outcome, Source, Stage
 
@@ -54,7 +55,7 @@ class PickOrTypeCompanyMixin:
 
     def _clean_company(self, cleaned):
         company = cleaned.get("company")
-        name = " ".join((cleaned.get("company_name") or "").split())
+        name = squash_spaces(cleaned.get("company_name") or "")
         cleaned["company_name"] = name
         if company is None and not name and "company" not in self.errors:
             field = "company_name"

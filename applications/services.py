@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from accounts.models import check_owner
+from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from applications.models import Application, Company, Stage, StageEvent
 
@@ -19,7 +20,7 @@ from applications.models import Application, Company, Stage, StageEvent
 
 
 def company_get_or_create(*, user, name: str) -> Company:
-    name = " ".join(name.split())[:200]
+    name = squash_spaces(name, 200)
     if not name:
         raise ValidationError({"company": _("Name the company.")})
     company = Company.objects.for_user(user).filter(name__iexact=name).first()
@@ -158,7 +159,7 @@ def _follow_history(application: Application) -> None:
 def company_rename(*, company: Company, name: str) -> Company:
     """Rename a company; a name another of the user's companies has is refused
     (merge the two instead)."""
-    name = " ".join(name.split())[:200]
+    name = squash_spaces(name, 200)
     if not name:
         raise ValidationError({"name": _("Name the company.")})
     clash = (

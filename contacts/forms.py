@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import IdsField
+from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from applications.models import Application, Company
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
@@ -86,7 +87,7 @@ class ContactForm(forms.ModelForm):
         )
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
+        name = squash_spaces(self.cleaned_data["name"])
         if not name:
             raise forms.ValidationError(_("Give their name."))
         return name

@@ -71,7 +71,15 @@ class Contact(models.Model):
 
 
 class InteractionQuerySet(OwnedQuerySet):
-    pass
+    def left_alone_by(self, leaving: models.QuerySet) -> "InteractionQuerySet":
+        """The conversations every participant of which is in `leaving` (a
+        QuerySet of contacts about to be deleted): they would be held with
+        nobody, so they go with them. A conversation held with others stays."""
+        return (
+            self.filter(contacts__in=leaving.values("pk"))
+            .exclude(contacts__in=Contact.objects.exclude(pk__in=leaving.values("pk")).values("pk"))
+            .distinct()
+        )
 
 
 class Interaction(models.Model):

@@ -5,10 +5,10 @@ from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from accounts.models import check_owner
+from accounts.models import check_owner, merged_notes
+from accounts.text import squash_spaces
 from applications.models import Application, Company
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 
@@ -55,7 +55,7 @@ CONTACT_FIELDS = ("name", "company", "role", "title", "email", "phone", "profile
 def contact_create(*, user, name: str, applications: Sequence = (), **fields) -> Contact:
     """A person met along the way; an email address is optional."""
     check_owner(user, fields.get("company"), *applications)
-    contact = Contact(user=user, name=" ".join(name.split())[:200], **fields)
+    contact = Contact(user=user, name=squash_spaces(name, 200), **fields)
     contact.full_clean(exclude=["user", "company", "applications"])
     contact.save()
     if applications:
@@ -70,7 +70,7 @@ def contact_update(*, contact: Contact, applications: Sequence | None = None, **
         if name not in CONTACT_FIELDS:
             raise TypeError(f"contact_update does not change {name}")
         setattr(contact, name, value)
-    contact.name = " ".join(contact.name.split())[:200]
+    contact.name = squash_spaces(contact.name, 200)
     contact.full_clean(exclude=["user", "company", "applications"])
     contact.save()
     if applications is not None:
@@ -82,15 +82,8 @@ def contact_update(*, contact: Contact, applications: Sequence | None = None, **
 def contact_delete(*, contact: Contact) -> None:
     """Delete a contact. A conversation held with this person alone goes too; one
     held with others stays with them."""
-    # Count every participant, not only this one: filter on the ids first.
-    theirs = Interaction.objects.filter(contacts=contact).values("pk")
-    alone = (
-        Interaction.objects.filter(pk__in=theirs)
-        .annotate(n=Count("contacts"))
-        .filter(n=1)
-        .values_list("pk", flat=True)
-    )
-    Interaction.objects.filter(pk__in=list(alone)).delete()
+    alone = Interaction.objects.left_alone_by(Contact.objects.filter(pk=contact.pk))
+    Interaction.objects.filter(pk__in=list(alone.values_list("pk", flat=True))).delete()
     contact.delete()
 
 
@@ -110,8 +103,7 @@ def contact_merge(*, keep: Contact, duplicate: Contact) -> Contact:
             setattr(keep, field, getattr(duplicate, field))
     if keep.role == ContactRole.OTHER and duplicate.role != ContactRole.OTHER:
         keep.role = duplicate.role
-    if duplicate.notes.strip() and duplicate.notes.strip() not in keep.notes:
-        keep.notes = "\n\n".join(n for n in (keep.notes.strip(), duplicate.notes.strip()) if n)
+    keep.notes = merged_notes(keep.notes, duplicate.notes)
     keep.save()
     duplicate.delete()
     return keep
@@ -177,8 +169,7 @@ def company_merge(*, keep: Company, duplicate: Company) -> Company:
     Contact.objects.filter(company=duplicate).update(company=keep)
     if not keep.website and duplicate.website:
         keep.website = duplicate.website
-    if duplicate.notes.strip() and duplicate.notes.strip() not in keep.notes:
-        keep.notes = "\n\n".join(n for n in (keep.notes.strip(), duplicate.notes.strip()) if n)
+    keep.notes = merged_notes(keep.notes, duplicate.notes)
     keep.save()
     duplicate.delete()
     return keep

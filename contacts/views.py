@@ -6,11 +6,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.forms import as_id
 from accounts.timezones import user_today
+from accounts.views import safe_next
 from applications.models import Application, Company
 from contacts import selectors, services
 from contacts.forms import ContactFilterForm, ContactForm, ContactMergeForm, InteractionForm
@@ -23,16 +24,6 @@ def _contact(request, pk):
     return get_object_or_404(
         Contact.objects.for_user(request.user).select_related("company"), pk=pk
     )
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # Only a path: redirect() reads a bare word as a URL name and would 500 on it.
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 def contact_list(request):
@@ -215,11 +206,11 @@ def interaction_log(request):
             else:
                 messages.success(request, _("Conversation logged."))
                 first = interaction.contacts.order_by("pk").first()
-                return redirect(_safe_next(request, first.get_absolute_url()))
+                return redirect(safe_next(request, first.get_absolute_url()))
     return render(
         request,
         "contacts/log_interaction.html",
-        {"form": form, "next": _safe_next(request, ""), "application": application},
+        {"form": form, "next": safe_next(request, ""), "application": application},
         status=400 if form.is_bound else 200,
     )
 
@@ -237,4 +228,4 @@ def interaction_delete(request, pk):
         return HttpResponseNotAllowed(["POST"])
     services.interaction_delete(interaction=interaction)
     messages.success(request, _("Conversation deleted."))
-    return redirect(_safe_next(request, reverse("contacts:list")))
+    return redirect(safe_next(request, reverse("contacts:list")))

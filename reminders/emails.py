@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.text import squash_spaces
+from accounts.timezones import user_today
 from applications.models import Stage
 from reminders import links
 from reminders.models import Reminder, ReminderKind, ReminderSettings
@@ -42,7 +44,7 @@ def make_message(
     text = render_to_string(f"reminders/email/{name}_body.txt", context)
     html = render_to_string(f"reminders/email/{name}_body.html", context)
     message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
+        subject=squash_spaces(subject),
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
@@ -248,7 +250,7 @@ def sample_message(user) -> EmailMultiAlternatives:
         mailto, shortened = mailto_link(email, subject, note) if email else ("", True)
         return Insider(name, role, "", email, how_met, last_spoke, note, mailto, shortened)
 
-    today = timezone.localdate(timezone=user.zone)
+    today = user_today(user)
     met = _("You met during your %(role)s application.") % {"role": sample["role"]}
     context = {
         "is_test": True,

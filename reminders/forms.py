@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import IdsField, TimezoneField
+from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from applications.attachments import read_letter_file
 from applications.forms import (
@@ -150,7 +151,7 @@ class NewContactForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        name = " ".join((cleaned.get("name") or "").split())
+        name = squash_spaces(cleaned.get("name") or "")
         cleaned["name"] = name
         if not name and cleaned.get("email"):
             self.add_error("name", _("Name this person, or clear the row."))
@@ -322,7 +323,7 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
         application = cleaned.get("application")
         if application is None:
             self._clean_company(cleaned)
-            cleaned["role"] = " ".join((cleaned.get("role") or "").split())
+            cleaned["role"] = squash_spaces(cleaned.get("role") or "")
             if not cleaned["role"] and "application" not in self.errors:
                 message = (
                     _("Pick the application or type the role.")

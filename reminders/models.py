@@ -91,15 +91,7 @@ ACTIVE_STATUSES = (ReminderStatus.SCHEDULED, ReminderStatus.SENT, ReminderStatus
 
 
 class ReminderQuerySet(OwnedQuerySet):
-    def scheduled(self):
-        return self.filter(status=ReminderStatus.SCHEDULED)
-
-    def due(self, now):
-        """Scheduled reminders whose time has come: a view, not a status."""
-        return self.scheduled().filter(due_at__lte=now)
-
-    def upcoming(self, now):
-        return self.scheduled().filter(due_at__gt=now)
+    pass
 
 
 class Reminder(models.Model):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import check_owner
+from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from applications.attachments import EML, LetterFile, email_body_text
 from applications.models import (
@@ -216,7 +217,7 @@ def reminder_settings_update(
 def user_settings_update(*, user, name: str, **reminder_settings) -> None:
     """The Settings page: the user's name and their reminder settings, saved
     together (a refused setting leaves the name as it was)."""
-    user.name = " ".join(name.split())
+    user.name = squash_spaces(name)
     user.save(update_fields=["name"])
     reminder_settings_update(user=user, **reminder_settings)
 
@@ -283,7 +284,7 @@ def reminder_done(
     insider_ids = set(insiders_for(reminder).values_list("pk", flat=True))
     if any(contact.pk not in insider_ids for contact in contacts):
         raise ValidationError({"contacts": _("Pick people from this company.")})
-    day = occurred_on or timezone.localdate(timezone=user.zone)
+    day = occurred_on or user_today(user)
     summary = summary.strip() or _("Circled back after %(role)s at %(company)s.") % {
         "role": reminder.application.role,
         "company": reminder.application.company.name,
@@ -323,7 +324,7 @@ def reminder_reapply(
         user=reminder.user,
         company=original.company,
         role=(role.strip() or original.role)[:200],
-        occurred_on=applied_on or timezone.localdate(timezone=reminder.user.zone),
+        occurred_on=applied_on or user_today(reminder.user),
         notes=_("Applied again after circling back on %(role)s.") % {"role": original.role},
     )
     reminder.reapplication = application
@@ -345,7 +346,7 @@ def reminder_snooze(*, reminder: Reminder, weeks: int, occurrence: int | None = 
     reminder = _lock_actionable(reminder, occurrence=occurrence)
     user = reminder.user
     settings_ = reminder_settings_get(user=user)
-    today = timezone.localdate(timezone=user.zone)
+    today = user_today(user)
     reminder.due_date = snoozed_due_date(max(reminder.due_date, today), weeks)
     reminder.due_at = due_at_for(reminder.due_date, settings_.send_time, user.zone)
     reminder.next_attempt_at = reminder.due_at
@@ -646,11 +647,6 @@ def company_delete(*, company: Company) -> None:
     too. Refused while one of its circle-back emails is being sent."""
     company = Company.objects.select_for_update().get(pk=company.pk)
     _refuse_while_sending(company.applications.all())
-    leaving = Contact.objects.filter(company=company).values("pk")
-    orphaned = (
-        Interaction.objects.filter(contacts__in=leaving)
-        .exclude(contacts__in=Contact.objects.exclude(company=company).values("pk"))
-        .values_list("pk", flat=True)
-    )
-    Interaction.objects.filter(pk__in=list(orphaned)).delete()
+    alone = Interaction.objects.left_alone_by(Contact.objects.filter(company=company))
+    Interaction.objects.filter(pk__in=list(alone.values_list("pk", flat=True))).delete()
     company.delete()

@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.text import squash_spaces
 from applications.models import Company, Source
 from review.stats import StatsFilters
 
@@ -13,7 +14,7 @@ class CompanyRenameForm(forms.Form):
     name = forms.CharField(label=_("New name"), max_length=200)
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
+        name = squash_spaces(self.cleaned_data["name"])
         if not name:
             raise forms.ValidationError(_("Name the company."))
         return name

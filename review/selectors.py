@@ -160,12 +160,7 @@ class CompanyDeletion:
 
 
 def company_deletion_summary(company) -> CompanyDeletion:
-    leaving = Contact.objects.filter(company=company).values("pk")
-    orphaned = (
-        Interaction.objects.filter(contacts__in=leaving)
-        .exclude(contacts__in=Contact.objects.exclude(company=company).values("pk"))
-        .distinct()
-    )
+    alone = Interaction.objects.left_alone_by(Contact.objects.filter(company=company))
     return CompanyDeletion(
         applications=company.applications.count(),
         rejections=Rejection.objects.filter(application__company=company).count(),
@@ -173,7 +168,7 @@ def company_deletion_summary(company) -> CompanyDeletion:
         .filter(status__in=[ReminderStatus.SCHEDULED, ReminderStatus.FAILED])
         .count(),
         contacts=Contact.objects.filter(company=company).count(),
-        interactions=orphaned.count(),
+        interactions=alone.count(),
     )
 
 

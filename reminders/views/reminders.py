@@ -9,17 +9,17 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.timezones import user_today
+from accounts.views import safe_next
 from reminders import links
 from reminders.emails import note_preview_text
 from reminders.forms import ReapplyForm, ReminderDoneForm, SnoozeForm
@@ -68,10 +68,6 @@ def _errors(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def _user_today(user):
-    return timezone.localdate(timezone=user.zone)
-
-
 def reminder_list(request):
     groups = reminders_page(request.user)
     sections = [
@@ -94,7 +90,7 @@ def _done_form(reminder, data=None):
     return ReminderDoneForm(
         data,
         insiders=insiders_for(reminder),
-        today=_user_today(reminder.user),
+        today=user_today(reminder.user),
         role=reminder.application.role,
     )
 
@@ -186,20 +182,10 @@ def reminder_retry_view(request, pk):
     return _post_action(request, pk, retry)
 
 
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next", "")
-    # Only a path: redirect() reads a bare word as a URL name and would 500 on it.
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 @require_POST
 def failures_acknowledge(request):
     reminder_failure_acknowledge(user=request.user)
-    return redirect(_safe_next(request, reverse("reminders:list")))
+    return redirect(safe_next(request, reverse("reminders:list")))
 
 
 @require_POST
@@ -239,9 +225,8 @@ def _invalid(request, *, expired: bool, status: int):
     return render(request, "reminders/link_invalid.html", {"expired": expired}, status=status)
 
 
-@login_not_required
-@require_http_methods(["GET", "POST"])
-def email_link(request, token):
+def _read_link(request, token: str):
+    """The link's claim and its reminder, or the page saying why it is no good."""
     try:
         claim = links.read_action_token(token)
     except links.LinkExpired:
@@ -255,6 +240,25 @@ def email_link(request, token):
     )
     if reminder is None:
         return _invalid(request, expired=False, status=404)
+    return claim, reminder
+
+
+def _act_on_link(claim, reminder: Reminder, form) -> Reminder:
+    """What the confirmed link does: to that one reminder and occurrence."""
+    if claim.action == links.DONE:
+        return _do_done(form, reminder, occurrence=claim.occurrence)
+    if claim.action == links.SNOOZE:
+        return reminder_snooze(reminder=reminder, weeks=claim.weeks, occurrence=claim.occurrence)
+    return reminder_dismiss(reminder=reminder, occurrence=claim.occurrence)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def email_link(request, token):
+    found = _read_link(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    claim, reminder = found
     context = {"reminder": reminder, "claim": claim, "zone": reminder.user.zone}
     if reminder.status not in ACTIVE_STATUSES or reminder.occurrence != claim.occurrence:
         return render(request, "reminders/link_already.html", context)
@@ -263,19 +267,12 @@ def email_link(request, token):
     if claim.action == links.DONE:
         form = _done_form(reminder, request.POST if request.method == "POST" else None)
     elif claim.action == links.SNOOZE:
-        base = max(reminder.due_date, _user_today(reminder.user))
+        base = max(reminder.due_date, user_today(reminder.user))
         context["new_due_date"] = snoozed_due_date(base, claim.weeks)
 
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
-            if claim.action == links.DONE:
-                reminder = _do_done(form, reminder, occurrence=claim.occurrence)
-            elif claim.action == links.SNOOZE:
-                reminder = reminder_snooze(
-                    reminder=reminder, weeks=claim.weeks, occurrence=claim.occurrence
-                )
-            else:
-                reminder = reminder_dismiss(reminder=reminder, occurrence=claim.occurrence)
+            reminder = _act_on_link(claim, reminder, form)
         except ReminderAlreadyHandled as error:
             context["reminder"] = error.reminder
             return render(request, "reminders/link_already.html", context)

@@ -188,7 +188,13 @@ def week_chart(weeks, chart_id, title, description):
             anchor, x = "end", 100
         else:
             anchor, x = "middle", (i + 0.5) * slot
-        axis.append({"x": _pct(x), "anchor": anchor, "label": date_format(weeks[i].start, "M j")})
+        axis.append(
+            {
+                "x": _pct(x),
+                "anchor": anchor,
+                "label": date_format(weeks[i].start, "MONTH_DAY_FORMAT"),
+            }
+        )
     busiest = max(weeks, key=lambda w: w.count) if weeks else None
     summary = description
     if busiest is not None:
