@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
-from applications.models import Application, Company, Outcome, Source, Stage
+from applications.models import Application, Company, Stage
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -117,43 +117,6 @@ class ApplicationForm(PickOrTypeCompanyMixin, forms.ModelForm):
 
     def service_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields}
-
-
-class ApplicationFilterForm(forms.Form):
-    """The list's search and filters, from the query string: bad values are
-    reported beside the field and that filter is ignored."""
-
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    stage = forms.TypedChoiceField(
-        label=_("Stage"), choices=[("", _("Any stage")), *Stage.choices], coerce=int, required=False
-    )
-    outcome = forms.ChoiceField(
-        label=_("Outcome"), choices=[("", _("Any outcome")), *Outcome.choices], required=False
-    )
-    company = forms.ModelChoiceField(
-        label=_("Company"),
-        queryset=Company.objects.none(),
-        required=False,
-        empty_label=_("Any company"),
-    )
-    source = forms.ChoiceField(
-        label=_("Source"), choices=[("", _("Any source")), *Source.choices], required=False
-    )
-    applied_from = forms.DateField(label=_("Applied from"), required=False, widget=DATE_WIDGET)
-    applied_to = forms.DateField(label=_("Applied until"), required=False, widget=DATE_WIDGET)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["company"].queryset = Company.objects.for_user(user).only("id", "name")
-
-    def filters(self) -> dict:
-        """The valid filters only (an invalid one shows its error and is ignored)."""
-        self.is_valid()
-        return {
-            name: value
-            for name, value in getattr(self, "cleaned_data", {}).items()
-            if value not in (None, "") and name not in self.errors
-        }
 
 
 class StageEventForm(forms.Form):

@@ -1,48 +1,11 @@
 """Reads the applications pages share: each keeps its query count flat."""
 
-import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 
 from applications.models import Application, Stage
-
-
-def application_search(
-    *,
-    user,
-    q: str = "",
-    stage: int | None = None,
-    outcome: str = "",
-    company=None,
-    source: str = "",
-    applied_from: datetime.date | None = None,
-    applied_to: datetime.date | None = None,
-) -> QuerySet[Application]:
-    """The list page: the user's applications matching every given filter."""
-    applications = Application.objects.for_user(user).select_related("company")
-    for word in q.split()[:10]:
-        applications = applications.filter(
-            Q(role__icontains=word)
-            | Q(company__name__icontains=word)
-            | Q(location__icontains=word)
-            | Q(notes__icontains=word)
-        )
-    if stage:
-        applications = applications.filter(current_stage=stage)
-    if outcome:
-        applications = applications.filter(outcome=outcome)
-    if company is not None:
-        applications = applications.filter(company=company)
-    if source:
-        applications = applications.filter(source=source)
-    if applied_from:
-        applications = applications.filter(applied_on__gte=applied_from)
-    if applied_to:
-        applications = applications.filter(applied_on__lte=applied_to)
-    return applications.order_by("-applied_on", "-created_at", "-id")
-
 
 BOARD_COLUMN_SIZE = 50
 

@@ -8,15 +8,7 @@ from accounts.forms import IdsField
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from applications.models import Application, Company
-from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
-
-CONTACTED_CHOICES = [
-    ("", _("Any time")),
-    ("30", _("In the last 30 days")),
-    ("90", _("In the last 90 days")),
-    ("stale", _("More than 90 days ago")),
-    ("never", _("Never")),
-]
+from contacts.models import Contact, Interaction, InteractionChannel
 
 
 class DateInput(forms.DateInput):
@@ -31,25 +23,6 @@ def _contact_label(contact) -> str:
     if contact.company_id:
         parts.append(contact.company.name)
     return f"{contact.name} ({', '.join(parts)})"
-
-
-class ContactFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    company = forms.ModelChoiceField(
-        label=_("Company"), queryset=Company.objects.none(), required=False, empty_label=_("Any")
-    )
-    role = forms.ChoiceField(
-        label=_("Role in the process"),
-        choices=[("", _("Any")), *ContactRole.choices],
-        required=False,
-    )
-    contacted = forms.ChoiceField(
-        label=_("Last contacted"), choices=CONTACTED_CHOICES, required=False
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["company"].queryset = Company.objects.for_user(user)
 
 
 class ContactForm(forms.ModelForm):

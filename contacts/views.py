@@ -14,7 +14,8 @@ from accounts.timezones import user_today
 from accounts.views import safe_next
 from applications.models import Application, Company
 from contacts import selectors, services
-from contacts.forms import ContactFilterForm, ContactForm, ContactMergeForm, InteractionForm
+from contacts.filters import ContactFilter
+from contacts.forms import ContactForm, ContactMergeForm, InteractionForm
 from contacts.models import Contact, Interaction
 
 PAGE_SIZE = 50
@@ -27,19 +28,9 @@ def _contact(request, pk):
 
 
 def contact_list(request):
-    form = ContactFilterForm(request.GET or None, user=request.user)
-    filters = {}
-    if form.is_bound:
-        form.is_valid()  # a bad filter shows its error and is ignored
-        data = getattr(form, "cleaned_data", {})
-        filters = {
-            "search": (data.get("q") or "").strip(),
-            "company": data.get("company"),
-            "role": data.get("role") or "",
-            "contacted": data.get("contacted") or "",
-        }
-    contacts = selectors.contact_search(request.user, today=user_today(request.user), **filters)
-    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = ContactFilter(request.GET, user=request.user)
+    form = filterset.form
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     kept = {k: v for k, v in request.GET.items() if k in form.fields and v}
     return render(
         request,
@@ -47,7 +38,7 @@ def contact_list(request):
         {
             "form": form,
             "page": page,
-            "filtered": any(filters.values()),
+            "filtered": filterset.active,
             "filter_query": urlencode(kept) + "&" if kept else "",
         },
     )

@@ -39,11 +39,9 @@ from reminders.models import Reminder, ReminderStatus
 # --- Companies ----------------------------------------------------------------------------
 
 
-def company_list(user, *, search: str = ""):
+def company_list(user):
     """Companies with what happened there, counted in the same query."""
     qs = Company.objects.for_user(user)
-    if search:
-        qs = qs.filter(name__icontains=search)
     apps = Application.objects.filter(company=OuterRef("pk")).order_by().values("company")
     # Subqueries rather than joins: counting over two joins would multiply the rows.
     return qs.annotate(

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import add_service_error
 from accounts.views import confirm_then
-from applications import selectors
-from applications.forms import ApplicationFilterForm, ApplicationForm, StageEventForm
+from applications.filters import ApplicationFilter
+from applications.forms import ApplicationForm, StageEventForm
 from applications.models import Application, Attachment, Stage, StageEvent
 from applications.services import (
     application_create,
@@ -41,19 +41,17 @@ def _own_event(request, pk) -> StageEvent:
 
 @require_GET
 def application_list(request):
-    form = ApplicationFilterForm(request.GET or None, user=request.user)
-    filters = form.filters() if request.GET else {}
-    applications = selectors.application_search(user=request.user, **filters)
-    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = ApplicationFilter(request.GET, user=request.user)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "applications/list.html",
         {
-            "form": form,
+            "form": filterset.form,
             "page": page,
-            "filtered": bool(filters),
+            "filtered": filterset.active,
             "query": query.urlencode(),
         },
     )

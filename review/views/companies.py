@@ -11,6 +11,7 @@ from applications.models import Company, Stage
 from contacts import services as contacts_services
 from reminders import services as reminders_services
 from review import selectors
+from review.filters import CompanyFilter
 from review.forms import CompanyMergeForm, CompanyRenameForm
 
 PAGE_SIZE = 50
@@ -21,11 +22,9 @@ def _company(request, pk):
 
 
 def company_list(request):
-    # PostgreSQL refuses NUL in a string literal; no company name holds one.
-    search = request.GET.get("q", "").replace("\x00", "").strip()[:200]
-    page = Paginator(selectors.company_list(request.user, search=search), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    filterset = CompanyFilter(request.GET, user=request.user)
+    search = filterset.search
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for company in page.object_list:
         company.furthest_label = Stage(company.furthest).label if company.furthest else ""
     return render(request, "review/companies.html", {"page": page, "search": search})

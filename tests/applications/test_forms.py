@@ -1,6 +1,8 @@
 import pytest
 
-from applications.forms import ApplicationFilterForm, ApplicationForm
+from applications.filters import ApplicationFilter
+from applications.forms import ApplicationForm
+from applications.models import Stage
 from tests.factories import ApplicationFactory, CompanyFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,11 +17,13 @@ def test_the_application_form_hides_the_stage_when_editing(user):
 def test_the_filter_form_offers_only_the_users_companies(user, other_user):
     mine = CompanyFactory(user=user)
     CompanyFactory(user=other_user)
-    form = ApplicationFilterForm(user=user)
+    form = ApplicationFilter(user=user).form
     assert list(form.fields["company"].queryset) == [mine]
 
 
 def test_an_invalid_filter_is_dropped_and_the_valid_ones_kept(user):
-    form = ApplicationFilterForm({"stage": "99", "q": "data"}, user=user)
-    assert form.filters() == {"q": "data"}
-    assert "stage" in form.errors
+    mine = ApplicationFactory(user=user, role="Data engineer", current_stage=Stage.APPLIED)
+    filterset = ApplicationFilter({"stage": "99", "q": "data"}, user=user)
+    assert list(filterset.qs) == [mine]
+    assert filterset.active
+    assert "stage" in filterset.form.errors
