@@ -1,3 +1,5 @@
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -51,7 +53,7 @@ def _stage_in_pipeline(field: str) -> Q:
     return Q(**{f"{field}__in": Stage.values})
 
 
-class CompanyQuerySet(OwnedQuerySet):
+class CompanyQuerySet(OwnedQuerySet["Company"]):
     pass
 
 
@@ -71,15 +73,15 @@ class Company(models.Model):
             models.UniqueConstraint("user", Lower("name"), name="company_name_unique_per_user_ci"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
-class ApplicationQuerySet(OwnedQuerySet):
-    def open(self):
+class ApplicationQuerySet(OwnedQuerySet["Application"]):
+    def open(self) -> Self:
         return self.filter(outcome=Outcome.OPEN)
 
-    def closed(self):
+    def closed(self) -> Self:
         return self.exclude(outcome=Outcome.OPEN)
 
 
@@ -144,10 +146,10 @@ class Application(models.Model):
             models.Index(fields=["user", "outcome", "current_stage"], name="application_board_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.role} at {self.company}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("review:application", args=[self.pk])
 
     @property
@@ -155,7 +157,7 @@ class Application(models.Model):
         return self.outcome == Outcome.OPEN
 
 
-class StageEventQuerySet(OwnedQuerySet):
+class StageEventQuerySet(OwnedQuerySet["StageEvent"]):
     user_field = "application__user"
 
 
@@ -177,11 +179,11 @@ class StageEvent(models.Model):
             models.CheckConstraint(condition=_stage_in_pipeline("stage"), name="stage_event_valid"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_stage_display()} on {self.occurred_on}"
 
 
-class RejectionQuerySet(OwnedQuerySet):
+class RejectionQuerySet(OwnedQuerySet["Rejection"]):
     user_field = "application__user"
 
 
@@ -212,12 +214,12 @@ class Rejection(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Rejection: {self.application}"
 
 
-class AttachmentQuerySet(OwnedQuerySet):
-    def without_data(self):
+class AttachmentQuerySet(OwnedQuerySet["Attachment"]):
+    def without_data(self) -> Self:
         return self.defer("data")
 
 
@@ -244,5 +246,5 @@ class Attachment(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.filename

@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Window
+from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
 
+from accounts.models import User
 from applications.models import Application, Stage
 
 BOARD_COLUMN_SIZE = 50
@@ -16,7 +17,7 @@ BOARD_COLUMN_SIZE = 50
 @dataclass
 class BoardColumn:
     stage: Stage
-    cards: list = field(default_factory=list)
+    cards: list[Application] = field(default_factory=list)
     total: int = 0
 
     @property
@@ -24,7 +25,7 @@ class BoardColumn:
         return max(self.total - len(self.cards), 0)
 
 
-def board_cards(user, *, closed: bool = False):
+def board_cards(user: User, *, closed: bool = False) -> QuerySet[Application]:
     """The applications the board shows: open ones, or closed ones on request.
 
     The most recently moved first, so a card dropped on a column is on top."""
@@ -33,7 +34,9 @@ def board_cards(user, *, closed: bool = False):
     return qs.order_by("-updated_at", "-id")
 
 
-def board_columns(user, *, closed: bool = False, limit: int = BOARD_COLUMN_SIZE):
+def board_columns(
+    user: User, *, closed: bool = False, limit: int = BOARD_COLUMN_SIZE
+) -> list[BoardColumn]:
     """One column per stage with its first `limit` cards: two queries in all."""
     cards = board_cards(user, closed=closed)
     totals = dict(
@@ -56,7 +59,9 @@ def board_columns(user, *, closed: bool = False, limit: int = BOARD_COLUMN_SIZE)
     return list(columns.values())
 
 
-def board_column_page(user, *, stage: Stage, closed: bool, offset: int, limit: int):
+def board_column_page(
+    user: User, *, stage: Stage, closed: bool, offset: int, limit: int
+) -> list[Application]:
     return list(
         board_cards(user, closed=closed).filter(current_stage=stage)[offset : offset + limit]
     )

@@ -1,13 +1,15 @@
 """Reads the contacts pages share."""
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from accounts.models import User
+from applications.models import Application, Company
 from contacts.models import Contact, Interaction
 
 # "Last contacted" filter: key -> (label, predicate on the annotated last date).
 
 
-def contact_interactions(contact):
+def contact_interactions(contact: Contact) -> QuerySet[Interaction]:
     return (
         Interaction.objects.filter(contacts=contact)
         .select_related("application", "application__company")
@@ -16,11 +18,17 @@ def contact_interactions(contact):
     )
 
 
-def contact_applications(contact):
+def contact_applications(contact: Contact) -> QuerySet[Application]:
     return contact.applications.select_related("company").order_by("-created_at", "-id")
 
 
-def contacts_in_scope(user, *, application=None, company=None, contact=None):
+def contacts_in_scope(
+    user: User,
+    *,
+    application: Application | None = None,
+    company: Company | None = None,
+    contact: Contact | None = None,
+) -> QuerySet[Contact]:
     """Whom a conversation logged from a page is likely to be with: the people at
     that company (and the ones met on that application)."""
     qs = Contact.objects.for_user(user).select_related("company")

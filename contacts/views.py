@@ -1,15 +1,18 @@
 """The contacts pages: the insiders met along the way and the conversations had."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.forms import as_id
+from accounts.http import AuthenticatedRequest
 from accounts.timezones import user_today
 from accounts.views import safe_next
 from applications.models import Application, Company
@@ -21,17 +24,17 @@ from contacts.models import Contact, Interaction
 PAGE_SIZE = 50
 
 
-def _contact(request, pk):
+def _contact(request: AuthenticatedRequest, pk: int) -> Contact:
     return get_object_or_404(
         Contact.objects.for_user(request.user).select_related("company"), pk=pk
     )
 
 
-def contact_list(request):
+def contact_list(request: AuthenticatedRequest) -> HttpResponse:
     filterset = ContactFilter(request.GET, user=request.user)
     form = filterset.form
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    kept = {k: v for k, v in request.GET.items() if k in form.fields and v}
+    kept: dict[str, Any] = {k: v for k, v in request.GET.items() if k in form.fields and v}
     return render(
         request,
         "contacts/list.html",
@@ -44,7 +47,7 @@ def contact_list(request):
     )
 
 
-def contact_detail(request, pk):
+def contact_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     interactions = list(selectors.contact_interactions(contact))
     return render(
@@ -60,7 +63,7 @@ def contact_detail(request, pk):
     )
 
 
-def contact_create(request):
+def contact_create(request: AuthenticatedRequest) -> HttpResponse:
     initial = {}
     company_id = as_id(request.GET.get("company", ""))
     if company_id is not None:
@@ -68,11 +71,11 @@ def contact_create(request):
         initial["company"] = company
     form = ContactForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        applications = data.pop("applications")
         try:
             contact = services.contact_create(
-                user=request.user, applications=list(applications), **data
+                user=request.user,
+                applications=list(form.cleaned_data["applications"]),
+                **form.details(),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -82,14 +85,16 @@ def contact_create(request):
     return render(request, "contacts/form.html", {"form": form, "contact": None})
 
 
-def contact_edit(request, pk):
+def contact_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     form = ContactForm(request.POST or None, instance=contact, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        applications = data.pop("applications")
         try:
-            services.contact_update(contact=contact, applications=list(applications), **data)
+            services.contact_update(
+                contact=contact,
+                applications=list(form.cleaned_data["applications"]),
+                **form.details(),
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -98,7 +103,7 @@ def contact_edit(request, pk):
     return render(request, "contacts/form.html", {"form": form, "contact": contact})
 
 
-def contact_delete(request, pk):
+def contact_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     if request.method == "POST":
         services.contact_delete(contact=contact)
@@ -113,7 +118,7 @@ def contact_delete(request, pk):
     )
 
 
-def contact_merge(request, pk):
+def contact_merge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     form = ContactMergeForm(request.POST or None, user=request.user, contact=contact)
     if request.method == "POST" and form.is_valid():
@@ -136,7 +141,7 @@ def contact_merge(request, pk):
     return render(request, "contacts/merge.html", {"contact": contact, "form": form})
 
 
-def interaction_log(request):
+def interaction_log(request: AuthenticatedRequest) -> HttpResponse:
     """Log a conversation, from a contact, an application or a company page
     (`?application=`, `?company=`, `?contact=` narrow the contacts offered)."""
     user = request.user
@@ -197,6 +202,7 @@ def interaction_log(request):
             else:
                 messages.success(request, _("Conversation logged."))
                 first = interaction.contacts.order_by("pk").first()
+                assert first is not None  # a conversation is with someone
                 return redirect(safe_next(request, first.get_absolute_url()))
     return render(
         request,
@@ -206,14 +212,14 @@ def interaction_log(request):
     )
 
 
-def _int_or_404(value):
+def _int_or_404(value: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
         raise Http404 from None
 
 
-def interaction_delete(request, pk):
+def interaction_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     interaction = get_object_or_404(Interaction.objects.for_user(request.user), pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])

@@ -1,12 +1,12 @@
 import datetime
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import BaseValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OwnedQuerySet
+from accounts.models import OwnedQuerySet, User
 from applications.models import Application, Rejection
 
 COOLING_OFF_MIN, COOLING_OFF_MAX = 1, 365
@@ -23,7 +23,7 @@ Best,
 {my_name}"""
 
 
-def cooling_off_validators():
+def cooling_off_validators() -> list[BaseValidator]:
     return [MinValueValidator(COOLING_OFF_MIN), MaxValueValidator(COOLING_OFF_MAX)]
 
 
@@ -31,8 +31,8 @@ def _cooling_off_in_range(field: str) -> Q:
     return Q(**{f"{field}__gte": COOLING_OFF_MIN, f"{field}__lte": COOLING_OFF_MAX})
 
 
-class ReminderSettingsQuerySet(OwnedQuerySet):
-    def of(self, user) -> "ReminderSettings":
+class ReminderSettingsQuerySet(OwnedQuerySet["ReminderSettings"]):
+    def of(self, user: User) -> "ReminderSettings":
         """The user's settings, created with their defaults on first use."""
         settings_, _created = self.get_or_create(user=user)
         return settings_
@@ -67,7 +67,7 @@ class ReminderSettings(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Reminder settings of {self.user}"
 
 
@@ -90,7 +90,7 @@ class ReminderStatus(models.TextChoices):
 ACTIVE_STATUSES = (ReminderStatus.SCHEDULED, ReminderStatus.SENT, ReminderStatus.FAILED)
 
 
-class ReminderQuerySet(OwnedQuerySet):
+class ReminderQuerySet(OwnedQuerySet["Reminder"]):
     pass
 
 
@@ -198,7 +198,7 @@ class Reminder(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Circle back: {self.application} ({self.status})"
 
 
@@ -209,5 +209,5 @@ class Heartbeat(models.Model):
     beat_at = models.DateTimeField()
     detail = models.JSONField(default=dict, blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} at {self.beat_at}"

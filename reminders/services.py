@@ -15,10 +15,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import check_owner
+from accounts.models import User, check_owner
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from applications.attachments import EML, LetterFile, email_body_text
@@ -37,7 +38,7 @@ from applications.services import (
     application_refresh_furthest_stage,
     company_get_or_create,
 )
-from contacts.models import Contact, ContactRole, Interaction
+from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 from contacts.services import interaction_log
 from reminders.emails import sample_message
 from reminders.links import SNOOZE_WEEKS
@@ -56,18 +57,18 @@ UNSENT_STATUSES = (ReminderStatus.SCHEDULED, ReminderStatus.FAILED)
 
 
 class ReminderBeingSent(ValidationError):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             _("Its circle-back email is being sent now; try again in a minute."),
             code="being_sent",
         )
 
 
-def reminder_settings_get(*, user) -> ReminderSettings:
+def reminder_settings_get(*, user: User) -> ReminderSettings:
     return ReminderSettings.objects.of(user)
 
 
-def _schedule(reminder: Reminder, *, user, settings_: ReminderSettings) -> None:
+def _schedule(reminder: Reminder, *, user: User, settings_: ReminderSettings) -> None:
     reminder.due_date = due_date_for(reminder.counted_from, reminder.cooling_off_days)
     reminder.due_at = due_at_for(reminder.due_date, settings_.send_time, user.zone)
     reminder.next_attempt_at = reminder.due_at
@@ -84,7 +85,7 @@ def _reset_delivery(reminder: Reminder) -> None:
     reminder.failure_acknowledged = False
 
 
-def _locked(application) -> Reminder | None:
+def _locked(application: Application) -> Reminder | None:
     # Lock the row: the send task holds this lock while it talks to SMTP, so we
     # wait for it and then see "sent" rather than racing it.
     return Reminder.objects.select_for_update().filter(application=application).first()
@@ -92,9 +93,9 @@ def _locked(application) -> Reminder | None:
 
 def reminder_schedule(
     *,
-    user,
-    application,
-    rejection=None,
+    user: User,
+    application: Application,
+    rejection: Rejection | None = None,
     kind: ReminderKind,
     counted_from: datetime.date,
     cooling_off_days: int | None = None,
@@ -141,7 +142,7 @@ def reminder_reschedule(
     return reminder
 
 
-def reminder_cancel(*, application) -> Reminder | None:
+def reminder_cancel(*, application: Application) -> Reminder | None:
     """The rejection was undone or deleted: an unsent reminder is cancelled."""
     reminder = _locked(application)
     if reminder is None:
@@ -158,7 +159,7 @@ def reminder_cancel(*, application) -> Reminder | None:
 
 
 @transaction.atomic
-def reminders_recompute_for_user(*, user) -> int:
+def reminders_recompute_for_user(*, user: User) -> int:
     """The send time or zone changed: every scheduled reminder keeps its local
     due date and moves to the new local send time. Returns how many moved."""
     settings_ = reminder_settings_get(user=user)
@@ -182,7 +183,7 @@ def reminders_recompute_for_user(*, user) -> int:
 @transaction.atomic
 def reminder_settings_update(
     *,
-    user,
+    user: User,
     cooling_off_days: int,
     send_time: datetime.time,
     email_enabled: bool,
@@ -214,12 +215,28 @@ def reminder_settings_update(
 
 
 @transaction.atomic
-def user_settings_update(*, user, name: str, **reminder_settings) -> None:
+def user_settings_update(
+    *,
+    user: User,
+    name: str,
+    cooling_off_days: int,
+    send_time: datetime.time,
+    email_enabled: bool,
+    note_template: str | None = None,
+    time_zone: str | None = None,
+) -> None:
     """The Settings page: the user's name and their reminder settings, saved
     together (a refused setting leaves the name as it was)."""
     user.name = squash_spaces(name)
     user.save(update_fields=["name"])
-    reminder_settings_update(user=user, **reminder_settings)
+    reminder_settings_update(
+        user=user,
+        cooling_off_days=cooling_off_days,
+        send_time=send_time,
+        email_enabled=email_enabled,
+        note_template=note_template,
+        time_zone=time_zone,
+    )
 
 
 # --- What the user does with a circle-back: the Reminders page and the email's links ---------
@@ -228,7 +245,7 @@ def user_settings_update(*, user, name: str, **reminder_settings) -> None:
 class ReminderAlreadyHandled(ValidationError):
     """Done, dismissed, cancelled, or snoozed since the link was sent."""
 
-    def __init__(self, reminder: Reminder):
+    def __init__(self, reminder: Reminder) -> None:
         self.reminder = reminder
         super().__init__(
             _("This circle-back was already handled (%(status)s).")
@@ -267,8 +284,8 @@ def _resolve(reminder: Reminder, status: ReminderStatus) -> None:
 def reminder_done(
     *,
     reminder: Reminder,
-    contacts=(),
-    channel: str = "email",
+    contacts: Sequence[Contact] = (),
+    channel: str = InteractionChannel.EMAIL,
     occurred_on: datetime.date | None = None,
     summary: str = "",
     occurrence: int | None = None,
@@ -307,7 +324,7 @@ def reminder_done(
 @transaction.atomic
 def reminder_reapply(
     *, reminder: Reminder, role: str = "", applied_on: datetime.date | None = None
-):
+) -> Application:
     """ "I applied again": a new application at the same company, linked to the
     reminder, so circle-backs that paid off can be counted. An open circle-back
     is done by it."""
@@ -365,7 +382,7 @@ def reminder_dismiss(*, reminder: Reminder, occurrence: int | None = None) -> Re
 
 
 @transaction.atomic
-def reminder_failure_acknowledge(*, user, reminder: Reminder | None = None) -> int:
+def reminder_failure_acknowledge(*, user: User, reminder: Reminder | None = None) -> int:
     """Hide the failure banner: for one failed reminder, or all of the user's."""
     failed = Reminder.objects.for_user(user).filter(
         status=ReminderStatus.FAILED, failure_acknowledged=False
@@ -376,7 +393,7 @@ def reminder_failure_acknowledge(*, user, reminder: Reminder | None = None) -> i
 
 
 @transaction.atomic
-def reminder_unsubscribe(*, user) -> ReminderSettings:
+def reminder_unsubscribe(*, user: User) -> ReminderSettings:
     """Reminder emails off (the email's unsubscribe link, RFC 8058 one-click).
     Reminders stay scheduled and show as due in the app."""
     settings_ = ReminderSettings.objects.select_for_update().get(
@@ -392,7 +409,7 @@ class TestEmailFailed(ValidationError):
     pass
 
 
-def reminder_test_send(*, user) -> None:
+def reminder_test_send(*, user: User) -> None:
     """Send the user a sample circle-back now, through the configured mail server,
     so they see what one looks like and that mail arrives. Synchronous on purpose:
     the user is waiting to hear whether it worked, and EMAIL_TIMEOUT bounds it."""
@@ -433,7 +450,7 @@ class RejectionLogResult:
 @transaction.atomic
 def rejection_log(
     *,
-    user,
+    user: User,
     stage_reached: Stage,
     application: Application | None = None,
     company_name: str = "",
@@ -555,10 +572,13 @@ def rejection_update(
     cooling_off_days: int | None = None,
     letter_file: LetterFile | None = None,
     remove_letter_file: bool = False,
-    **fields,
+    channel: str | None = None,
+    letter_text: str | None = None,
+    feedback: str | None = None,
+    invited_to_reapply: bool | None = None,
 ) -> Rejection:
     """Edit a rejection; a changed date or cooling-off moves its unsent reminder.
-    A new letter file replaces the stored one.
+    A new letter file replaces the stored one; a detail left None is kept.
 
     Refused while its reminder is being sent.
     """
@@ -568,14 +588,16 @@ def rejection_update(
         days = cooling_off_days or reminder.cooling_off_days
         # Locks the reminder and refuses when it is being sent.
         reminder_reschedule(reminder=reminder, counted_from=received_on, cooling_off_days=days)
-    if (
-        letter_file is not None
-        and not fields.get("letter_text")
-        and letter_file.content_type == EML
-    ):
-        fields["letter_text"] = email_body_text(letter_file.data)
-    for name, value in fields.items():
-        setattr(rejection, name, value)
+    if letter_file is not None and not letter_text and letter_file.content_type == EML:
+        letter_text = email_body_text(letter_file.data)
+    if channel is not None:
+        rejection.channel = channel
+    if letter_text is not None:
+        rejection.letter_text = letter_text
+    if feedback is not None:
+        rejection.feedback = feedback
+    if invited_to_reapply is not None:
+        rejection.invited_to_reapply = invited_to_reapply
     rejection.received_on = received_on
     rejection.full_clean(exclude=["application"])
     rejection.save()
@@ -633,7 +655,7 @@ def application_delete(*, application: Application) -> None:
     application.delete()
 
 
-def _refuse_while_sending(applications) -> None:
+def _refuse_while_sending(applications: QuerySet[Application]) -> None:
     if Reminder.objects.filter(
         application__in=applications, status=ReminderStatus.SENDING
     ).exists():

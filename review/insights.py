@@ -177,6 +177,7 @@ def _reminder_detail(status: str | None, due_date: datetime.date | None) -> str:
     if status is None:
         return _("no circle-back")
     if status == ReminderStatus.SCHEDULED:
+        assert due_date is not None  # every reminder has one; None only without a reminder
         return _("circle back on %(day)s") % {"day": _day(due_date)}
     if status in (ReminderStatus.SENDING, ReminderStatus.SENT):
         return _("circle-back reminder sent: time to get in touch")

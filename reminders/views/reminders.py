@@ -5,11 +5,14 @@ they work on a phone where the user is not signed in. Each GET only shows a
 confirmation; its button POSTs (mail scanners open GET links).
 """
 
+import datetime
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -18,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedRequest
 from accounts.timezones import user_today
 from accounts.views import safe_next
 from reminders import links
@@ -68,7 +72,7 @@ def _errors(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def reminder_list(request):
+def reminder_list(request: AuthenticatedRequest) -> HttpResponse:
     groups = reminders_page(request.user)
     sections = [
         {"key": key, "title": title, "empty": empty, "reminders": groups[key]}
@@ -86,7 +90,7 @@ def reminder_list(request):
     )
 
 
-def _done_form(reminder, data=None):
+def _done_form(reminder: Reminder, data: QueryDict | None = None) -> ReminderDoneForm:
     return ReminderDoneForm(
         data,
         insiders=insiders_for(reminder),
@@ -95,7 +99,9 @@ def _done_form(reminder, data=None):
     )
 
 
-def _do_done(form, reminder, *, occurrence=None) -> Reminder:
+def _do_done(
+    form: ReminderDoneForm, reminder: Reminder, *, occurrence: int | None = None
+) -> Reminder:
     data = form.cleaned_data
     return reminder_done(
         reminder=reminder,
@@ -107,7 +113,7 @@ def _do_done(form, reminder, *, occurrence=None) -> Reminder:
     )
 
 
-def reminder_done_view(request, pk):
+def reminder_done_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Done, from the app: who you re-contacted and how."""
     reminder = _own(request, pk)
     if reminder.status not in ACTIVE_STATUSES:
@@ -125,7 +131,9 @@ def reminder_done_view(request, pk):
     return render(request, "reminders/done.html", {"reminder": reminder, "form": form})
 
 
-def _post_action(request, pk, action):
+def _post_action(
+    request: AuthenticatedRequest, pk: int, action: Callable[[Reminder], str]
+) -> HttpResponse:
     # The object first, then the method: another user's id is a 404 either way.
     reminder = _own(request, pk)
     if request.method != "POST":
@@ -139,8 +147,8 @@ def _post_action(request, pk, action):
     return redirect("reminders:list")
 
 
-def reminder_snooze_view(request, pk):
-    def snooze(reminder):
+def reminder_snooze_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def snooze(reminder: Reminder) -> str:
         form = SnoozeForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Snooze for 1, 2 or 4 weeks."))
@@ -150,27 +158,28 @@ def reminder_snooze_view(request, pk):
     return _post_action(request, pk, snooze)
 
 
-def reminder_dismiss_view(request, pk):
-    def dismiss(reminder):
+def reminder_dismiss_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def dismiss(reminder: Reminder) -> str:
         reminder_dismiss(reminder=reminder)
         return _("Dismissed.")
 
     return _post_action(request, pk, dismiss)
 
 
-def reminder_reapply_view(request, pk):
-    def reapply(reminder):
+def reminder_reapply_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def reapply(reminder: Reminder) -> str:
         form = ReapplyForm(request.POST)
         if not form.is_valid():
-            raise ValidationError(form.errors["role"])
+            # An ErrorList is a list at run time; django-stubs types it as a UserList only.
+            raise ValidationError(form.errors["role"])  # type: ignore[arg-type]
         application = reminder_reapply(reminder=reminder, role=form.cleaned_data["role"])
         return _("Added your new application: %(application)s.") % {"application": application}
 
     return _post_action(request, pk, reapply)
 
 
-def reminder_retry_view(request, pk):
-    def retry(reminder):
+def reminder_retry_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def retry(reminder: Reminder) -> str:
         from reminders.engine import NotFailed, reminder_retry
 
         try:
@@ -183,13 +192,13 @@ def reminder_retry_view(request, pk):
 
 
 @require_POST
-def failures_acknowledge(request):
+def failures_acknowledge(request: AuthenticatedRequest) -> HttpResponse:
     reminder_failure_acknowledge(user=request.user)
     return redirect(safe_next(request, reverse("reminders:list")))
 
 
 @require_POST
-def test_email_send(request):
+def test_email_send(request: AuthenticatedRequest) -> HttpResponse:
     try:
         reminder_test_send(user=request.user)
     except ValidationError as error:
@@ -202,7 +211,7 @@ def test_email_send(request):
 
 
 @require_POST
-def note_preview(request):
+def note_preview(request: AuthenticatedRequest) -> HttpResponse:
     template = request.POST.get("reminders-note_template", "")[:4000]
     return render(
         request,
@@ -217,15 +226,17 @@ def note_preview(request):
 # --- The email's links --------------------------------------------------------------------
 
 
-def _format_day(day) -> str:
+def _format_day(day: datetime.date) -> str:
     return date_format(day, "DATE_FORMAT")
 
 
-def _invalid(request, *, expired: bool, status: int):
+def _invalid(request: HttpRequest, *, expired: bool, status: int) -> HttpResponse:
     return render(request, "reminders/link_invalid.html", {"expired": expired}, status=status)
 
 
-def _read_link(request, token: str):
+def _read_link(
+    request: HttpRequest, token: str
+) -> tuple[links.ActionClaim, Reminder] | HttpResponse:
     """The link's claim and its reminder, or the page saying why it is no good."""
     try:
         claim = links.read_action_token(token)
@@ -243,18 +254,22 @@ def _read_link(request, token: str):
     return claim, reminder
 
 
-def _act_on_link(claim, reminder: Reminder, form) -> Reminder:
+def _act_on_link(
+    claim: links.ActionClaim, reminder: Reminder, form: ReminderDoneForm | None
+) -> Reminder:
     """What the confirmed link does: to that one reminder and occurrence."""
     if claim.action == links.DONE:
+        assert form is not None  # email_link makes one for a done link
         return _do_done(form, reminder, occurrence=claim.occurrence)
     if claim.action == links.SNOOZE:
+        assert claim.weeks is not None  # read_action_token checks a snooze has its weeks
         return reminder_snooze(reminder=reminder, weeks=claim.weeks, occurrence=claim.occurrence)
     return reminder_dismiss(reminder=reminder, occurrence=claim.occurrence)
 
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
-def email_link(request, token):
+def email_link(request: HttpRequest, token: str) -> HttpResponse:
     found = _read_link(request, token)
     if isinstance(found, HttpResponse):
         return found
@@ -267,6 +282,7 @@ def email_link(request, token):
     if claim.action == links.DONE:
         form = _done_form(reminder, request.POST if request.method == "POST" else None)
     elif claim.action == links.SNOOZE:
+        assert claim.weeks is not None  # read_action_token checks a snooze has its weeks
         base = max(reminder.due_date, user_today(reminder.user))
         context["new_due_date"] = snoozed_due_date(base, claim.weeks)
 
@@ -288,7 +304,7 @@ def email_link(request, token):
 @login_not_required
 @csrf_exempt  # RFC 8058: the mail client POSTs with no session and no CSRF token.
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request, token):
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         user_id = links.read_unsubscribe_token(token)
     except links.LinkInvalid:

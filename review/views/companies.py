@@ -3,9 +3,11 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedRequest
 from applications import services as applications_services
 from applications.models import Company, Stage
 from contacts import services as contacts_services
@@ -17,11 +19,11 @@ from review.forms import CompanyMergeForm, CompanyRenameForm
 PAGE_SIZE = 50
 
 
-def _company(request, pk):
+def _company(request: AuthenticatedRequest, pk: int) -> Company:
     return get_object_or_404(Company.objects.for_user(request.user), pk=pk)
 
 
-def company_list(request):
+def company_list(request: AuthenticatedRequest) -> HttpResponse:
     filterset = CompanyFilter(request.GET, user=request.user)
     search = filterset.search
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -30,7 +32,14 @@ def company_list(request):
     return render(request, "review/companies.html", {"page": page, "search": search})
 
 
-def _render_detail(request, company, *, rename_form=None, merge_form=None, status=200):
+def _render_detail(
+    request: AuthenticatedRequest,
+    company: Company,
+    *,
+    rename_form: CompanyRenameForm | None = None,
+    merge_form: CompanyMergeForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     applications = selectors.company_applications(company)
     context = {
         "company": company,
@@ -44,11 +53,11 @@ def _render_detail(request, company, *, rename_form=None, merge_form=None, statu
     return render(request, "review/company_detail.html", context, status=status)
 
 
-def company_detail(request, pk):
+def company_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _render_detail(request, _company(request, pk))
 
 
-def company_rename(request, pk):
+def company_rename(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     company = _company(request, pk)
     if request.method != "POST":
         return redirect("review:company_detail", pk=company.pk)
@@ -65,7 +74,7 @@ def company_rename(request, pk):
     return _render_detail(request, company, rename_form=form, status=400)
 
 
-def company_merge(request, pk):
+def company_merge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     company = _company(request, pk)
     if request.method != "POST":
         return redirect("review:company_detail", pk=company.pk)
@@ -86,7 +95,7 @@ def company_merge(request, pk):
     return _render_detail(request, company, merge_form=form, status=400)
 
 
-def company_delete(request, pk):
+def company_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     company = _company(request, pk)
     if request.method == "POST":
         try:
