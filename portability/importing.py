@@ -260,7 +260,9 @@ def plan_import(*, user, table: Table, options: ImportOptions) -> ImportPlan:
     rows: list[PlannedRow] = []
     seen: set = set()
     duplicates = 0
-    for offset, raw in enumerate(table.rows):
+    # Without a company and a role column no row can be read: the file's error says so.
+    readable = table.rows if {"company", "role"} <= columns.keys() else []
+    for offset, raw in enumerate(readable):
         line = offset + 2  # the header is line 1
         row_errors: list[RowError] = []
 

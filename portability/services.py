@@ -175,3 +175,39 @@ def calendar_feed_regenerate(*, user: User) -> CalendarFeed:
     """A new secret URL; the old one answers 404 from now on."""
     CalendarFeed.objects.filter(user=user).delete()
     return CalendarFeed.objects.create(user=user)
+
+
+# --- Deleting the account ----------------------------------------------------------------
+
+
+@transaction.atomic
+def account_delete(*, user: User) -> str:
+    """Delete the user and everything of theirs (cascade: applications, letters,
+    contacts, reminders, feed and import rows, email addresses). Returns the
+    address, to which a confirmation goes once the deletion has committed.
+
+    A reminder claimed but not sent yet is not delivered: its send task locks
+    the row and finds it gone. Locking the user's reminders first waits for a
+    send in progress (which holds its row's lock) to finish.
+    """
+    from django.core.mail import send_mail
+    from django.utils.translation import gettext as _
+
+    email = user.email
+    list(Reminder.objects.for_user(user).select_for_update().values_list("pk", flat=True))
+    User.objects.filter(pk=user.pk).delete()
+
+    def confirm() -> None:
+        send_mail(
+            _("Your Ajar account was deleted"),
+            _(
+                "Your Ajar account and everything in it (applications, letters, contacts, "
+                "reminders, calendar feed) were deleted. No more reminders will be sent.\n"
+            ),
+            None,
+            [email],
+            fail_silently=True,
+        )
+
+    transaction.on_commit(confirm)
+    return email
