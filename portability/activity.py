@@ -24,7 +24,9 @@ class Activity:
     result: str
 
 
-def activity_log(user: User, *, start: datetime.date, end: datetime.date) -> tuple[list[Activity], bool]:
+def activity_log(
+    user: User, *, start: datetime.date, end: datetime.date
+) -> tuple[list[Activity], bool]:
     """The entries from `start` to `end` (inclusive), oldest first, and whether
     more than MAX_ENTRIES were cut."""
     events = (
@@ -63,7 +65,9 @@ def activity_log(user: User, *, start: datetime.date, end: datetime.date) -> tup
     for item in conversations:
         people = list(item.contacts.all())
         app = item.application
-        employer = app.company.name if app else next((p.company.name for p in people if p.company), "")
+        employer = (
+            app.company.name if app else next((p.company.name for p in people if p.company), "")
+        )
         entries.append(
             Activity(
                 item.occurred_on,

@@ -342,7 +342,7 @@ def backup_restore(*, user: User, source: IO[bytes]) -> RestoreResult:
                 _bulk_create_keeping_times(table.model, objs, rows)
                 ids[table.key] = {row["id"]: obj.pk for obj, row in zip(objs, rows, strict=True)}
                 for name, target in table.many.items():
-                    _link(table, name, rows, ids, ids[target])
+                    _link(table, name, rows, ids[table.key], ids[target])
                 counts[table.key] = len(objs)
         except DatabaseError as error:
             raise RestoreError(

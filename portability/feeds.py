@@ -42,7 +42,9 @@ def _reminder_event(reminder: Reminder) -> dict:
         "start": reminder.due_at,
         "end": reminder.due_at + CIRCLE_BACK_LENGTH,
         "url": settings.BASE_URL + reverse("reminders:list"),
-        "description": f"The cooling-off after {app.company.name} has passed: time to get back in touch.",
+        "description": (
+            f"The cooling-off after {app.company.name} has passed: time to get back in touch."
+        ),
     }
 
 

@@ -46,7 +46,9 @@ def _csv_response(name: str, lines) -> StreamingHttpResponse:
 def export_applications_csv(request: HttpRequest) -> StreamingHttpResponse:
     return _csv_response(
         f"ajar-applications-{_today(request).isoformat()}.csv",
-        exporting.csv_lines(exporting.APPLICATION_COLUMNS, exporting.application_rows(request.user)),
+        exporting.csv_lines(
+            exporting.APPLICATION_COLUMNS, exporting.application_rows(request.user)
+        ),
     )
 
 
@@ -126,8 +128,14 @@ def activity_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portability/activity.html",
-        {"form": form, "entries": entries, "cut": cut, "start": start, "end": end,
-         "max_entries": activity.MAX_ENTRIES},
+        {
+            "form": form,
+            "entries": entries,
+            "cut": cut,
+            "start": start,
+            "end": end,
+            "max_entries": activity.MAX_ENTRIES,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -140,7 +148,8 @@ def account_delete_view(request: HttpRequest) -> HttpResponse:
         logout(request)
         email = account_delete(user=user)
         messages.success(
-            request, _("Your account was deleted. A confirmation went to %(email)s.") % {"email": email}
+            request,
+            _("Your account was deleted. A confirmation went to %(email)s.") % {"email": email},
         )
         return redirect("account_login")
     return render(request, "portability/account_delete.html", {"form": form})

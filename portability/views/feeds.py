@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -18,7 +18,9 @@ ICS = "text/calendar; charset=utf-8"
 VCF = "text/vcard; charset=utf-8"
 
 
-def _file(body: bytes | str, content_type: str, name: str, *, attachment: bool = True) -> HttpResponse:
+def _file(
+    body: bytes | str, content_type: str, name: str, *, attachment: bool = True
+) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     disposition = "attachment" if attachment else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="{name}"'
@@ -44,16 +46,16 @@ def calendar_regenerate(request: HttpRequest) -> HttpResponse:
     return redirect("portability:index")
 
 
-@require_GET
 def reminder_ics(request: HttpRequest, pk: int) -> HttpResponse:
     reminder = get_object_or_404(
         Reminder.objects.for_user(request.user).select_related("application__company"), pk=pk
     )
+    if request.method != "GET":  # after the lookup: another user's id is a 404
+        return HttpResponseNotAllowed(["GET"])
     body = feeds.calendar_bytes(request.user, reminders=[reminder])
     return _file(body, ICS, f"circle-back-{reminder.pk}.ics")
 
 
-@require_GET
 def interview_ics(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(
         StageEvent.objects.for_user(request.user)
@@ -61,11 +63,12 @@ def interview_ics(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("application__company"),
         pk=pk,
     )
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     body = feeds.calendar_bytes(request.user, interviews=[event])
     return _file(body, ICS, f"interview-{event.pk}.ics")
 
 
-@require_GET
 def contact_vcard(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(
         Contact.objects.for_user(request.user)
@@ -73,6 +76,8 @@ def contact_vcard(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("applications__company"),
         pk=pk,
     )
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     return _file(feeds.vcard(contact), VCF, f"contact-{contact.pk}.vcf")
 
 

@@ -33,9 +33,9 @@ def _plan(
     request: HttpRequest, upload: ImportUpload, data
 ) -> tuple[ImportPlan | None, str, object]:
     base = ImportPreviewForm(data, headers=[], status_words=[])
-    base.is_valid()
-    encoding = base.cleaned_data.get("encoding") or None
-    delimiter = base.cleaned_data.get("delimiter") or None
+    chosen = base.cleaned_data if base.is_valid() else {}
+    encoding = chosen.get("encoding") or None
+    delimiter = chosen.get("delimiter") or None
     try:
         table = read_table(
             bytes(upload.data), filename=upload.filename, encoding=encoding, delimiter=delimiter

@@ -25,7 +25,9 @@ GENERIC = (
 
 
 def plan(user, data: bytes, **options):
-    table = read_table(data, encoding=options.pop("encoding", None), delimiter=options.pop("delimiter", None))
+    table = read_table(
+        data, encoding=options.pop("encoding", None), delimiter=options.pop("delimiter", None)
+    )
     return plan_import(user=user, table=table, options=ImportOptions(**options))
 
 
@@ -36,7 +38,12 @@ def test_a_generic_sheet_is_mapped_by_its_headers(user):
     assert result.column_mapping["Date Applied"] == "applied_on"
     assert result.column_mapping["Salary/Rate"] == "keep_in_notes"
     assert result.errors == []
-    assert result.would_create() == {"applications": 3, "companies": 3, "rejections": 1, "contacts": 1}
+    assert result.would_create() == {
+        "applications": 3,
+        "companies": 3,
+        "rejections": 1,
+        "contacts": 1,
+    }
 
 
 def test_import_writes_applications_history_rejections_and_contacts(user):
@@ -44,8 +51,11 @@ def test_import_writes_applications_history_rejections_and_contacts(user):
     assert result.applications == 3
     acme = Application.objects.get(user=user, company__name="Acme")
     assert acme.applied_on == datetime.date(2026, 1, 5)
-    assert "Salary/Rate: 100k" in acme.notes and "liked them" in acme.notes
-    assert list(acme.events.values_list("stage", "occurred_on")) == [(Stage.APPLIED, datetime.date(2026, 1, 5))]
+    assert "Salary/Rate: 100k" in acme.notes
+    assert "liked them" in acme.notes
+    assert list(acme.events.values_list("stage", "occurred_on")) == [
+        (Stage.APPLIED, datetime.date(2026, 1, 5))
+    ]
     assert acme.contacts.get().email == "jane@acme.example"
     beta = Application.objects.get(user=user, company__name="Beta")
     assert beta.outcome == Outcome.REJECTED
@@ -68,7 +78,9 @@ def test_no_applied_date_in_the_file_means_none_is_invented(user):
 
 def test_old_rejections_can_be_skipped(user):
     import_apply(user=user, plan=plan(user, csv_bytes(GENERIC), old_rejections="skip"))
-    assert Reminder.objects.get(application__company__name="Beta").status == ReminderStatus.DISMISSED
+    assert (
+        Reminder.objects.get(application__company__name="Beta").status == ReminderStatus.DISMISSED
+    )
 
 
 def test_the_preview_counts_old_rejections(user):
@@ -76,7 +88,9 @@ def test_the_preview_counts_old_rejections(user):
 
 
 def test_duplicates_in_the_file_and_in_the_account_are_skipped_and_counted(user):
-    ApplicationFactory(user=user, company__name="acme", role="ENGINEER", applied_on=datetime.date(2026, 1, 5))
+    ApplicationFactory(
+        user=user, company__name="acme", role="ENGINEER", applied_on=datetime.date(2026, 1, 5)
+    )
     text = GENERIC + "Gamma,pm,2026-02-01,Interviewing,,,,\n"
     result = plan(user, csv_bytes(text))
     assert result.duplicates == 2
@@ -105,27 +119,37 @@ def test_all_or_nothing_by_default(user):
 def test_bad_rows_can_be_skipped(user):
     text = "Company,Role,Status\nAcme,Engineer,Applied\n,Developer,Applied\n"
     result = import_apply(user=user, plan=plan(user, csv_bytes(text), skip_bad_rows=True))
-    assert result.applications == 1 and result.skipped_rows == 1
+    assert result.applications == 1
+    assert result.skipped_rows == 1
 
 
 def test_ambiguous_status_words_are_asked_with_a_suggestion(user):
     text = "Company,Role,Status\nAcme,Engineer,Declined\nBeta,Dev,Archived\nGamma,X,Frobnicated\n"
     result = plan(user, csv_bytes(text))
     by_word = {s.word: s for s in result.statuses}
-    assert by_word["Declined"].ambiguous and by_word["Declined"].target == "rejected"
+    assert by_word["Declined"].ambiguous
+    assert by_word["Declined"].target == "rejected"
     assert by_word["Archived"].ambiguous
     assert by_word["Frobnicated"].target == ""
-    assert result.errors[0].row == 4 and result.errors[0].column == "Status"
-    chosen = plan(user, csv_bytes(text), statuses={"Frobnicated": "withdrawn", "Declined": "offer_declined"})
+    assert result.errors[0].row == 4
+    assert result.errors[0].column == "Status"
+    chosen = plan(
+        user, csv_bytes(text), statuses={"Frobnicated": "withdrawn", "Declined": "offer_declined"}
+    )
     assert chosen.errors == []
     outcomes = {r.company: r.outcome for r in chosen.rows}
-    assert outcomes == {"Acme": Outcome.OFFER_DECLINED, "Beta": Outcome.OPEN, "Gamma": Outcome.WITHDRAWN}
+    assert outcomes == {
+        "Acme": Outcome.OFFER_DECLINED,
+        "Beta": Outcome.OPEN,
+        "Gamma": Outcome.WITHDRAWN,
+    }
 
 
 def test_an_ambiguous_date_order_must_be_chosen(user):
     text = "Company,Role,Date Applied\nAcme,Engineer,03/04/2026\n"
     result = plan(user, csv_bytes(text))
-    assert result.date_order_needed and not result.can_import
+    assert result.date_order_needed
+    assert not result.can_import
     us = plan(user, csv_bytes(text), date_order="mdy")
     assert us.rows[0].applied_on == datetime.date(2026, 3, 4)
     eu = plan(user, csv_bytes(text), date_order="dmy")
@@ -143,8 +167,8 @@ def test_linkedin_archive_zip(user):
     text = (
         "Application Date,Contact Email,Contact Phone Number,Company Name,Job Title,Job Url,"
         "Resume Name,Question And Answers\n"
-        "\"8/15/26, 3:04 PM\",,,Initech,Analyst,https://www.linkedin.com/jobs/view/1,cv.pdf,"
-        "\"Salary: 90000\"\n"
+        '"8/15/26, 3:04 PM",,,Initech,Analyst,https://www.linkedin.com/jobs/view/1,cv.pdf,'
+        '"Salary: 90000"\n'
     )
     data = zip_bytes({"Jobs/Job Applications.csv": text.encode()})
     result = plan(user, data)
@@ -152,15 +176,21 @@ def test_linkedin_archive_zip(user):
     assert result.column_mapping["Question And Answers"] == "drop"
     row = result.rows[0]
     assert row.applied_on == datetime.date(2026, 8, 15)
-    assert row.stage == Stage.APPLIED and "Salary" not in row.notes and "cv.pdf" in row.notes
+    assert row.stage == Stage.APPLIED
+    assert "Salary" not in row.notes
+    assert "cv.pdf" in row.notes
 
 
 def test_huntr_export_is_detected(user):
-    text = "id,createdAt,title,listName,companyName,lastMovedAt\nab12,2022-02-26 19:17:05,Dev,rejected,Hooli,2022-03-10 10:00:00\n"
+    text = (
+        "id,createdAt,title,listName,companyName,lastMovedAt\n"
+        "ab12,2022-02-26 19:17:05,Dev,rejected,Hooli,2022-03-10 10:00:00\n"
+    )
     result = plan(user, csv_bytes(text))
     assert result.preset.name == "huntr"
     row = result.rows[0]
-    assert row.outcome == Outcome.REJECTED and row.outcome_on == datetime.date(2022, 3, 10)
+    assert row.outcome == Outcome.REJECTED
+    assert row.outcome_on == datetime.date(2022, 3, 10)
     assert [e[0] for e in row.events] == [Stage.SAVED]
 
 
@@ -170,17 +200,21 @@ def test_jobsync_and_teal_presets(user):
         "1,2026-01-01,Yes,2026-01-02,Acme,Dev,Full Time,Remote,Paris,LinkedIn,Expired\n"
     )
     result = plan(user, csv_bytes(jobsync))
-    assert result.preset.name == "jobsync" and result.rows[0].outcome == Outcome.WITHDRAWN
+    assert result.preset.name == "jobsync"
+    assert result.rows[0].outcome == Outcome.WITHDRAWN
     teal = "Company Name,Job Title,Status,Date Applied\nAcme,Dev,No Response,2026-01-02\n"
     result = plan(user, csv_bytes(teal))
-    assert result.preset.name == "teal" and result.rows[0].outcome == Outcome.GHOSTED
+    assert result.preset.name == "teal"
+    assert result.rows[0].outcome == Outcome.GHOSTED
 
 
 def test_xlsx_with_dates_and_formula_cells(user):
-    data = xlsx_bytes([
-        ["Company", "Role", "Date Applied"],
-        ["Acme", "=HYPERLINK(\"http://evil\")", datetime.datetime(2026, 1, 5)],
-    ])
+    data = xlsx_bytes(
+        [
+            ["Company", "Role", "Date Applied"],
+            ["Acme", '=HYPERLINK("http://evil")', datetime.datetime(2026, 1, 5)],
+        ]
+    )
     result = plan(user, data)
     assert result.table.kind == "xlsx"
     # Formulas are never evaluated: a cell reads as the value Excel saved with
@@ -188,7 +222,9 @@ def test_xlsx_with_dates_and_formula_cells(user):
     assert [e.as_dict() for e in result.errors] == [
         {"row": 2, "column": "Role", "message": "Role is missing."}
     ]
-    data = xlsx_bytes([["Company", "Role", "Date Applied"], ["Acme", "Dev", datetime.datetime(2026, 1, 5)]])
+    data = xlsx_bytes(
+        [["Company", "Role", "Date Applied"], ["Acme", "Dev", datetime.datetime(2026, 1, 5)]]
+    )
     assert plan(user, data).rows[0].applied_on == datetime.date(2026, 1, 5)
 
 
@@ -197,7 +233,8 @@ def test_encodings_bom_utf8_cp1252_and_override(user):
     assert plan(user, text.encode("utf-8-sig")).table.encoding == "utf-8-sig"
     assert plan(user, text.encode("utf-8")).rows[0].company == "Café Zoë"
     latin = plan(user, text.encode("cp1252"))
-    assert latin.table.encoding == "cp1252" and latin.rows[0].company == "Café Zoë"
+    assert latin.table.encoding == "cp1252"
+    assert latin.rows[0].company == "Café Zoë"
     with pytest.raises(ReadError):
         read_table(text.encode("cp1252"), encoding="utf-8")
 
@@ -229,7 +266,8 @@ def test_the_export_guard_is_stripped_on_import(user):
 )
 def test_bad_cells_are_reported_by_row_and_column(user, text, column, needle):
     result = plan(user, csv_bytes(text))
-    assert result.errors[0].row == 2 and result.errors[0].column == column
+    assert result.errors[0].row == 2
+    assert result.errors[0].column == column
     assert needle in result.errors[0].message
     assert not result.can_import
 
@@ -256,7 +294,9 @@ def test_files_that_are_not_spreadsheets_get_a_clear_message(data, needle):
 
 
 def test_an_xlsx_bomb_is_refused_before_opening():
-    bomb = zip_bytes({"xl/workbook.xml": b"<x/>", "xl/worksheets/sheet1.xml": b"\0" * (60 * 1024 * 1024)})
+    bomb = zip_bytes(
+        {"xl/workbook.xml": b"<x/>", "xl/worksheets/sheet1.xml": b"\0" * (60 * 1024 * 1024)}
+    )
     with pytest.raises(ReadError, match="compressed suspiciously"):
         read_table(bomb)
 
@@ -264,6 +304,7 @@ def test_an_xlsx_bomb_is_refused_before_opening():
 def test_100000_rows_are_refused_with_a_message(user):
     text = "Company,Role\n" + "".join(f"C{i},R{i}\n" for i in range(100_000))
     result = plan(user, csv_bytes(text))
-    assert len(result.table.rows) == 5000 and result.table.truncated
+    assert len(result.table.rows) == 5000
+    assert result.table.truncated
     assert "more than 5,000 rows" in result.file_errors[0].message
     assert not result.can_import
