@@ -8,13 +8,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from applications.models import Application, Company, Outcome, StageEvent
-from applications.services import rejection_log
 from contacts.models import Contact
 from portability.importing import ContactMatcher, ImportPlan, spread_dates
 from portability.models import CalendarFeed, ImportUpload
 from reminders.models import Reminder, ReminderStatus
 from reminders.scheduling import due_at_for
-from reminders.services import reminder_settings_get
+from reminders.services import rejection_log, reminder_settings_get
 
 UPLOAD_KEEP = datetime.timedelta(days=1)
 

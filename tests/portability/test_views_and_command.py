@@ -90,8 +90,8 @@ def test_another_users_upload_is_a_404(client, user, other_user):
 
 
 def test_onboarding_import_link_leads_to_the_import(user_client):
-    response = user_client.get(reverse("import_soon"))
-    assert response["Location"] == reverse("portability:import_start")
+    page = user_client.get(reverse("onboarding_next")).content.decode()
+    assert f'href="{reverse("portability:import_start")}"' in page
 
 
 # --- The command ------------------------------------------------------------------------
