@@ -91,18 +91,21 @@ SETTINGS_FIELDS = (
 )
 
 
+def _opts(model: Any) -> Any:
+    return model._meta  # noqa: SLF001 - Django's documented model metadata API
+
+
 class RestoreError(ValueError):
     pass
 
 
 def _fields(model: type[models.Model]) -> list[models.Field]:
     skipped = SKIPPED_FIELDS.get(model, set())
-    return [f for f in model._meta.concrete_fields if f.name != "user" and f.name not in skipped]
+    return [f for f in _opts(model).concrete_fields if f.name != "user" and f.name not in skipped]
 
 
 def _queryset(table: Table, user: User) -> models.QuerySet:
-    manager = table.model._default_manager
-    qs = manager.for_user(user) if hasattr(manager, "for_user") else manager.filter(user=user)
+    qs = table.model.objects.for_user(user)  # type: ignore[attr-defined]
     if table.model is Attachment:
         qs = qs.defer("data")
     return qs.order_by("pk")
@@ -131,8 +134,8 @@ def account_data(user: User) -> dict[str, Any]:
         many: dict[str, dict[int, list[int]]] = {}
         for name in table.many:
             through = getattr(table.model, name).through
-            source = f"{table.model._meta.model_name}_id"
-            target = f"{getattr(table.model, name).field.related_model._meta.model_name}_id"
+            source = f"{_opts(table.model).model_name}_id"
+            target = f"{_opts(getattr(table.model, name).field.related_model).model_name}_id"
             links: dict[int, list[int]] = {}
             for a, b in through.objects.filter(**{f"{source}__in": qs.values("pk")}).values_list(
                 source, target
@@ -185,12 +188,8 @@ def _safe_name(name: str) -> bool:
     )
 
 
-def _open_checked(source: IO[bytes]) -> tuple[zipfile.ZipFile, dict]:
-    try:
-        archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise RestoreError("This is not a zip file (or it is damaged).") from error
-    infos = archive.infolist()
+def _check_members(infos: list[zipfile.ZipInfo]) -> None:
+    """Names, sizes and ratios, from the zip's directory, before anything is read."""
     if len(infos) > MAX_ROWS["attachments"] + 1:
         raise RestoreError("The backup holds too many files.")
     total = 0
@@ -208,6 +207,14 @@ def _open_checked(source: IO[bytes]) -> tuple[zipfile.ZipFile, dict]:
             raise RestoreError("The backup is compressed suspiciously well (a zip bomb?).")
         if info.filename.startswith(ATTACHMENTS_DIR) and info.file_size > Attachment.MAX_BYTES:
             raise RestoreError(f"An attachment is larger than 5 MB: {info.filename[:100]!r}.")
+
+
+def _open_checked(source: IO[bytes]) -> tuple[zipfile.ZipFile, dict]:
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise RestoreError("This is not a zip file (or it is damaged).") from error
+    _check_members(archive.infolist())
     try:
         info = archive.getinfo(JSON_NAME)
     except KeyError as error:
@@ -287,11 +294,50 @@ def _build(table: Table, row: dict, user: User, ids: dict[str, dict[int, int]]) 
                 f"“{table.key}.{f.name}” has a bad value: {str(value)[:50]!r}."
             ) from error
     if table.has_user:
-        obj.user = user
+        obj.user = user  # type: ignore[attr-defined]
     if isinstance(obj, Reminder) and obj.status == ReminderStatus.SENDING:
         # Claimed when the backup was taken: due again, the sweep sends it.
         obj.status = ReminderStatus.SCHEDULED
     return obj
+
+
+def _set_fields(obj: models.Model, values: dict, names: tuple[str, ...], what: str) -> None:
+    for name in names:
+        if name in values:
+            try:
+                setattr(obj, name, _opts(obj).get_field(name).to_python(values[name]))
+            except ValidationError as error:
+                raise RestoreError(f"The backup's {what} {name} is bad.") from error
+    try:
+        obj.full_clean(
+            exclude=["user", "password"], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as error:
+        raise RestoreError(f"The backup's {what} is bad: {error.messages[0]}") from error
+
+
+def _restore_profile(user: User, data: dict) -> None:
+    _set_fields(user, data["user"], USER_FIELDS, "profile")
+    user.save(update_fields=list(USER_FIELDS))
+    if data.get("reminder_settings"):
+        settings_, _created = ReminderSettings.objects.get_or_create(user=user)
+        _set_fields(settings_, data["reminder_settings"], SETTINGS_FIELDS, "reminder settings")
+        settings_.save()
+
+
+def _restore_attachments(
+    table: Table, rows: list[dict], user: User, ids: dict, archive: zipfile.ZipFile
+) -> dict[int, int]:
+    """One attachment in memory at a time, however many the backup holds."""
+    own = {}
+    for row in rows:
+        obj = _build(table, row, user, ids)
+        assert isinstance(obj, Attachment)
+        obj.data = _attachment_bytes(archive, row)
+        obj.size = len(obj.data)
+        _bulk_create_keeping_times(table.model, [obj], [row])
+        own[row["id"]] = obj.pk
+    return own
 
 
 @transaction.atomic
@@ -300,50 +346,24 @@ def backup_restore(*, user: User, source: IO[bytes]) -> RestoreResult:
     if not account_is_empty(user):
         raise RestoreError("A backup is restored only into an empty account.")
     archive, data = _open_checked(source)
+    ids: dict[str, dict[int, int]] = {}
+    counts: dict[str, int] = {}
     with archive:
-        for name in USER_FIELDS:
-            if name in data["user"]:
-                f = User._meta.get_field(name)
-                try:
-                    setattr(user, name, f.to_python(data["user"][name]))
-                except ValidationError as error:
-                    raise RestoreError(f"The backup's user {name} is bad.") from error
-        try:
-            user.full_clean(validate_unique=False, validate_constraints=False, exclude=["password"])
-        except ValidationError as error:
-            raise RestoreError(f"The backup's user profile is bad: {error.messages[0]}") from error
-        user.save(update_fields=list(USER_FIELDS))
-        if data.get("reminder_settings"):
-            settings_, _created = ReminderSettings.objects.get_or_create(user=user)
-            for name in SETTINGS_FIELDS:
-                if name in data["reminder_settings"]:
-                    f = ReminderSettings._meta.get_field(name)
-                    try:
-                        setattr(settings_, name, f.to_python(data["reminder_settings"][name]))
-                    except ValidationError as error:
-                        raise RestoreError(f"The backup's setting {name} is bad.") from error
-            try:
-                settings_.full_clean(exclude=["user"])
-            except ValidationError as error:
-                raise RestoreError(
-                    f"The backup's reminder settings are bad: {error.messages[0]}"
-                ) from error
-            settings_.save()
-        ids: dict[str, dict[int, int]] = {}
-        counts: dict[str, int] = {}
+        _restore_profile(user, data)
         try:
             for table in TABLES:
                 rows = data[table.key]
-                objs = [_build(table, row, user, ids) for row in rows]
                 if table.model is Attachment:
-                    for obj, row in zip(objs, rows, strict=True):
-                        obj.data = _attachment_bytes(archive, row)
-                        obj.size = len(obj.data)
-                _bulk_create_keeping_times(table.model, objs, rows)
-                ids[table.key] = {row["id"]: obj.pk for obj, row in zip(objs, rows, strict=True)}
+                    ids[table.key] = _restore_attachments(table, rows, user, ids, archive)
+                else:
+                    objs = [_build(table, row, user, ids) for row in rows]
+                    _bulk_create_keeping_times(table.model, objs, rows)
+                    ids[table.key] = {
+                        row["id"]: obj.pk for obj, row in zip(objs, rows, strict=True)
+                    }
                 for name, target in table.many.items():
                     _link(table, name, rows, ids[table.key], ids[target])
-                counts[table.key] = len(objs)
+                counts[table.key] = len(rows)
         except DatabaseError as error:
             raise RestoreError(
                 f"The backup's rows do not fit together: {str(error).splitlines()[0][:200]}"
@@ -372,7 +392,7 @@ def _bulk_create_keeping_times(model, objs: list, rows: list[dict]) -> None:
     model.objects.bulk_create(objs, batch_size=batch)
     stamped = [
         f.name
-        for f in model._meta.concrete_fields
+        for f in _opts(model).concrete_fields
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     ]
     restore = []
@@ -380,7 +400,7 @@ def _bulk_create_keeping_times(model, objs: list, rows: list[dict]) -> None:
         changed = False
         for name in stamped:
             if row.get(name):
-                f = model._meta.get_field(name)
+                f = _opts(model).get_field(name)
                 try:
                     setattr(obj, name, f.to_python(row[name]))
                 except ValidationError as error:
@@ -397,8 +417,8 @@ def _link(
 ) -> None:
     descriptor = getattr(table.model, name)
     through = descriptor.through
-    source = f"{table.model._meta.model_name}_id"
-    target = f"{descriptor.field.related_model._meta.model_name}_id"
+    source = f"{_opts(table.model).model_name}_id"
+    target = f"{_opts(descriptor.field.related_model).model_name}_id"
     links = []
     for row in rows:
         for other in row.get(name, []):

@@ -160,8 +160,9 @@ def feed_bytes(user: User) -> bytes:
 def vcard(contact: Contact) -> str:
     card = vobject.vCard()
     card.add("fn").value = contact.name
-    parts = contact.name.rsplit(" ", 1)
-    family, given = (parts[1], parts[0]) if len(parts) == 2 else (parts[0], "")
+    given, _space, family = contact.name.rpartition(" ")
+    if not family:
+        given, family = "", given
     card.add("n").value = vobject.vcard.Name(family=family, given=given)
     if contact.company:
         card.add("org").value = [contact.company.name]

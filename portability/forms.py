@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portability import formats
+from portability.activity import MAX_DAYS
 from portability.importing import ImportOptions, ImportPlan
 from portability.models import UPLOAD_MAX_BYTES
 from portability.reading import DELIMITERS, ENCODINGS
@@ -175,6 +176,6 @@ class ActivityForm(forms.Form):
         if start and end:
             if end < start:
                 raise forms.ValidationError(_("The end comes before the start."))
-            if (end - start).days > 366:
+            if (end - start).days > MAX_DAYS:
                 raise forms.ValidationError(_("Choose at most a year."))
         return data

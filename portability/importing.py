@@ -9,6 +9,7 @@ import datetime
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
@@ -18,7 +19,8 @@ from django.utils.translation import gettext as _
 from applications.models import Application, Company, Outcome, Source, Stage
 from contacts.models import Contact
 from portability import dates, formats
-from portability.reading import Table
+from portability.reading import MAX_ROWS, Table
+from reminders.models import ReminderSettings
 
 MAX_STATUS_WORDS = 50
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -218,6 +220,177 @@ def _statuses(table, index, preset, chosen) -> list[StatusChoice]:
     return choices
 
 
+Parsed = dict[str, tuple[datetime.date, datetime.time | None] | None]
+Event = tuple[Stage, datetime.date, datetime.datetime | None]
+
+
+@dataclass
+class _RowReader:
+    """Reads one row of the table into a PlannedRow, or into its errors."""
+
+    user: Any
+    header: list[str]
+    mapping: list[str]
+    columns: dict[str, int]
+    preset: formats.Preset
+    order: str
+    status_of: dict[str, str]
+    today: datetime.date
+    url_ok: URLValidator = field(default_factory=lambda: URLValidator(schemes=["http", "https"]))
+    email_ok: EmailValidator = field(default_factory=EmailValidator)
+
+    def column(self, name: str) -> str:
+        if name in self.columns:
+            return self.header[self.columns[name]]
+        return formats.FIELDS.get(name, name)
+
+    def _check_cells(self, values: dict[str, str], fail) -> None:
+        for name in ("company", "role"):
+            if not values[name]:
+                fail(name, _("%(f)s is missing.") % {"f": formats.FIELDS[name]})
+        for name, limit in _LIMITS.items():
+            if len(values.get(name, "")) > limit:
+                fail(
+                    name,
+                    _("Longer than %(n)s characters (%(len)s).")
+                    % {"n": limit, "len": len(values[name])},
+                )
+        for name, validator, message in (
+            ("job_url", self.url_ok, _("Not a web address.")),
+            ("contact_email", self.email_ok, _("Not an email address.")),
+        ):
+            value = values.get(name, "")
+            if value and len(value) <= _LIMITS[name]:
+                try:
+                    validator(value)
+                except ValidationError:
+                    fail(name, message)
+
+    def _parse_dates(self, values: dict[str, str], fail) -> Parsed:
+        parsed: Parsed = {}
+        for name in formats.DATE_FIELDS:
+            if name in self.columns:
+                try:
+                    parsed[name] = dates.parse_date(
+                        values[name], order=self.order, max_year=self.today.year + 1
+                    )
+                except dates.DateError as error:
+                    fail(name, str(error))
+        return parsed
+
+    def _events(self, parsed: Parsed) -> list[Event]:
+        events: list[Event] = []
+        for name, stage in (("saved_on", Stage.SAVED), ("applied_on", Stage.APPLIED)):
+            if parsed.get(name):
+                events.append((stage, parsed[name][0], None))  # type: ignore[index]
+        interview = parsed.get("interview_on")
+        if interview:
+            date, time = interview
+            at = None
+            if time is not None:
+                local = datetime.datetime.combine(date, time, tzinfo=self.user.zone)
+                at = local.astimezone(datetime.UTC)
+            events.append((Stage.INTERVIEW, date, at))
+        return events
+
+    def _notes(
+        self, raw: list[str], values: dict[str, str], word: str, key: str
+    ) -> tuple[str, str]:
+        """(notes, source): the unmapped columns the user keeps go in the notes."""
+        notes = [values.get("notes", "")]
+        source = ""
+        if values.get("source"):
+            source = _SOURCES.get(formats.normalise_status(values["source"]), "")
+            if not source:
+                notes.append(f"{self.column('source')}: {values['source']}")
+        for index, kept in enumerate(self.mapping):
+            if kept == formats.KEEP_IN_NOTES and _cell(raw, index):
+                label = self.header[index] or _("Column %(n)s") % {"n": index + 1}
+                notes.append(f"{label}: {_cell(raw, index)}")
+        if key == "open" and word:
+            notes.append(_("Status in the imported file: %(w)s") % {"w": word})
+        return "\n".join(n for n in notes if n), source
+
+    def read(self, raw: list[str], line: int) -> PlannedRow | list[RowError]:
+        errors: list[RowError] = []
+
+        def fail(name: str, message: str) -> None:
+            errors.append(RowError(line, self.column(name), message))
+
+        values = {name: _cell(raw, index) for name, index in self.columns.items()}
+        self._check_cells(values, fail)
+        parsed = self._parse_dates(values, fail)
+        word = values.get("status", "")
+        key = self.status_of.get(word, "") if word else (self.preset.default_status or "open")
+        if not key:
+            fail("status", _("Unknown status “%(w)s”: say what it means above.") % {"w": word[:60]})
+        if errors:
+            return errors
+        target = formats.STATUS_TARGETS[key]
+        events = self._events(parsed)
+        # The furthest stage comes from the status; the dates only add to it.
+        inferred = max((e[0] for e in events), default=Stage.APPLIED)
+        stage = Stage(max(target.stage or inferred, inferred))
+        changed = parsed.get("status_changed_on")
+        changed_on = changed[0] if changed else None
+        if target.stage is not None and changed_on and all(e[0] != target.stage for e in events):
+            events.append((target.stage, changed_on, None))
+        outcome_on = None
+        if target.outcome != Outcome.OPEN:
+            rejected = parsed.get("rejected_on")
+            outcome_on = (
+                (rejected[0] if rejected else None)
+                or changed_on
+                or max((e[1] for e in events), default=self.today)
+            )
+        notes, source = self._notes(raw, values, word, key)
+        applied = parsed.get("applied_on")
+        return PlannedRow(
+            line=line,
+            company=" ".join(values["company"].split()),
+            role=" ".join(values["role"].split()),
+            stage=stage,
+            outcome=Outcome(target.outcome),
+            applied_on=applied[0] if applied else None,
+            events=sorted(events, key=lambda e: (e[1], e[0])),
+            outcome_on=outcome_on,
+            job_url=values.get("job_url", ""),
+            location=values.get("location", ""),
+            source=source,
+            description=values.get("description", ""),
+            notes=notes,
+            contact_name=" ".join(values.get("contact_name", "").split()),
+            contact_email=values.get("contact_email", ""),
+            contact_phone=values.get("contact_phone", ""),
+            status_word=word,
+        )
+
+
+def _file_errors(table: Table, columns: dict[str, int]) -> list[RowError]:
+    errors = []
+    if table.truncated:
+        errors.append(
+            RowError(
+                0,
+                "",
+                _("The file has more than %(n)s rows: import at most %(n)s at a time.")
+                % {"n": f"{MAX_ROWS:,}"},
+            )
+        )
+    errors.extend(
+        RowError(0, "", _("No column is mapped to %(f)s.") % {"f": formats.FIELDS[needed]})
+        for needed in ("company", "role")
+        if needed not in columns
+    )
+    return errors
+
+
+def _cooling_off_days(user) -> int:
+    # Read, not created: a dry run writes nothing.
+    found = ReminderSettings.objects.for_user(user).values_list("cooling_off_days", flat=True)
+    return found.first() or ReminderSettings().cooling_off_days
+
+
 def plan_import(*, user, table: Table, options: ImportOptions) -> ImportPlan:
     preset = formats.PRESETS.get(options.preset) or formats.detect_preset(
         table.headers, kind=table.kind
@@ -226,31 +399,23 @@ def plan_import(*, user, table: Table, options: ImportOptions) -> ImportPlan:
     if len(mapping) != len(table.headers):
         mapping = formats.guess_mapping(table.headers, preset)
     columns: dict[str, int] = {}
-    for index, target in enumerate(mapping):
-        if target in formats.FIELDS and target not in columns:
-            columns[target] = index
-    errors: list[RowError] = []
-    if table.truncated:
-        errors.append(
-            RowError(
-                0,
-                "",
-                _("The file has more than %(n)s rows: import at most %(n)s at a time.")
-                % {"n": f"{5000:,}"},
-            )
-        )
-    for needed in ("company", "role"):
-        if needed not in columns:
-            errors.append(
-                RowError(0, "", _("No column is mapped to %(f)s.") % {"f": formats.FIELDS[needed]})
-            )
+    for index, name in enumerate(mapping):
+        if name in formats.FIELDS and name not in columns:
+            columns[name] = index
+    errors = _file_errors(table, columns)
     order, order_needed = _date_order(table, columns, preset, options.date_order)
     statuses = _statuses(table, columns.get("status"), preset, options.statuses)
-    status_of = {s.word: s.target for s in statuses}
     today = timezone.localdate(timezone=user.zone)
-    max_year = today.year + 1
-    header = table.headers
-    url_ok, email_ok = URLValidator(schemes=["http", "https"]), EmailValidator()
+    reader = _RowReader(
+        user=user,
+        header=table.headers,
+        mapping=mapping,
+        columns=columns,
+        preset=preset,
+        order=order,
+        status_of={s.word: s.target for s in statuses},
+        today=today,
+    )
     existing_keys = {
         (c.casefold(), r.casefold(), a)
         for c, r, a in Application.objects.for_user(user).values_list(
@@ -263,121 +428,22 @@ def plan_import(*, user, table: Table, options: ImportOptions) -> ImportPlan:
     # Without a company and a role column no row can be read: the file's error says so.
     readable = table.rows if {"company", "role"} <= columns.keys() else []
     for offset, raw in enumerate(readable):
-        line = offset + 2  # the header is line 1
-        row_errors: list[RowError] = []
-
-        def fail(name: str, message: str, *, _line=line, _errors=row_errors) -> None:
-            column = header[columns[name]] if name in columns else formats.FIELDS.get(name, name)
-            _errors.append(RowError(_line, column, message))
-
-        values = {name: _cell(raw, index) for name, index in columns.items()}
-        for name in ("company", "role"):
-            if name in columns and not values[name]:
-                fail(name, _("%(f)s is missing.") % {"f": formats.FIELDS[name]})
-        for name, limit in _LIMITS.items():
-            if len(values.get(name, "")) > limit:
-                fail(
-                    name,
-                    _("Longer than %(n)s characters (%(len)s).")
-                    % {"n": limit, "len": len(values[name])},
-                )
-        if values.get("job_url") and len(values["job_url"]) <= 1000:
-            try:
-                url_ok(values["job_url"])
-            except ValidationError:
-                fail("job_url", _("Not a web address."))
-        if values.get("contact_email") and len(values["contact_email"]) <= 254:
-            try:
-                email_ok(values["contact_email"])
-            except ValidationError:
-                fail("contact_email", _("Not an email address."))
-        parsed: dict[str, tuple[datetime.date, datetime.time | None] | None] = {}
-        for name in formats.DATE_FIELDS:
-            if name not in columns:
-                continue
-            try:
-                parsed[name] = dates.parse_date(values[name], order=order, max_year=max_year)
-            except dates.DateError as error:
-                fail(name, str(error))
-        word = values.get("status", "")
-        target_key = status_of.get(word, "") if word else (preset.default_status or "open")
-        if word and not target_key:
-            fail("status", _("Unknown status “%(w)s”: say what it means above.") % {"w": word[:60]})
-        if row_errors:
-            errors.extend(row_errors)
-            continue
-        target = formats.STATUS_TARGETS[target_key]
-        day = {name: value[0] for name, value in parsed.items() if value is not None}
-        events: list[tuple[Stage, datetime.date, datetime.datetime | None]] = []
-        if "saved_on" in day:
-            events.append((Stage.SAVED, day["saved_on"], None))
-        if "applied_on" in day:
-            events.append((Stage.APPLIED, day["applied_on"], None))
-        if "interview_on" in day:
-            date, time = parsed["interview_on"]  # type: ignore[misc]
-            at = (
-                datetime.datetime.combine(date, time, tzinfo=user.zone).astimezone(datetime.UTC)
-                if time is not None
-                else None
-            )
-            events.append((Stage.INTERVIEW, date, at))
-        inferred = max((e[0] for e in events), default=Stage.APPLIED)
-        stage = Stage(max(target.stage or inferred, inferred))
-        changed_on = day.get("status_changed_on")
-        if target.stage is not None and changed_on and all(e[0] != target.stage for e in events):
-            events.append((target.stage, changed_on, None))
-        outcome_on = None
-        if target.outcome != Outcome.OPEN:
-            outcome_on = (
-                day.get("rejected_on") or changed_on or max((e[1] for e in events), default=today)
-            )
-        notes = [values.get("notes", "")]
-        source = ""
-        if values.get("source"):
-            source = _SOURCES.get(formats.normalise_status(values["source"]), "")
-            if not source:
-                notes.append(f"{header[columns['source']]}: {values['source']}")
-        for index, kept in enumerate(mapping):
-            if kept == formats.KEEP_IN_NOTES and _cell(raw, index):
-                notes.append(
-                    f"{header[index] or _('Column %(n)s') % {'n': index + 1}}: {_cell(raw, index)}"
-                )
-        if target_key == "open" and word:
-            notes.append(_("Status in the imported file: %(w)s") % {"w": word})
-        planned = PlannedRow(
-            line=line,
-            company=" ".join(values["company"].split()),
-            role=" ".join(values["role"].split()),
-            stage=stage,
-            outcome=Outcome(target.outcome),
-            applied_on=day.get("applied_on"),
-            events=sorted(events, key=lambda e: (e[1], e[0])),
-            outcome_on=outcome_on,
-            job_url=values.get("job_url", ""),
-            location=values.get("location", ""),
-            source=source,
-            description=values.get("description", ""),
-            notes="\n".join(n for n in notes if n),
-            contact_name=" ".join(values.get("contact_name", "").split()),
-            contact_email=values.get("contact_email", ""),
-            contact_phone=values.get("contact_phone", ""),
-            status_word=word,
-        )
-        if planned.key in seen or planned.key in existing_keys:
+        planned = reader.read(raw, offset + 2)  # the header is line 1
+        if isinstance(planned, list):
+            errors.extend(planned)
+        elif planned.key in seen or planned.key in existing_keys:
             duplicates += 1
-            continue
-        seen.add(planned.key)
-        rows.append(planned)
+        else:
+            seen.add(planned.key)
+            rows.append(planned)
     new_companies, new_contacts = _new_counts(user, rows)
-    from reminders.services import reminder_settings_get
-
-    cooling_off = reminder_settings_get(user=user).cooling_off_days
+    cooling_off = datetime.timedelta(days=_cooling_off_days(user))
     old = sum(
         1
         for r in rows
         if r.outcome in {Outcome.REJECTED, Outcome.GHOSTED}
         and r.outcome_on is not None
-        and r.outcome_on + datetime.timedelta(days=cooling_off) < today
+        and r.outcome_on + cooling_off < today
     )
     return ImportPlan(
         table=table,

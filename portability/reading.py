@@ -12,8 +12,10 @@ import csv
 import datetime
 import io
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import openpyxl
 from django.utils.translation import gettext as _
 
 MAX_ROWS = 5_000
@@ -174,8 +176,6 @@ def read_csv_text(text: str, *, delimiter: str | None = None, kind: str = "csv",
 
 
 def read_xlsx(data: bytes) -> Table:
-    import openpyxl
-
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_zip(archive, total_limit=XLSX_MAX_UNCOMPRESSED)
@@ -186,17 +186,22 @@ def read_xlsx(data: bytes) -> Table:
     except Exception as error:
         raise ReadError(_("The .xlsx file could not be opened.")) from error
     try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
+        if not workbook.worksheets:
             raise ReadError(_("The workbook has no sheet."))
-        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
-        return _finish(rows, "xlsx")
+        rows = workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
+        return _finish(_guarded(rows), "xlsx")
+    finally:
+        workbook.close()
+
+
+def _guarded(rows: Iterable) -> Iterator:
+    """openpyxl's rows; a malformed sheet's error (of any kind) becomes a ReadError."""
+    try:
+        yield from rows
     except ReadError:
         raise
     except Exception as error:
         raise ReadError(_("The .xlsx file could not be read.")) from error
-    finally:
-        workbook.close()
 
 
 def read_linkedin(

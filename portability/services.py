@@ -3,13 +3,15 @@
 import datetime
 from dataclasses import dataclass
 
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from applications.models import Application, Company, Outcome, StageEvent
 from contacts.models import Contact
-from portability.importing import ContactMatcher, ImportPlan, spread_dates
+from portability.importing import ContactMatcher, ImportPlan, PlannedRow, spread_dates
 from portability.models import CalendarFeed, ImportUpload
 from reminders.models import Reminder, ReminderStatus
 from reminders.scheduling import due_at_for
@@ -91,32 +93,7 @@ def import_apply(*, user: User, plan: ImportPlan) -> ImportResult:
         batch_size=1000,
     )
 
-    # 3. Contacts named in a row: matched by email or name, else created.
-    matcher = ContactMatcher.for_user(user)
-    links: list[tuple[Contact, Application]] = []
-    created_contacts: list[Contact] = []
-    for app, row in zip(applications, rows, strict=True):
-        if not (row.contact_name or row.contact_email):
-            continue
-        contact = matcher.find(row)
-        if contact is None:
-            contact = Contact(
-                user=user,
-                company=app.company,
-                name=(row.contact_name or row.contact_email.split("@")[0])[:200],
-                email=row.contact_email,
-                phone=row.contact_phone,
-            )
-            created_contacts.append(contact)
-            matcher.remember(row, contact)
-        links.append((contact, app))
-    Contact.objects.bulk_create(created_contacts, batch_size=500)
-    through = Contact.applications.through
-    through.objects.bulk_create(
-        [through(contact_id=c.pk, application_id=a.pk) for c, a in links],
-        batch_size=1000,
-        ignore_conflicts=True,
-    )
+    created_contacts = _link_contacts(user, applications, rows)
 
     # 4. Rejections and silences: the one path every rejection takes, with its date.
     settings_ = reminder_settings_get(user=user)
@@ -161,6 +138,38 @@ def import_apply(*, user: User, plan: ImportPlan) -> ImportResult:
     )
 
 
+def _link_contacts(
+    user: User, applications: list[Application], rows: list[PlannedRow]
+) -> list[Contact]:
+    """Contacts named in a row: matched by email or name, else created."""
+    matcher = ContactMatcher.for_user(user)
+    links: list[tuple[Contact, Application]] = []
+    created_contacts: list[Contact] = []
+    for app, row in zip(applications, rows, strict=True):
+        if not (row.contact_name or row.contact_email):
+            continue
+        contact = matcher.find(row)
+        if contact is None:
+            contact = Contact(
+                user=user,
+                company=app.company,
+                name=(row.contact_name or row.contact_email.split("@")[0])[:200],
+                email=row.contact_email,
+                phone=row.contact_phone,
+            )
+            created_contacts.append(contact)
+            matcher.remember(row, contact)
+        links.append((contact, app))
+    Contact.objects.bulk_create(created_contacts, batch_size=500)
+    through = Contact.applications.through
+    through.objects.bulk_create(
+        [through(contact_id=c.pk, application_id=a.pk) for c, a in links],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    return created_contacts
+
+
 # --- Calendar feed ------------------------------------------------------------------
 
 
@@ -189,9 +198,6 @@ def account_delete(*, user: User) -> str:
     the row and finds it gone. Locking the user's reminders first waits for a
     send in progress (which holds its row's lock) to finish.
     """
-    from django.core.mail import send_mail
-    from django.utils.translation import gettext as _
-
     email = user.email
     list(Reminder.objects.for_user(user).select_for_update().values_list("pk", flat=True))
     User.objects.filter(pk=user.pk).delete()

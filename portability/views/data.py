@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,12 +16,12 @@ from portability.forms import AccountDeleteForm, ActivityForm, RestoreForm
 from portability.services import account_delete, calendar_feed_get
 
 
-def _today(request: HttpRequest) -> datetime.date:
+def _today(request) -> datetime.date:
     return timezone.localdate(timezone=request.user.zone)
 
 
 @require_GET
-def data_index(request: HttpRequest) -> HttpResponse:
+def data_index(request) -> HttpResponse:
     feed = calendar_feed_get(user=request.user)
     return render(
         request,
@@ -43,7 +43,7 @@ def _csv_response(name: str, lines) -> StreamingHttpResponse:
 
 
 @require_GET
-def export_applications_csv(request: HttpRequest) -> StreamingHttpResponse:
+def export_applications_csv(request) -> StreamingHttpResponse:
     return _csv_response(
         f"ajar-applications-{_today(request).isoformat()}.csv",
         exporting.csv_lines(
@@ -53,7 +53,7 @@ def export_applications_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @require_GET
-def export_contacts_csv(request: HttpRequest) -> StreamingHttpResponse:
+def export_contacts_csv(request) -> StreamingHttpResponse:
     return _csv_response(
         f"ajar-contacts-{_today(request).isoformat()}.csv",
         exporting.csv_lines(exporting.CONTACT_COLUMNS, exporting.contact_rows(request.user)),
@@ -61,7 +61,7 @@ def export_contacts_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @require_GET
-def export_backup(request: HttpRequest) -> FileResponse:
+def export_backup(request) -> FileResponse:
     handle = backup.backup_tempfile(request.user)
     return FileResponse(
         handle,
@@ -72,7 +72,7 @@ def export_backup(request: HttpRequest) -> FileResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def restore(request: HttpRequest) -> HttpResponse:
+def restore(request) -> HttpResponse:
     if request.method == "GET":
         return redirect("portability:index")
     form = RestoreForm(request.POST, request.FILES)
@@ -104,7 +104,7 @@ def restore(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def activity_log(request: HttpRequest) -> HttpResponse:
+def activity_log(request) -> HttpResponse | StreamingHttpResponse:
     today = _today(request)
     form = ActivityForm(
         request.GET or None,
@@ -141,7 +141,7 @@ def activity_log(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def account_delete_view(request: HttpRequest) -> HttpResponse:
+def account_delete_view(request) -> HttpResponse:
     form = AccountDeleteForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         user = request.user

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -29,7 +29,7 @@ def _file(
 
 @login_not_required
 @require_GET
-def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+def calendar_feed(request, token: str) -> HttpResponse:
     # The token is the credential: calendar apps subscribe without a session.
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
     if feed is None or not feed.user.is_active:
@@ -40,13 +40,13 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
-def calendar_regenerate(request: HttpRequest) -> HttpResponse:
+def calendar_regenerate(request) -> HttpResponse:
     calendar_feed_regenerate(user=request.user)
     messages.success(request, _("A new calendar address was made; the old one no longer works."))
     return redirect("portability:index")
 
 
-def reminder_ics(request: HttpRequest, pk: int) -> HttpResponse:
+def reminder_ics(request, pk: int) -> HttpResponse:
     reminder = get_object_or_404(
         Reminder.objects.for_user(request.user).select_related("application__company"), pk=pk
     )
@@ -56,7 +56,7 @@ def reminder_ics(request: HttpRequest, pk: int) -> HttpResponse:
     return _file(body, ICS, f"circle-back-{reminder.pk}.ics")
 
 
-def interview_ics(request: HttpRequest, pk: int) -> HttpResponse:
+def interview_ics(request, pk: int) -> HttpResponse:
     event = get_object_or_404(
         StageEvent.objects.for_user(request.user)
         .filter(scheduled_at__isnull=False)
@@ -69,7 +69,7 @@ def interview_ics(request: HttpRequest, pk: int) -> HttpResponse:
     return _file(body, ICS, f"interview-{event.pk}.ics")
 
 
-def contact_vcard(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_vcard(request, pk: int) -> HttpResponse:
     contact = get_object_or_404(
         Contact.objects.for_user(request.user)
         .select_related("company")
@@ -82,7 +82,7 @@ def contact_vcard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def contacts_vcard(request: HttpRequest) -> HttpResponse:
+def contacts_vcard(request) -> HttpResponse:
     contacts = (
         Contact.objects.for_user(request.user)
         .select_related("company")

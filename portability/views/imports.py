@@ -18,7 +18,7 @@ SHOWN_ERRORS = 100
 
 
 @require_http_methods(["GET", "POST"])
-def import_start(request: HttpRequest) -> HttpResponse:
+def import_start(request) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -52,7 +52,7 @@ def _plan(
 
 
 @require_http_methods(["GET", "POST"])
-def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def import_preview(request, pk: int) -> HttpResponse:
     upload = get_object_or_404(ImportUpload.objects.for_user(request.user), pk=pk)
     data = request.POST if request.method == "POST" else None
     plan, read_error, form = _plan(request, upload, data)

@@ -208,11 +208,15 @@ def test_jobsync_and_teal_presets(user):
     assert result.rows[0].outcome == Outcome.GHOSTED
 
 
+# A spreadsheet's dates have no zone.
+NAIVE_DAY = datetime.datetime(2026, 1, 5)  # noqa: DTZ001
+
+
 def test_xlsx_with_dates_and_formula_cells(user):
     data = xlsx_bytes(
         [
             ["Company", "Role", "Date Applied"],
-            ["Acme", '=HYPERLINK("http://evil")', datetime.datetime(2026, 1, 5)],
+            ["Acme", '=HYPERLINK("http://evil")', NAIVE_DAY],
         ]
     )
     result = plan(user, data)
@@ -222,9 +226,7 @@ def test_xlsx_with_dates_and_formula_cells(user):
     assert [e.as_dict() for e in result.errors] == [
         {"row": 2, "column": "Role", "message": "Role is missing."}
     ]
-    data = xlsx_bytes(
-        [["Company", "Role", "Date Applied"], ["Acme", "Dev", datetime.datetime(2026, 1, 5)]]
-    )
+    data = xlsx_bytes([["Company", "Role", "Date Applied"], ["Acme", "Dev", NAIVE_DAY]])
     assert plan(user, data).rows[0].applied_on == datetime.date(2026, 1, 5)
 
 

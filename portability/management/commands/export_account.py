@@ -1,5 +1,7 @@
 """Write a user's full backup (ajar.json and attachments/) to a zip file."""
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
@@ -19,7 +21,7 @@ class Command(BaseCommand):
         except User.DoesNotExist as error:
             raise CommandError(f"No user {options['user']}.") from error
         try:
-            with open(options["output"], "wb") as out:
+            with Path(options["output"]).open("wb") as out:
                 backup_write(user, out)
         except OSError as error:
             raise CommandError(f"{options['output']}: {error.strerror}") from error

@@ -1,5 +1,7 @@
 """Restore a backup zip into a user's empty account."""
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
@@ -19,7 +21,7 @@ class Command(BaseCommand):
         except User.DoesNotExist as error:
             raise CommandError(f"No user {options['user']}.") from error
         try:
-            with open(options["file"], "rb") as source:
+            with Path(options["file"]).open("rb") as source:
                 result = backup_restore(user=user, source=source)
         except OSError as error:
             raise CommandError(f"{options['file']}: {error.strerror}") from error

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import User
 from portability.formats import PRESETS
 from portability.importing import OLD_REJECTIONS_CHOICES, ImportOptions, plan_import
-from portability.reading import DELIMITERS, MAX_ROWS, ReadError, read_table
+from portability.reading import DELIMITERS, MAX_ROWS, ReadError, Table, read_table
 from portability.services import import_apply
 
 DELIMITER_NAMES = {
@@ -61,34 +61,7 @@ class Command(BaseCommand):
             delimiter = DELIMITER_NAMES.get(options["delimiter"])
             if delimiter not in DELIMITERS:
                 raise CommandError("--delimiter: comma, semicolon or tab.")
-        path = Path(options["file"])
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise CommandError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB.")
-            data = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"{path}: {error.strerror}") from error
-        try:
-            table = read_table(
-                data, filename=path.name, encoding=options["encoding"], delimiter=delimiter
-            )
-        except ReadError as error:
-            if options["format"] == "json":
-                self._json(
-                    {
-                        "encoding": options["encoding"] or "",
-                        "delimiter": delimiter or "",
-                        "mapping": {},
-                        "rows": 0,
-                        "would_create": dict.fromkeys(
-                            ("applications", "companies", "rejections", "contacts"), 0
-                        ),
-                        "duplicates": 0,
-                        "errors": [{"row": 0, "column": "", "message": str(error)}],
-                    }
-                )
-                raise SystemExit(1) from error
-            raise CommandError(str(error)) from error
+        table = self._read(options, delimiter)
         plan = plan_import(
             user=user,
             table=table,
@@ -112,16 +85,12 @@ class Command(BaseCommand):
                 }
             )
         if options["dry_run"]:
-            if options["format"] == "json":
-                self._json(summary)
-            else:
-                self._text(summary, saved=False)
+            self._report(summary, options, saved=False)
             return
         if not plan.can_import:
+            self._report(summary, options, saved=False)
             if options["format"] == "json":
-                self._json(summary)
                 raise SystemExit(1)
-            self._text(summary, saved=False)
             raise CommandError("Nothing was imported (use --skip-bad-rows to leave bad rows out).")
         result = import_apply(user=user, plan=plan)
         summary["created"] = {
@@ -130,10 +99,43 @@ class Command(BaseCommand):
             "rejections": result.rejections,
             "contacts": result.contacts,
         }
+        self._report(summary, options, saved=True)
+
+    def _read(self, options: dict, delimiter: str | None) -> Table:
+        path = Path(options["file"])
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise CommandError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB.")
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"{path}: {error.strerror}") from error
+        try:
+            return read_table(
+                data, filename=path.name, encoding=options["encoding"], delimiter=delimiter
+            )
+        except ReadError as error:
+            if options["format"] != "json":
+                raise CommandError(str(error)) from error
+            self._json(
+                {
+                    "encoding": options["encoding"] or "",
+                    "delimiter": delimiter or "",
+                    "mapping": {},
+                    "rows": 0,
+                    "would_create": dict.fromkeys(
+                        ("applications", "companies", "rejections", "contacts"), 0
+                    ),
+                    "duplicates": 0,
+                    "errors": [{"row": 0, "column": "", "message": str(error)}],
+                }
+            )
+            raise SystemExit(1) from error
+
+    def _report(self, summary: dict, options: dict, *, saved: bool) -> None:
         if options["format"] == "json":
             self._json(summary)
         else:
-            self._text(summary, saved=True)
+            self._text(summary, saved=saved)
 
     def _json(self, payload: dict) -> None:
         self.stdout.write(json.dumps(payload, ensure_ascii=False, sort_keys=False))
