@@ -318,3 +318,43 @@ def test_a_claimed_reminder_is_not_delivered_after_the_account_is_deleted(user):
     outcome = engine.reminder_send(reminder_id=reminder.pk, token=claim.token)
     assert outcome == engine.SendOutcome.STALE
     assert not [m for m in mail.outbox if "deleted" not in m.subject]
+
+
+def test_pages_link_to_the_calendar_and_vcard_files(user_client, user):
+    reminder = ReminderFactory(user=user, due_at=timezone.now() + datetime.timedelta(days=2))
+    contact = ContactFactory(user=user)
+    page = user_client.get(reverse("reminders:list")).content.decode()
+    assert reverse("portability:reminder_ics", args=[reminder.pk]) in page
+    page = user_client.get(reverse("contacts:detail", args=[contact.pk])).content.decode()
+    assert reverse("portability:contact_vcard", args=[contact.pk]) in page
+
+
+@pytest.mark.parametrize("n", [5, 1000])
+def test_activity_log_and_exports_query_counts_stay_flat(
+    user_client, user, django_assert_max_num_queries, n
+):
+    apps = [
+        ApplicationFactory(user=user, applied_on=datetime.date(2026, 1, 5))
+        for _ in range(min(n, 50))
+    ]
+    if n > len(apps):
+        # The rest in bulk: the counts, not the seeding, are what is measured.
+        from applications.models import Company
+
+        company = Company.objects.create(user=user, name="Bulk")
+        more = Application.objects.bulk_create(
+            Application(
+                user=user, company=company, role=f"R{i}", applied_on=datetime.date(2026, 2, 1)
+            )
+            for i in range(n - len(apps))
+        )
+        StageEvent.objects.bulk_create(
+            StageEvent(application=a, stage=Stage.APPLIED, occurred_on=a.applied_on) for a in more
+        )
+    with django_assert_max_num_queries(12):
+        response = user_client.get(
+            reverse("portability:activity"), {"start": "2026-01-01", "end": "2026-12-31"}
+        )
+    assert response.status_code == 200
+    with django_assert_max_num_queries(12):
+        b"".join(user_client.get(reverse("portability:export_applications")).streaming_content)
