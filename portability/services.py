@@ -119,11 +119,15 @@ def import_apply(*, user: User, plan: ImportPlan) -> ImportResult:
     choice = plan.options.old_rejections
     if choice == "spread":
         start = today + datetime.timedelta(days=1)
+        now = timezone.now()
         for reminder, due in zip(overdue, spread_dates(len(overdue), start=start), strict=True):
             reminder.due_date = due
             reminder.due_at = due_at_for(due, settings_.send_time, user.zone)
             reminder.next_attempt_at = reminder.due_at
-            reminder.save(update_fields=["due_date", "due_at", "next_attempt_at", "updated_at"])
+            reminder.updated_at = now
+        Reminder.objects.bulk_update(
+            overdue, ["due_date", "due_at", "next_attempt_at", "updated_at"], batch_size=500
+        )
     elif choice == "skip":
         Reminder.objects.filter(pk__in=[r.pk for r in overdue]).update(
             status=ReminderStatus.DISMISSED, resolved_at=timezone.now()
