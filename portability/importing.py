@@ -13,9 +13,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.text import squash_spaces
+from accounts.timezones import user_today
 from applications.models import Application, Company, Outcome, Source, Stage
 from contacts.models import Contact
 from portability import dates, formats
@@ -347,8 +348,8 @@ class _RowReader:
         applied = parsed.get("applied_on")
         return PlannedRow(
             line=line,
-            company=" ".join(values["company"].split()),
-            role=" ".join(values["role"].split()),
+            company=squash_spaces(values["company"]),
+            role=squash_spaces(values["role"]),
             stage=stage,
             outcome=Outcome(target.outcome),
             applied_on=applied[0] if applied else None,
@@ -359,7 +360,7 @@ class _RowReader:
             source=source,
             description=values.get("description", ""),
             notes=notes,
-            contact_name=" ".join(values.get("contact_name", "").split()),
+            contact_name=squash_spaces(values.get("contact_name", "")),
             contact_email=values.get("contact_email", ""),
             contact_phone=values.get("contact_phone", ""),
             status_word=word,
@@ -405,7 +406,7 @@ def plan_import(*, user, table: Table, options: ImportOptions) -> ImportPlan:
     errors = _file_errors(table, columns)
     order, order_needed = _date_order(table, columns, preset, options.date_order)
     statuses = _statuses(table, columns.get("status"), preset, options.statuses)
-    today = timezone.localdate(timezone=user.zone)
+    today = user_today(user)
     reader = _RowReader(
         user=user,
         header=table.headers,

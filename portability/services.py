@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.timezones import user_today
 from applications.models import Application, Company, Outcome, StageEvent
 from contacts.models import Contact
 from portability.importing import ContactMatcher, ImportPlan, PlannedRow, spread_dates
@@ -97,7 +98,7 @@ def import_apply(*, user: User, plan: ImportPlan) -> ImportResult:
 
     # 4. Rejections and silences: the one path every rejection takes, with its date.
     settings_ = reminder_settings_get(user=user)
-    today = timezone.localdate(timezone=user.zone)
+    today = user_today(user)
     overdue: list[Reminder] = []
     rejections = 0
     for app, row in zip(applications, rows, strict=True):

@@ -7,17 +7,17 @@ from django.contrib.auth import logout
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.timezones import user_today
 from portability import activity, backup, exporting
 from portability.forms import AccountDeleteForm, ActivityForm, RestoreForm
 from portability.services import account_delete, calendar_feed_get
 
 
 def _today(request) -> datetime.date:
-    return timezone.localdate(timezone=request.user.zone)
+    return user_today(request.user)
 
 
 @require_GET
