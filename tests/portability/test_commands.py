@@ -117,3 +117,35 @@ def test_export_and_import_account_commands(tmp_path, user):
 
 
 # --- Calendar -------------------------------------------------------------------------
+
+
+def test_commands_refuse_with_a_message(tmp_path, user):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No user"):
+        call_command("import_applications", "--user", "nobody@example.com", "x.csv")
+    with pytest.raises(CommandError, match=r"x\.csv"):
+        call_command("import_applications", "--user", user.email, str(tmp_path / "x.csv"))
+    with pytest.raises(CommandError, match="delimiter"):
+        call_command("import_applications", "--user", user.email, "--delimiter", "pipe", "x.csv")
+    binary = tmp_path / "b.csv"
+    binary.write_bytes(b"\x00\x01\x02binary")
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command(
+            "import_applications",
+            "--user",
+            user.email,
+            "--dry-run",
+            "--format",
+            "json",
+            str(binary),
+            stdout=out,
+        )
+    assert "binary" in json.loads(out.getvalue())["errors"][0]["message"]
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(CommandError, match="not a zip"):
+        call_command("import_account", "--user", user.email, str(bad), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="No user"):
+        call_command("export_account", "--user", "nobody@example.com", "--output", str(bad))

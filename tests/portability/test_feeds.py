@@ -125,3 +125,15 @@ def test_pages_link_to_the_calendar_and_vcard_files(user_client, user):
     assert reverse("portability:reminder_ics", args=[reminder.pk]) in page
     page = user_client.get(reverse("contacts:detail", args=[contact.pk])).content.decode()
     assert reverse("portability:contact_vcard", args=[contact.pk]) in page
+
+
+def test_regenerating_from_the_page_retires_the_old_address(user_client, user):
+    from portability.services import calendar_feed_get
+
+    old = calendar_feed_get(user=user).token
+    page = user_client.get(reverse("portability:index")).content.decode()
+    assert old in page
+    response = user_client.post(reverse("portability:calendar_regenerate"))
+    assert response.status_code == 302
+    assert user_client.get(reverse("portability:calendar_feed", args=[old])).status_code == 404
+    assert calendar_feed_get(user=user).token != old

@@ -310,3 +310,38 @@ def test_100000_rows_are_refused_with_a_message(user):
     assert result.table.truncated
     assert "more than 5,000 rows" in result.file_errors[0].message
     assert not result.can_import
+
+
+@pytest.mark.parametrize(
+    ("data", "options", "needle"),
+    [
+        (b"Company,Role\nA,B\n", {"encoding": "klingon"}, "Unknown encoding"),
+        (b"Company,Role\nA,B\n", {"delimiter": "|"}, "comma, semicolon or tab"),
+        (("," * 150 + "\n").replace(",", "h,", 120).encode(), {}, "more than 100 columns"),
+        (b"Company,Role\nA," + b"x" * 100_001 + b"\n", {}, "longer than"),
+        (b"\n\n\n", {}, "no header row"),
+    ],
+)
+def test_reading_refuses_with_a_message(data, options, needle):
+    with pytest.raises(ReadError, match=needle):
+        read_table(data, **options)
+
+
+def test_utf16_with_a_bom_is_read(user):
+    result = plan(user, "Company\tRole\nZoë\tDev\n".encode("utf-16"))
+    assert result.table.encoding == "utf-16"
+    assert result.rows[0].company == "Zoë"
+
+
+def test_dates_with_times_and_month_names(user):
+    text = (
+        "Company,Role,Date Applied,Interview Date\n"
+        'Acme,Dev,"Jan 5, 2026","2026-02-01 14:30"\n'
+        "Beta,Dev,5 January 2026,13:99\n"
+    )
+    result = plan(user, csv_bytes(text))
+    row = result.rows[0]
+    assert row.applied_on == datetime.date(2026, 1, 5)
+    interview = next(e for e in row.events if e[0] == Stage.INTERVIEW)
+    assert interview[2] is not None and interview[2].hour == 14  # noqa: PT018 - UTC here
+    assert result.errors[0].column == "Interview Date"
