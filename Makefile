@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: run test demo lint typecheck format migrations-check install install-test bench bench-engine bench-stats clean
+.PHONY: run test demo lint typecheck format migrations-check install install-test bench bench-engine bench-stats bench-data clean
 
 $(VENV)/.runtime: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ bench-engine: $(VENV)/.test
 
 bench-stats: $(VENV)/.test
 	DATABASE_URL=$${DATABASE_URL:-postgres:///ajar} $(PY) -m bench.stats
+
+## Import of 5,000 rows; backup and restore of 5,000 applications with 10 and 100 MB of letters.
+bench-data: $(VENV)/.test
+	DATABASE_URL=$${DATABASE_URL:-postgres:///ajar} $(PY) -m bench.data
 
 clean:
 	rm -rf data staticfiles

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "applications",
     "contacts",
     "reminders",
+    "portability",
     "review",
 ]
 

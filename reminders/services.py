@@ -121,7 +121,9 @@ def reminder_schedule(
     reminder.cooling_off_days = days
     _schedule(reminder, user=user, settings_=settings_)
     _reset_delivery(reminder)
-    reminder.full_clean(exclude=["user", "application", "rejection"])
+    # The table's CheckConstraints hold in the database; validating them here
+    # would cost one SELECT each, on every rejection (an import logs thousands).
+    reminder.full_clean(exclude=["user", "application", "rejection"], validate_constraints=False)
     reminder.save()
     return reminder
 
@@ -511,7 +513,8 @@ def rejection_log(
             feedback=feedback,
             invited_to_reapply=invited_to_reapply,
         )
-        rejection.full_clean(exclude=["application"])
+        # Constraints: enforced by the database, not re-checked by a SELECT each.
+        rejection.full_clean(exclude=["application"], validate_constraints=False)
         rejection.save()
         if letter_file is not None:
             Attachment.objects.create(

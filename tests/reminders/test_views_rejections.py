@@ -434,9 +434,9 @@ def test_a_new_user_lands_on_onboarding_after_verifying_their_email(client, sett
     body = response.content.decode()
     assert "45 days later, at 08:30 (Europe/Paris)" in body
     assert "email is off" in body  # the box was left unticked
-    for url in [LOG, CREATE, reverse("import_soon")]:
+    for url in [LOG, CREATE, reverse("portability:import_start")]:
         assert f'href="{url}"' in body
-    assert client.get(reverse("import_soon")).status_code == 200
+    assert client.get(reverse("portability:import_start")).status_code == 200
 
 
 def test_a_letter_file_attached_later_replaces_the_stored_one(user_client, user):
