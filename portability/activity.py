@@ -64,15 +64,17 @@ def activity_log(
     )
     for item in conversations:
         people = list(item.contacts.all())
-        app = item.application
+        talked_about = item.application
         employer = (
-            app.company.name if app else next((p.company.name for p in people if p.company), "")
+            talked_about.company.name
+            if talked_about
+            else next((p.company.name for p in people if p.company), "")
         )
         entries.append(
             Activity(
                 item.occurred_on,
                 employer,
-                app.role if app else "",
+                talked_about.role if talked_about else "",
                 "Conversation" + (f": {item.summary[:80]}" if item.summary else ""),
                 item.get_channel_display(),
                 ", ".join(p.name for p in people),

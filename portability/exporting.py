@@ -76,20 +76,23 @@ def application_rows(user: User) -> Iterator[list[object]]:
     qs = (
         Application.objects.for_user(user)
         .select_related("company", "rejection")
-        .prefetch_related(interviews, contacts)
+        .prefetch_related(interviews, contacts)  # type: ignore[type-var]  # stubs reject two Prefetch objects
         .order_by("pk")
     )
     for app in qs.iterator(chunk_size=500):
         rejection = getattr(app, "rejection", None) if hasattr(app, "rejection") else None
         rejected_on = rejection.received_on if rejection else app.outcome_on
-        contact = app.contact_list[0] if app.contact_list else None
+        # Prefetch(to_attr=...) sets these lists at run time; the stubs cannot see them.
+        contact_list: list[Contact] = getattr(app, "contact_list", [])
+        interview_events: list[StageEvent] = getattr(app, "interview_events", [])
+        contact = contact_list[0] if contact_list else None
         yield [
             app.company.name,
             app.role,
             status_word(app),
             app.applied_on or "",
             rejected_on or "",
-            app.interview_events[0].occurred_on if app.interview_events else "",
+            interview_events[0].occurred_on if interview_events else "",
             app.job_url,
             app.location,
             app.get_source_display() if app.source else "",
