@@ -14,24 +14,52 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(environ.Env().str("AJAR_DATA_DIR", default=str(BASE_DIR / "data")))
 
-env = environ.Env()
+
+class _Env(environ.Env):
+    """`NAME=` with nothing after it (as in a copied .env.example) means unset:
+    the default applies, rather than an empty string that fails to parse."""
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        if default is not self.NOTSET and self.ENVIRON.get(f"{self.prefix}{var}") == "":
+            return self.parse_value(default, cast) if parse_default else default
+        return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+
+
+env = _Env()
+# Read .env before any variable, so every one of them (AJAR_DATA_DIR too) can be
+# set there; the real environment wins over the file.
 env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# A relative folder is relative to the project, not to wherever a process starts.
+DATA_DIR = BASE_DIR / env.str("AJAR_DATA_DIR", default="data")
 
 DEBUG = env.bool("DEBUG", default=True)
 # Under pytest: fast hashing, plain static storage, no SQLite-in-production warning.
 TESTING = env.bool("AJAR_TESTING", default="pytest" in sys.modules)
 
+
 # --- Secrets -----------------------------------------------------------------
+def _secret_key_is_weak(key: str) -> bool:
+    """Too short, too few distinct characters, text (spaces), a repeated
+    pattern, Django's placeholder, or anything copied from .env.example."""
+    if len(key) < 50 or len(set(key)) < 10 or key.startswith("django-insecure"):
+        return True
+    if any(ch.isspace() for ch in key):
+        return True
+    # Periodic: the key equals itself shifted by some period ("abcabc...").
+    if any(key[period:] == key[:-period] for period in range(1, len(key) // 2 + 1)):
+        return True
+    example = BASE_DIR / ".env.example"
+    return example.exists() and key in example.read_text(encoding="utf-8")
+
+
 _DEV_SECRET_KEY = "django-insecure-ajar-development-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
-if not DEBUG and (
-    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
-):
+if not DEBUG and _secret_key_is_weak(SECRET_KEY):
     raise ImproperlyConfigured(
         "SECRET_KEY is missing or weak. With DEBUG off, set SECRET_KEY to a random "
-        "string of at least 50 characters, e.g. the output of "
+        "string of at least 50 characters with no spaces or repeats, e.g. the output of "
         "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
     )
 
@@ -221,10 +249,16 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     },
 }
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("AJAR_BEHIND_PROXY", default=False) else None
+AJAR_BEHIND_PROXY = env.bool("AJAR_BEHIND_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if AJAR_BEHIND_PROXY else None
+USE_X_FORWARDED_HOST = AJAR_BEHIND_PROXY
+# allauth keys its per-IP rate limits on the client's address. Behind a proxy
+# REMOTE_ADDR is the proxy's, and every visitor would share one bucket: take the
+# address the trusted proxies appended to X-Forwarded-For instead (the last
+# AJAR_TRUSTED_PROXY_COUNT entries are theirs; anything before is the client's word).
+ALLAUTH_TRUSTED_PROXY_COUNT = (
+    env.int("AJAR_TRUSTED_PROXY_COUNT", default=1) if AJAR_BEHIND_PROXY else 0
 )
-USE_X_FORWARDED_HOST = env.bool("AJAR_BEHIND_PROXY", default=False)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
