@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.admin_login import admin_login
 from reminders.health import health
 from reminders.urls import account_urlpatterns
 from review.views.dashboard import dashboard
@@ -16,6 +17,8 @@ urlpatterns = [
     path("data/", include("portability.urls")),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    # Before the admin's own login, which has no rate limit or lockout.
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
 ]
