@@ -96,8 +96,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "accounts.middleware.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF: it is the first to read the body, and this refuses one first.
+    "accounts.middleware.RequestBodyGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -189,6 +192,10 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Ajar] "
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
 ACCOUNT_PRESERVE_USERNAME_CASING = False
+# After too many wrong passwords the address is locked for a while, even for the
+# right one (anyone can trigger that): the owner still gets in with a one-time
+# code sent to the verified address.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 
 # open: anyone may sign up; invite: only with an invitation link; closed: nobody.
 AJAR_SIGNUP = env.str("AJAR_SIGNUP", default="open" if DEBUG else "closed")
@@ -271,6 +278,9 @@ X_FRAME_OPTIONS = "DENY"
 # Rejection letters arrive as uploads; keep request bodies bounded.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+# Any request body larger than this is refused (413) from its Content-Length,
+# before it is read; a view may allow more (accounts.middleware.max_request_bytes).
+AJAR_REQUEST_MAX_BYTES = env.int("AJAR_REQUEST_MAX_BYTES", default=6 * 1024 * 1024)
 
 # --- Email -------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:pass@smtp.example.com:587. The embedded default
