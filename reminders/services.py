@@ -7,6 +7,7 @@ the three, so that each of its steps is a plain call downwards.
 """
 
 import datetime
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -51,6 +52,8 @@ from reminders.models import (
 )
 from reminders.scheduling import due_at_for, due_date_for, snoozed_due_date
 from reminders.selectors import insiders_for
+
+logger = logging.getLogger(__name__)
 
 # A reminder in one of these has not been delivered and may still be moved.
 UNSENT_STATUSES = (ReminderStatus.SCHEDULED, ReminderStatus.FAILED)
@@ -421,15 +424,45 @@ def reminder_test_send(*, user: User) -> None:
             _("Verify your email address first: reminders go only to a verified address."),
             code="unverified",
         )
+    _test_send_throttle(user)
     message = sample_message(user)
     message.connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
     try:
         message.send()
     except Exception as error:  # any mail failure is reported to the user
+        # The server's own words (host names, account names, the reply) go to the
+        # log for the operator, not onto the page.
+        logger.warning("test email to user %s failed", user.pk, exc_info=True)
         raise TestEmailFailed(
-            _("The test email could not be sent: %(error)s") % {"error": error},
+            _(
+                "The test email could not be sent: the mail server could not be "
+                "reached or refused it. The details are in the server's log."
+            ),
             code="send_failed",
         ) from error
+
+
+TEST_SENDS_PER_WINDOW = 3
+TEST_SEND_WINDOW_SECONDS = 10 * 60
+
+
+def _test_send_throttle(user) -> None:
+    """At most TEST_SENDS_PER_WINDOW test emails per user per window: each one
+    is a synchronous SMTP conversation and a message in someone's inbox."""
+    from django.core.cache import cache
+
+    key = f"ajar:test-email:{user.pk}"
+    cache.add(key, 0, timeout=TEST_SEND_WINDOW_SECONDS)
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # expired between add and incr: a fresh window
+        cache.set(key, 1, timeout=TEST_SEND_WINDOW_SECONDS)
+        sent = 1
+    if sent > TEST_SENDS_PER_WINDOW:
+        raise TestEmailFailed(
+            _("You have sent several test emails just now: wait a few minutes and try again."),
+            code="throttled",
+        )
 
 
 # --- Logging a rejection: the one use case that spans the three apps -----------------
