@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='search_started_on',
-            field=models.DateField(blank=True, null=True, validators=[accounts.validators.validate_user_date], verbose_name='search started on'),
+            model_name="user",
+            name="search_started_on",
+            field=models.DateField(
+                blank=True,
+                null=True,
+                validators=[accounts.validators.validate_user_date],
+                verbose_name="search started on",
+            ),
         ),
     ]

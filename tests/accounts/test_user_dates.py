@@ -124,7 +124,7 @@ def test_every_date_field_of_every_form_is_bounded(validators):
 def test_an_application_dated_out_of_bounds_is_refused_with_a_message(user_client, value):
     response = user_client.post(
         reverse("applications:create"),
-        {"company_name": "Acme", "role": "Engineer", "applied_on": value, "current_stage": 20},
+        {"company_name": "Acme", "role": "Engineer", "applied_on": value, "stage": "20"},
     )
     assert response.status_code == 200
     assert b"Enter a date between 1970 and 2100" in response.content
