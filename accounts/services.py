@@ -3,6 +3,9 @@
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Invitation
 
 from accounts.models import User
 
@@ -18,10 +21,6 @@ def user_search_start_set(*, user: User, started_on: datetime.date | None) -> No
 def invitation_consume(*, invitation_id: int) -> bool:
     """Mark an invitation used. A conditional UPDATE: of two sign-ups racing on
     one invitation, exactly one sees a row change; the other is refused."""
-    from django.utils import timezone
-
-    from accounts.models import Invitation
-
     changed = Invitation.objects.filter(pk=invitation_id, accepted_at__isnull=True).update(
         accepted_at=timezone.now()
     )

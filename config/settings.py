@@ -40,10 +40,16 @@ TESTING = env.bool("AJAR_TESTING", default="pytest" in sys.modules)
 
 
 # --- Secrets -----------------------------------------------------------------
+_SECRET_KEY_MIN_LENGTH = 50
+_SECRET_KEY_MIN_DISTINCT = 10
+
+
 def _secret_key_is_weak(key: str) -> bool:
     """Too short, too few distinct characters, text (spaces), a repeated
     pattern, Django's placeholder, or anything copied from .env.example."""
-    if len(key) < 50 or len(set(key)) < 10 or key.startswith("django-insecure"):
+    if len(key) < _SECRET_KEY_MIN_LENGTH or len(set(key)) < _SECRET_KEY_MIN_DISTINCT:
+        return True
+    if key.startswith("django-insecure"):
         return True
     if any(ch.isspace() for ch in key):
         return True

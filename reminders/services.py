@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import transaction
@@ -446,11 +447,9 @@ TEST_SENDS_PER_WINDOW = 3
 TEST_SEND_WINDOW_SECONDS = 10 * 60
 
 
-def _test_send_throttle(user) -> None:
+def _test_send_throttle(user: User) -> None:
     """At most TEST_SENDS_PER_WINDOW test emails per user per window: each one
     is a synchronous SMTP conversation and a message in someone's inbox."""
-    from django.core.cache import cache
-
     key = f"ajar:test-email:{user.pk}"
     cache.add(key, 0, timeout=TEST_SEND_WINDOW_SECONDS)
     try:

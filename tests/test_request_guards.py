@@ -30,7 +30,7 @@ def test_a_40_mb_upload_is_refused_before_it_is_read(user_client):
     handlers = ["tests.test_request_guards._CountingHandler"]
     with override_settings(FILE_UPLOAD_HANDLERS=handlers):
         response = user_client.post(
-            reverse("applications:log_rejection"),
+            reverse("reminders:log_rejection"),
             body,
             content_type="multipart/form-data; boundary=xyz",
         )

@@ -5,35 +5,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0001_initial'),
+        ("applications", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='application',
-            name='applied_on',
-            field=models.DateField(blank=True, null=True, validators=[accounts.validators.validate_user_date], verbose_name='applied on'),
+            model_name="application",
+            name="applied_on",
+            field=models.DateField(
+                blank=True,
+                null=True,
+                validators=[accounts.validators.validate_user_date],
+                verbose_name="applied on",
+            ),
         ),
         migrations.AlterField(
-            model_name='application',
-            name='outcome_on',
-            field=models.DateField(blank=True, null=True, validators=[accounts.validators.validate_user_date], verbose_name='outcome date'),
+            model_name="application",
+            name="outcome_on",
+            field=models.DateField(
+                blank=True,
+                null=True,
+                validators=[accounts.validators.validate_user_date],
+                verbose_name="outcome date",
+            ),
         ),
         migrations.AlterField(
-            model_name='rejection',
-            name='received_on',
-            field=models.DateField(validators=[accounts.validators.validate_user_date], verbose_name='received on'),
+            model_name="rejection",
+            name="received_on",
+            field=models.DateField(
+                validators=[accounts.validators.validate_user_date], verbose_name="received on"
+            ),
         ),
         migrations.AlterField(
-            model_name='stageevent',
-            name='occurred_on',
-            field=models.DateField(validators=[accounts.validators.validate_user_date], verbose_name='date'),
+            model_name="stageevent",
+            name="occurred_on",
+            field=models.DateField(
+                validators=[accounts.validators.validate_user_date], verbose_name="date"
+            ),
         ),
         migrations.AlterField(
-            model_name='stageevent',
-            name='scheduled_at',
-            field=models.DateTimeField(blank=True, null=True, validators=[accounts.validators.validate_user_date], verbose_name='scheduled for'),
+            model_name="stageevent",
+            name="scheduled_at",
+            field=models.DateTimeField(
+                blank=True,
+                null=True,
+                validators=[accounts.validators.validate_user_date],
+                verbose_name="scheduled for",
+            ),
         ),
     ]

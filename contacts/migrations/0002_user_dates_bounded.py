@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0001_initial'),
+        ("contacts", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='interaction',
-            name='occurred_on',
-            field=models.DateField(validators=[accounts.validators.validate_user_date], verbose_name='date'),
+            model_name="interaction",
+            name="occurred_on",
+            field=models.DateField(
+                validators=[accounts.validators.validate_user_date], verbose_name="date"
+            ),
         ),
     ]
