@@ -100,6 +100,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: its id tags every line logged during the request, and it times all of it.
+    "accounts.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accounts.middleware.PrivateCacheMiddleware",
@@ -387,13 +389,53 @@ AJAR_INSIGHT_LONG_PROCESS_STAGE = env.int("AJAR_INSIGHT_LONG_PROCESS_STAGE", def
 AJAR_INSIGHT_MAX_ITEMS = env.int("AJAR_INSIGHT_MAX_ITEMS", default=5)
 
 # --- Logging ---------------------------------------------------------------------------
+# One line per request (ajar.request) and per reminder step, each with the
+# request's (or Celery task's) id. AJAR_LOG_FORMAT=json writes one JSON object a
+# line (python-json-logger), for a log collector; plain is for people.
+AJAR_LOG_FORMAT = env.str("AJAR_LOG_FORMAT", default="plain")
+if AJAR_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("AJAR_LOG_FORMAT must be plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "accounts.request_log.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": AJAR_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Our own line per request replaces runserver's.
+        "django.server": {"level": "WARNING"},
+    },
 }
+
+# --- Error reporting (optional: pip install ".[sentry]") ---------------------------------
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        # Letters, names and addresses are the users' own: none go to a third party.
+        send_default_pii=False,
+    )
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
