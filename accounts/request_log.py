@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger("ajar.request")
@@ -20,6 +21,13 @@ logger = logging.getLogger("ajar.request")
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("ajar_request_id", default="-")
 _VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _PATH_LOGGED_MAX = 200
+
+
+def _clear_request_id(**kwargs: object) -> None:
+    request_id.set("-")
+
+
+request_finished.connect(_clear_request_id, dispatch_uid="ajar_clear_request_id")
 
 
 class RequestIdFilter(logging.Filter):
@@ -39,18 +47,18 @@ class RequestLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         offered = request.headers.get("X-Request-ID", "")
         rid = offered if _VALID_ID.fullmatch(offered) else uuid.uuid4().hex
-        token = request_id.set(rid)
+        request_id.set(rid)
         started = time.monotonic()
         try:
             response = self.get_response(request)
         except BaseException:
             self._log(request, 500, started)
+            request_id.set("-")
             raise
-        else:
-            response["X-Request-ID"] = rid
-            self._log(request, response.status_code, started)
-        finally:
-            request_id.reset(token)
+        response["X-Request-ID"] = rid
+        self._log(request, response.status_code, started)
+        # Cleared when the response is closed (request_finished), not here:
+        # Django logs its own line about an error response after the middleware.
         return response
 
     @staticmethod

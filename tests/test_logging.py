@@ -46,9 +46,12 @@ def test_every_line_logged_during_a_request_carries_its_id(rf, caplog):
 
     caplog.set_level(logging.INFO)
     caplog.handler.addFilter(RequestIdFilter())
-    RequestLogMiddleware(view)(rf.get("/x/", HTTP_X_REQUEST_ID="abc-123"))
+    response = RequestLogMiddleware(view)(rf.get("/x/", HTTP_X_REQUEST_ID="abc-123"))
     inside = next(r for r in caplog.records if r.name == "ajar.test")
     assert inside.request_id == "abc-123"
+    # Django's own line about the response comes after the middleware, before close.
+    assert request_id.get() == "abc-123"
+    response.close()
     assert request_id.get() == "-"
 
 
