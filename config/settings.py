@@ -376,6 +376,10 @@ AJAR_HEALTH_SWEEP_STALE = timedelta(minutes=5)
 AJAR_HEALTH_MAX_LATENESS = timedelta(minutes=15)
 # An open application with no news for this long is suggested as ghosted.
 AJAR_GHOSTED_AFTER_DAYS = env.int("AJAR_GHOSTED_AFTER_DAYS", default=21)
+# For testing only: when set, one day of cooling-off lasts this many seconds from
+# the moment a rejection is logged (make prod-check uses 60: a one-minute
+# circle-back). Never set it on a real instance.
+AJAR_COOLING_OFF_UNIT_SECONDS = env.int("AJAR_COOLING_OFF_UNIT_SECONDS", default=0)
 
 # --- Insights (applications/insights.py) ------------------------------------------------
 # This many final-round rejections within the last N months: rethink the last step.

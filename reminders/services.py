@@ -75,6 +75,13 @@ def reminder_settings_get(*, user: User) -> ReminderSettings:
 def _schedule(reminder: Reminder, *, user: User, settings_: ReminderSettings) -> None:
     reminder.due_date = due_date_for(reminder.counted_from, reminder.cooling_off_days)
     reminder.due_at = due_at_for(reminder.due_date, settings_.send_time, user.zone)
+    if settings.AJAR_COOLING_OFF_UNIT_SECONDS:
+        # For testing only (make prod-check): a cooling-off "day" lasts this many
+        # seconds from now, so a circle-back arrives within minutes.
+        reminder.due_at = timezone.now() + datetime.timedelta(
+            seconds=reminder.cooling_off_days * settings.AJAR_COOLING_OFF_UNIT_SECONDS
+        )
+        reminder.due_date = reminder.due_at.astimezone(user.zone).date()
     reminder.next_attempt_at = reminder.due_at
 
 
