@@ -11,9 +11,9 @@ circle-back arrive, once, at an SMTP sink, and stops everything.
     python deploy/prod_check.py                  # HTTPS behind a proxy, as deployed
     python deploy/prod_check.py --plain-http     # the loopback try-out (README)
 
-Needs PostgreSQL (DATABASE_URL's server; the database PROD_CHECK_DATABASE,
-default ajar_prodcheck, is dropped and created) and Redis (PROD_CHECK_REDIS,
-default redis://127.0.0.1:6379, databases 14 and 15). Exit status 0 when every
+Needs PostgreSQL on the local socket (the database PROD_CHECK_DATABASE, default
+ajar_prodcheck, is dropped and created) and Redis (PROD_CHECK_BROKER_URL and
+PROD_CHECK_CACHE_URL, default redis://127.0.0.1:6379/14 and /15). Exit status 0 when every
 step passed; each step prints one line.
 """
 
@@ -208,7 +208,6 @@ def recreate_database(admin_url: str, name: str) -> None:
 
 
 def production_env(args: argparse.Namespace, *, smtp_port: int, data_dir: Path) -> dict[str, str]:
-    redis = args.redis.rstrip("/")
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AJAR_", "SECURE_"))}
     env = {
         **base,
@@ -219,8 +218,8 @@ def production_env(args: argparse.Namespace, *, smtp_port: int, data_dir: Path) 
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": f"postgres:///{args.database}",
-        "CELERY_BROKER_URL": f"{redis}/14",
-        "CACHE_URL": f"{redis}/15",
+        "CELERY_BROKER_URL": args.broker_url,
+        "CACHE_URL": args.cache_url,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "DEFAULT_FROM_EMAIL": "Ajar <ajar@ajar.example.com>",
         "AJAR_MESSAGE_ID_DOMAIN": "ajar.example.com",
@@ -412,7 +411,11 @@ def main(argv: list[str] | None = None) -> int:
         help="where to drop and create the database (libpq connection string)",
     )
     parser.add_argument(
-        "--redis", default=os.environ.get("PROD_CHECK_REDIS", "redis://127.0.0.1:6379")
+        "--broker-url",
+        default=os.environ.get("PROD_CHECK_BROKER_URL", "redis://127.0.0.1:6379/14"),
+    )
+    parser.add_argument(
+        "--cache-url", default=os.environ.get("PROD_CHECK_CACHE_URL", "redis://127.0.0.1:6379/15")
     )
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: free)")
     parser.add_argument("--cooling-off-timeout", type=float, default=150)
