@@ -27,7 +27,7 @@ class _CountingHandler(FileUploadHandler):
 def test_a_40_mb_upload_is_refused_before_it_is_read(user_client):
     _CountingHandler.read = 0
     body = b"x" * (40 * 1024 * 1024)
-    handlers = ["tests.test_request_guards._CountingHandler"]
+    handlers = ["tests.accounts.test_middleware._CountingHandler"]
     with override_settings(FILE_UPLOAD_HANDLERS=handlers):
         response = user_client.post(
             reverse("reminders:log_rejection"),

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.request_log import RequestIdFilter, request_id
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.django_db
 
