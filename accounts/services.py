@@ -5,7 +5,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Invitation
+from accounts.models import Invitation, User
 
 from accounts.models import User
 
