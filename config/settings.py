@@ -289,6 +289,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 # Any request body larger than this is refused (413) from its Content-Length,
 # before it is read; a view may allow more (accounts.middleware.max_request_bytes).
 AJAR_REQUEST_MAX_BYTES = env.int("AJAR_REQUEST_MAX_BYTES", default=6 * 1024 * 1024)
+# A backup restored from the Your data page carries every letter: its own cap.
+AJAR_RESTORE_MAX_BYTES = env.int("AJAR_RESTORE_MAX_BYTES", default=1024 * 1024 * 1024)
 
 # --- Email -------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:pass@smtp.example.com:587. The embedded default

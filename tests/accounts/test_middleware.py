@@ -118,3 +118,16 @@ def test_a_multipart_body_declared_utf16_is_a_clear_400(user_client):
     )
     assert response.status_code == 400
     assert not Application.objects.exists()
+
+
+def test_the_restore_page_takes_a_backup_larger_than_the_usual_cap(user_client, settings):
+    from django.urls import resolve
+
+    view = resolve(reverse("portability:restore")).func
+    assert view.ajar_max_request_bytes == settings.AJAR_RESTORE_MAX_BYTES
+    assert settings.AJAR_RESTORE_MAX_BYTES > settings.AJAR_REQUEST_MAX_BYTES
+    body = b"x" * (settings.AJAR_REQUEST_MAX_BYTES + 1)
+    response = user_client.post(
+        reverse("portability:restore"), body, content_type="multipart/form-data; boundary=xyz"
+    )
+    assert response.status_code != 413
