@@ -7,8 +7,6 @@ from django.utils import timezone
 
 from accounts.models import Invitation, User
 
-from accounts.models import User
-
 
 @transaction.atomic
 def user_search_start_set(*, user: User, started_on: datetime.date | None) -> None:
