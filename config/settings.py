@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "contacts",
     "reminders",
     "portability",
+    "inbox",
     "review",
 ]
 
