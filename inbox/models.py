@@ -100,6 +100,9 @@ class InboundMessage(models.Model):
     suggested_application = models.ForeignKey(
         Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Set by "spread them over the coming weeks" for an old rejection, so that
+    # its circle-back does not fall due at once with all the others.
+    planned_cooling_off_days = models.PositiveSmallIntegerField(null=True, blank=True)
     # What confirming did: the application it was logged on.
     application = models.ForeignKey(
         Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
