@@ -386,3 +386,52 @@ def drafts_spread(*, user: User, weeks: int = 6) -> int:
         draft.planned_cooling_off_days = days
     InboundMessage.objects.bulk_update(drafts, ["planned_cooling_off_days"])
     return len(drafts)
+
+
+# --- Many letters at once: the Inbox upload ----------------------------------------------
+
+
+@dataclass
+class UploadSummary:
+    created: int = 0
+    duplicates: int = 0
+    refused: list[tuple[str, str]] | None = None  # (where, sentence)
+
+    def add(self, where: str, result: IngestResult) -> None:
+        if result.outcome == Outcome.CREATED:
+            self.created += 1
+        elif result.outcome == Outcome.DUPLICATE:
+            self.duplicates += 1
+        else:
+            if self.refused is None:
+                self.refused = []
+            self.refused.append((where, result.error))
+
+
+def letters_ingest(
+    *, user: User, messages: Iterable[tuple[str, bytes]], source: Source
+) -> UploadSummary:
+    """Many messages (uploaded .eml files, an mbox read one message at a time):
+    one draft each, duplicates skipped and counted. The open applications are
+    loaded once for the whole batch."""
+    matcher = ApplicationMatcher.for_user(user)
+    summary = UploadSummary()
+    for where, raw in messages:
+        summary.add(where, letter_ingest(user=user, raw=raw, source=source, matcher=matcher))
+    return summary
+
+
+def mbox_messages(path: str, *, limit: int) -> Iterable[tuple[str, bytes]]:
+    """The messages of an mbox file on disk, one at a time (never loaded whole)."""
+    import mailbox
+
+    box = mailbox.mbox(path, factory=None, create=False)
+    try:
+        for number, key in enumerate(box.iterkeys(), start=1):
+            if number > limit:
+                raise ValidationError(
+                    _("The mailbox has more than %(n)s messages: split it first.") % {"n": limit}
+                )
+            yield _("message %(n)s") % {"n": number}, box.get_bytes(key)
+    finally:
+        box.close()
