@@ -21,9 +21,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.timezones import user_today
 from applications.attachments import EML, LetterFile
 from applications.models import Application, Channel, Stage
-from applications.services import application_move, rejection_log, user_today
+from applications.services import application_move
 from inbox.models import (
     MAX_RAW_BYTES,
     ForwardingAddress,
@@ -35,7 +36,7 @@ from inbox.models import (
 from inbox.models import Kind as DraftKind
 from inbox.parser import LetterError, ParsedLetter, parse_letter
 from inbox.selectors import ApplicationMatcher
-from reminders.services import reminder_settings_get
+from reminders.services import rejection_log, reminder_settings_get
 
 
 class Outcome(enum.StrEnum):
