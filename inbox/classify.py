@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 THRESHOLD = 3
 # rejection_score is the rejection points over this, capped at 1.
 FULL_SCORE = 8
+CLASSIFY_CHARS = 20_000
 
 
 class Kind(enum.StrEnum):
@@ -36,7 +36,6 @@ class Phrase:
     kind: Kind
     weight: int
     text: str
-    pattern: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -63,21 +62,36 @@ def phrases() -> tuple[Phrase, ...]:
     found = []
     for line in read_list("phrases.txt"):
         kind, weight, text = line.split(None, 2)
-        words = r"\s+".join(re.escape(word) for word in text.lower().split())
-        found.append(
-            Phrase(Kind(kind), int(weight), text.lower(), re.compile(rf"(?<!\w){words}(?!\w)"))
-        )
+        found.append(Phrase(Kind(kind), int(weight), " ".join(text.lower().split())))
     return tuple(found)
 
 
+def _contains(haystack: str, phrase: str) -> bool:
+    """`phrase` occurs in `haystack` as whole words (both already normalised).
+
+    str.find rather than one regex per phrase: the Inbox classifies thousands
+    of letters per upload, and this is the hot loop."""
+    start = haystack.find(phrase)
+    end_limit = len(haystack)
+    while start != -1:
+        end = start + len(phrase)
+        before_ok = start == 0 or not haystack[start - 1].isalnum()
+        after_ok = end == end_limit or not haystack[end].isalnum()
+        if before_ok and after_ok:
+            return True
+        start = haystack.find(phrase, start + 1)
+    return False
+
+
 def classify(*, subject: str, text: str, has_calendar: bool = False) -> Classification:
-    haystack = f"{subject}\n{text}".lower()
-    # Typographic apostrophes and non-breaking spaces as plain ones.
-    haystack = haystack.replace("\u2019", "'").replace("\xa0", " ")
+    # The signal is at the start of a letter: its first CLASSIFY_CHARS are enough.
+    haystack = f"{subject}\n{text[:CLASSIFY_CHARS]}".lower()
+    # Typographic apostrophes as plain ones; any run of whitespace as one space.
+    haystack = " ".join(haystack.replace("\u2019", "'").split())
     points = dict.fromkeys(PRIORITY, 0)
     matched: dict[Kind, list[str]] = {kind: [] for kind in PRIORITY}
     for phrase in phrases():
-        if phrase.pattern.search(haystack):
+        if _contains(haystack, phrase.text):
             points[phrase.kind] += phrase.weight
             matched[phrase.kind].append(phrase.text)
     if has_calendar:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import email
+import email.header
 import email.policy
 import functools
 import hashlib
@@ -136,7 +137,7 @@ _SNIFFED = (
     (b"\xd0\xcf\x11\xe0", "an Outlook .msg or old Office file"),
 )
 _HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:[ \t]?", re.MULTILINE)
-_CONTAINER = re.compile(rb"(?im)^content-type:[ \t]*(?:multipart/|message/rfc822)")
+_CONTAINER_MARKERS = (b"multipart/", b"Multipart/", b"MULTIPART/", b"message/rfc822")
 
 
 def _check_bytes(raw: bytes) -> None:
@@ -157,11 +158,52 @@ def _check_bytes(raw: bytes) -> None:
         raise LetterError("This is not an email message: it does not start with mail headers.")
     # The stdlib parser recurses once per nested part: refuse a nesting bomb
     # before it can reach Python's recursion limit.
-    containers = len(_CONTAINER.findall(raw))
+    # Counted with bytes.count (a regex over a large attachment is slow); an odd
+    # spelling that slips past is still caught as a RecursionError below.
+    containers = sum(raw.count(marker) for marker in _CONTAINER_MARKERS)
     if containers > MAX_PARTS:
         raise LetterError(
             f"The message has too many parts (more than {MAX_PARTS}): it cannot be read safely."
         )
+
+
+def _raw_header(name: str, value: str) -> str:
+    """policy.default's header factory builds a structured header object on every
+    read, which costs more than the rest of the parse together. We read a dozen
+    headers a message and decode the few we show ourselves (decode_text)."""
+    return value
+
+
+# policy.default (CRLF handling, RFC 2231 parameters, 8-bit bodies) with plain
+# string headers: get_content_type(), get_param() and get_filename() work on them.
+POLICY = email.policy.default.clone(header_factory=_raw_header)
+
+
+def _to_text(data: bytes, charset: str | None) -> str:
+    for candidate in (charset, "utf-8", "cp1252"):
+        if not candidate:
+            continue
+        try:
+            return data.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("latin-1")
+
+
+def decode_text(value: str) -> str:
+    """A raw header value as text: RFC 2047 encoded words and raw 8-bit decoded."""
+    if any("\udc80" <= c <= "\udcff" for c in value):
+        # 8-bit bytes in a header, kept by the parser as surrogates.
+        value = _to_text(value.encode("utf-8", "surrogateescape"), None)
+    if "=?" not in value:
+        return value
+    try:
+        parts = email.header.decode_header(value)
+    except (ValueError, LookupError, AssertionError):
+        return value
+    return "".join(
+        _to_text(part, charset) if isinstance(part, bytes) else part for part, charset in parts
+    )
 
 
 def _header(message: Message, name: str) -> str:
@@ -171,7 +213,7 @@ def _header(message: Message, name: str) -> str:
         return ""
     if value is None:
         return ""
-    return " ".join(_clean(str(value)).split())
+    return " ".join(_clean(decode_text(str(value))).split())
 
 
 def _clean(text: str) -> str:
@@ -187,20 +229,11 @@ def _decode(part: Message) -> str:
         payload = None
     if not isinstance(payload, bytes):
         return ""
-    charsets = []
     try:
         declared = part.get_content_charset()
     except Exception:  # noqa: BLE001
         declared = None
-    if declared:
-        charsets.append(declared)
-    charsets += ["utf-8", "cp1252"]
-    for charset in charsets:
-        try:
-            return _clean(payload.decode(charset))
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return _clean(payload.decode("latin-1"))
+    return _clean(_to_text(payload, declared))
 
 
 def html_to_text(html: str) -> str:
@@ -236,7 +269,7 @@ def _filename(part: Message) -> str:
         name = part.get_filename() or ""
     except Exception:  # noqa: BLE001
         name = ""
-    name = _clean(name).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = _clean(decode_text(name)).replace("\\", "/").rsplit("/", 1)[-1].strip()
     return " ".join(name.split())[:255]
 
 
@@ -561,7 +594,7 @@ def _body_hash(text: str) -> str:
 
 def _parse_bytes(raw: bytes) -> EmailMessage:
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
+        message = email.message_from_bytes(raw, policy=POLICY)
     except RecursionError as exc:  # the pre-check should make this unreachable
         raise LetterError("The message is nested too deeply: it cannot be read safely.") from exc
     if not isinstance(message, EmailMessage):  # pragma: no cover - policy.default gives one

@@ -18,6 +18,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -110,10 +111,10 @@ def letter_ingest(
         return IngestResult(Outcome.CREATED, parsed=parsed)
     matcher = matcher or ApplicationMatcher.for_user(user)
     draft = _draft_from(user=user, parsed=parsed, raw=raw, source=source, matcher=matcher)
-    drafts = InboundMessage.objects.for_user(user)
-    if (
-        parsed.message_id and drafts.filter(message_id=parsed.message_id).exists()
-    ) or drafts.filter(body_hash=draft.body_hash).exists():
+    same = Q(body_hash=draft.body_hash)
+    if parsed.message_id:
+        same |= Q(message_id=parsed.message_id)
+    if InboundMessage.objects.for_user(user).filter(same).exists():
         return IngestResult(Outcome.DUPLICATE, parsed=parsed)
     try:
         with transaction.atomic():
@@ -414,12 +415,92 @@ def letters_ingest(
 ) -> UploadSummary:
     """Many messages (uploaded .eml files, an mbox read one message at a time):
     one draft each, duplicates skipped and counted. The open applications are
-    loaded once for the whole batch."""
+    loaded once for the whole batch; drafts are saved in batches."""
     matcher = ApplicationMatcher.for_user(user)
     summary = UploadSummary()
+    batch: list[tuple[str, bytes, ParsedLetter]] = []
+    held = 0
     for where, raw in messages:
-        summary.add(where, letter_ingest(user=user, raw=raw, source=source, matcher=matcher))
+        try:
+            parsed = parse_letter(raw)
+        except LetterError as exc:
+            summary.add(where, IngestResult(Outcome.INVALID, error=str(exc)))
+            continue
+        batch.append((where, raw, parsed))
+        held += len(raw)
+        if len(batch) >= BATCH_MESSAGES or held >= BATCH_BYTES:
+            _save_batch(user=user, batch=batch, source=source, matcher=matcher, summary=summary)
+            batch, held = [], 0
+    _save_batch(user=user, batch=batch, source=source, matcher=matcher, summary=summary)
     return summary
+
+
+# A large upload is saved in batches: a commit, a duplicate check and an insert
+# per message would be most of its time. Bounded in bytes too, so the messages
+# held in memory stay few whatever their size.
+BATCH_MESSAGES = 200
+BATCH_BYTES = 20 * 1024 * 1024
+
+
+def _save_batch(
+    *,
+    user: User,
+    batch: list[tuple[str, bytes, ParsedLetter]],
+    source: Source,
+    matcher: ApplicationMatcher,
+    summary: UploadSummary,
+) -> None:
+    if not batch:
+        return
+    drafts = [
+        (
+            where,
+            parsed,
+            _draft_from(user=user, parsed=parsed, raw=raw, source=source, matcher=matcher),
+            raw,
+        )
+        for where, raw, parsed in batch
+    ]
+    ids = {d.message_id for _w, _p, d, _r in drafts if d.message_id}
+    hashes = {d.body_hash for _w, _p, d, _r in drafts}
+    known = InboundMessage.objects.for_user(user).filter(
+        Q(message_id__in=ids) | Q(body_hash__in=hashes)
+    )
+    seen_ids, seen_hashes = set(), set()
+    for message_id, body_hash in known.values_list("message_id", "body_hash"):
+        seen_ids.add(message_id)
+        seen_hashes.add(body_hash)
+    fresh = []
+    for where, parsed, draft, raw in drafts:
+        if (draft.message_id and draft.message_id in seen_ids) or draft.body_hash in seen_hashes:
+            summary.add(where, IngestResult(Outcome.DUPLICATE, parsed=parsed))
+            continue
+        if draft.message_id:
+            seen_ids.add(draft.message_id)
+        seen_hashes.add(draft.body_hash)
+        fresh.append((where, parsed, draft, raw))
+    try:
+        with transaction.atomic():
+            InboundMessage.objects.bulk_create([d for _w, _p, d, _r in fresh])
+            InboundAttachment.objects.bulk_create(
+                InboundAttachment(
+                    message=draft,
+                    filename=a.filename,
+                    content_type=a.content_type,
+                    size=a.size,
+                    data=a.data,
+                )
+                for _w, parsed, draft, _r in fresh
+                for a in parsed.attachments
+            )
+    except IntegrityError:
+        # The same letters arriving through another door at this moment: one at
+        # a time, each behind its own guard.
+        for where, _parsed, _draft, raw in fresh:
+            summary.add(where, letter_ingest(user=user, raw=raw, source=source, matcher=matcher))
+        return
+    for where, parsed, draft, _raw in fresh:
+        summary.add(where, IngestResult(Outcome.CREATED, draft=draft, parsed=parsed))
 
 
 def mbox_messages(path: str, *, limit: int) -> Iterable[tuple[str, bytes]]:

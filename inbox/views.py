@@ -6,6 +6,7 @@ is a 404.
 
 from __future__ import annotations
 
+import mailbox
 import tempfile
 from typing import Any
 
@@ -130,7 +131,7 @@ def _ingest_mbox(request: HttpRequest, upload: Any) -> services.UploadSummary | 
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return None
-        except (OSError, ValueError):
+        except (OSError, mailbox.Error):
             messages.error(request, _("This file could not be read as a mailbox export (mbox)."))
             return None
 

@@ -206,3 +206,32 @@ def test_a_big_letter_parses_quickly():
     started = time.monotonic()
     parse_letter(raw)
     assert time.monotonic() - started < 2
+
+
+def test_a_bomb_spelled_oddly_is_still_a_clear_error():
+    depth = 3000
+    head = (
+        "From: bomb@example.net\nSubject: x\nMIME-Version: 1.0\n"
+        'Content-Type: mUltipart/mixed; boundary="b0"\n\n'
+    )
+    body = "".join(
+        f'--b{i - 1}\nContent-Type: mUltipart/mixed; boundary="b{i}"\n\n' for i in range(1, depth)
+    )
+    with pytest.raises(LetterError, match=r"nested too deeply|too many parts"):
+        parse_letter((head + body + "--b0--\n").encode())
+
+
+def test_encoded_headers_and_filenames_are_decoded():
+    raw = (
+        b"From: =?utf-8?q?Soci=C3=A9t=C3=A9_Recrutement?= <rh@societe.example>\n"
+        b"Subject: =?iso-8859-1?q?Votre_candidature_=E0_Lyon?=\n"
+        b"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=x\n\n--x\n"
+        b"Content-Type: text/plain; charset=utf-8\n\nMalheureusement non.\n--x\n"
+        b"Content-Type: application/pdf\n"
+        b'Content-Disposition: attachment; filename="=?utf-8?q?d=C3=A9cision.pdf?="\n'
+        b"Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--x--\n"
+    )
+    parsed = parse_letter(raw)
+    assert parsed.subject == "Votre candidature à Lyon"
+    assert parsed.sender_name == "Société Recrutement"
+    assert [a.filename for a in parsed.attachments] == ["décision.pdf"]
