@@ -21,8 +21,8 @@ from django.core.exceptions import ImproperlyConfigured
 from imap_tools import MailBox, MailBoxUnencrypted
 from imap_tools.mailbox import BaseMailBox
 
+from applications.letters.parser import MAX_MESSAGE_BYTES
 from inbox.models import ImapState, Source
-from inbox.parser import MAX_MESSAGE_BYTES
 from inbox.services import Outcome, forwarded_letter_ingest
 
 logger = logging.getLogger(__name__)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.timezones import user_today
 from applications.attachments import EML, LetterFile
+from applications.letters.parser import LetterError, ParsedLetter, parse_letter
 from applications.models import Application, Channel, Stage
 from applications.services import application_move
 from inbox.models import (
@@ -35,7 +36,6 @@ from inbox.models import (
     Status,
 )
 from inbox.models import Kind as DraftKind
-from inbox.parser import LetterError, ParsedLetter, parse_letter
 from inbox.selectors import ApplicationMatcher
 from reminders.services import rejection_log, reminder_settings_get
 

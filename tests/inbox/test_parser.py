@@ -7,8 +7,14 @@ import zoneinfo
 
 import pytest
 
-from inbox.classify import Kind, classify
-from inbox.parser import MAX_DEPTH, LetterError, html_to_text, is_ats_domain, parse_letter
+from applications.letters.classify import Kind, classify
+from applications.letters.parser import (
+    MAX_DEPTH,
+    LetterError,
+    html_to_text,
+    is_ats_domain,
+    parse_letter,
+)
 from tests.inbox.letters import letter
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")

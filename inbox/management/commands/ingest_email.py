@@ -30,7 +30,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, InterfaceError, OperationalError
 
-from inbox.parser import MAX_MESSAGE_BYTES, LetterError, ParsedLetter, parse_letter
+from applications.letters.parser import MAX_MESSAGE_BYTES, LetterError, ParsedLetter, parse_letter
 
 EX_OK = 0
 EX_NOUSER = 67

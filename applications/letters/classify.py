@@ -1,6 +1,6 @@
 """What kind of message a letter is, from a phrase list kept as data.
 
-Pure: no Django, no models. `inbox/data/phrases.txt` holds "KIND WEIGHT phrase"
+Pure: no Django, no models. `lists/phrases.txt` holds "KIND WEIGHT phrase"
 lines; a kind needs at least THRESHOLD points, so one polite phrase ("thank you
 for your interest") is never enough to call a letter a rejection.
 """
@@ -12,7 +12,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent / "lists"
 THRESHOLD = 3
 # rejection_score is the rejection points over this, capped at 1.
 FULL_SCORE = 8
