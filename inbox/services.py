@@ -438,8 +438,8 @@ def letters_ingest(
 # A large upload is saved in batches: a commit, a duplicate check and an insert
 # per message would be most of its time. Bounded in bytes too, so the messages
 # held in memory stay few whatever their size.
-BATCH_MESSAGES = 200
-BATCH_BYTES = 20 * 1024 * 1024
+BATCH_MESSAGES = 100
+BATCH_BYTES = 8 * 1024 * 1024
 
 
 def _save_batch(

@@ -46,6 +46,7 @@ from reminders.emails import sample_message
 from reminders.links import SNOOZE_WEEKS
 from reminders.models import (
     ACTIVE_STATUSES,
+    HeldLetter,
     Reminder,
     ReminderKind,
     ReminderSettings,
@@ -714,3 +715,71 @@ def company_delete(*, company: Company) -> None:
     alone = Interaction.objects.left_alone_by(Contact.objects.filter(company=company))
     Interaction.objects.filter(pk__in=list(alone.values_list("pk", flat=True))).delete()
     company.delete()
+
+
+# --- A letter attached to the log-rejection form ----------------------------------------
+
+HELD_LETTER_SALT = "reminders.held-letter"
+
+
+@dataclass(frozen=True)
+class LetterFill:
+    """What the form can fill in from a letter: blank where the letter does not say."""
+
+    company: str = ""
+    role: str = ""
+    received_on: datetime.date | None = None
+    text: str = ""
+    application: Application | None = None  # an open application it matches
+
+
+def held_letter_create(*, user, letter: LetterFile) -> tuple[HeldLetter, str]:
+    """Keep an attached letter on the server; returns it with its signed token.
+    Letters held for more than a day are let go."""
+    from django.core import signing
+
+    stale = timezone.now() - datetime.timedelta(seconds=HeldLetter.MAX_AGE_SECONDS)
+    HeldLetter.objects.for_user(user).filter(created_at__lt=stale).delete()
+    held = HeldLetter.objects.create(
+        user=user,
+        filename=letter.filename,
+        content_type=letter.content_type,
+        size=letter.size,
+        data=letter.data,
+    )
+    return held, signing.dumps(held.pk, salt=HELD_LETTER_SALT)
+
+
+def held_letter_get(*, user, token: str) -> HeldLetter | None:
+    """The user's held letter a token names, or None (expired, forged, another's)."""
+    from django.core import signing
+
+    try:
+        pk = signing.loads(token, salt=HELD_LETTER_SALT, max_age=HeldLetter.MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        return None
+    if not isinstance(pk, int):
+        return None
+    return HeldLetter.objects.for_user(user).filter(pk=pk).first()
+
+
+def letter_fill(*, user, letter: LetterFile) -> LetterFill:
+    """Company, role, date and text read from an email letter (the one parser),
+    and the open application they match, if any. A PDF fills nothing."""
+    from applications.letters.parser import LetterError, parse_letter
+    from applications.selectors import ApplicationMatcher
+
+    if letter.content_type != EML:
+        return LetterFill()
+    try:
+        parsed = parse_letter(letter.data)
+    except LetterError:
+        return LetterFill()
+    match = ApplicationMatcher.for_user(user).best(parsed.company.value, parsed.role.value)
+    return LetterFill(
+        company=parsed.company.value[:200],
+        role=parsed.role.value[:200],
+        received_on=parsed.received_on(user.zone),
+        text=parsed.text,
+        application=Application.objects.for_user(user).filter(pk=match).first() if match else None,
+    )
