@@ -228,3 +228,16 @@ def test_the_forwarding_address_shows_and_regenerates(seeker_client, seeker, inb
     seeker_client.post(reverse("inbox:address_regenerate"))
     seeker.forwarding_address.refresh_from_db()
     assert seeker.forwarding_address.token != token
+
+
+def test_settings_show_the_forwarding_address_with_copy_and_regenerate(
+    seeker_client, seeker, inbound_settings
+):
+    html = seeker_client.get(reverse("settings")).content.decode()
+    token = seeker.forwarding_address.token
+    assert f'value="ajar+{token}@inbound.example.org"' in html
+    assert 'data-copy-target="forwarding-address"' in html
+    response = seeker_client.post(reverse("inbox:address_regenerate"), {"next": "settings"})
+    assert response["Location"] == reverse("settings")
+    seeker.forwarding_address.refresh_from_db()
+    assert seeker.forwarding_address.token != token
