@@ -27,7 +27,7 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(
+    letters = MultipleFileField(
         label=_("Email files (.eml) or one mailbox export (.mbox)"),
         widget=MultipleFileInput(attrs={"accept": ".eml,.mbox,message/rfc822,application/mbox"}),
         required=False,
@@ -39,8 +39,8 @@ class UploadForm(forms.Form):
         self.mbox: Any = None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        uploads = self.files.getlist("files") if self.files else []
+        data = super().clean() or {}
+        uploads = self.files.getlist("letters") if self.files else []
         if not uploads:
             raise ValidationError(_("Choose one or more .eml files, or one .mbox file."))
         if len(uploads) > MAX_FILES:
@@ -51,12 +51,12 @@ class UploadForm(forms.Form):
         if mboxes and len(uploads) > 1:
             raise ValidationError(_("Upload one mailbox export on its own."))
         if mboxes:
-            if mboxes[0].size > MAX_MBOX_BYTES:
+            if (mboxes[0].size or 0) > MAX_MBOX_BYTES:
                 raise ValidationError(_("The mailbox is too large: the limit is 500 MB."))
             self.mbox = mboxes[0]
             return data
         for upload in uploads:
-            if upload.size > MAX_EML_BYTES:
+            if (upload.size or 0) > MAX_EML_BYTES:
                 raise ValidationError(
                     _("%(name)s is too large: the limit is 25 MB a message.")
                     % {"name": upload.name}
@@ -108,7 +108,9 @@ class ConfirmForm(forms.Form):
             "company": draft.company or _("(no company)"),
         }
         choices.append((NEW, label))
-        self.fields["target"].choices = choices
+        target = self.fields["target"]
+        assert isinstance(target, forms.ChoiceField)
+        target.choices = choices
         self.fields["target"].initial = choices[0][0] if suggested is not None else NEW
 
     def application(self) -> Application | None:
@@ -116,7 +118,7 @@ class ConfirmForm(forms.Form):
         return None if target == NEW else self.draft.suggested_application
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("target") == NEW and not (self.draft.company and self.draft.role):
             raise ValidationError(_("Fill in the company and the role first (Edit)."))
         return data

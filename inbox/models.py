@@ -70,7 +70,7 @@ class Status(models.TextChoices):
 
 
 class InboundMessageQuerySet(OwnedQuerySet):
-    def pending(self):
+    def pending(self) -> "InboundMessageQuerySet":
         return self.filter(status=Status.PENDING)
 
 
@@ -136,7 +136,7 @@ class InboundMessage(models.Model):
 class InboundAttachmentQuerySet(OwnedQuerySet):
     user_field = "message__user"
 
-    def without_data(self):
+    def without_data(self) -> "InboundAttachmentQuerySet":
         return self.defer("data")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import mailbox
 import tempfile
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from inbox import services
 from inbox.forms import MAX_MBOX_MESSAGES, ConfirmForm, DraftForm, UploadForm
 from inbox.models import InboundAttachment, InboundMessage, Source, Status
@@ -28,9 +29,14 @@ from inbox.selectors import inbox_drafts
 PAGE_SIZE = 25
 
 
+def _user(request: HttpRequest) -> User:
+    # LoginRequiredMiddleware: every view here has a signed-in user.
+    return cast(User, request.user)
+
+
 def _own(request: HttpRequest, pk: int) -> InboundMessage:
     return get_object_or_404(
-        InboundMessage.objects.for_user(request.user).select_related(
+        InboundMessage.objects.for_user(_user(request)).select_related(
             "suggested_application__company"
         ),
         pk=pk,
@@ -41,16 +47,16 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", Status.PENDING)
     if status not in Status.values:
         status = Status.PENDING
-    page = Paginator(inbox_drafts(user=request.user, status=status), PAGE_SIZE).get_page(
+    page = Paginator(inbox_drafts(user=_user(request), status=status), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     counts = dict(
-        InboundMessage.objects.for_user(request.user)
+        InboundMessage.objects.for_user(_user(request))
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")
     )
-    address = services.forwarding_address_get(user=request.user)
+    address = services.forwarding_address_get(user=_user(request))
     return render(
         request,
         "inbox/list.html",
@@ -59,7 +65,7 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
             "upload_form": UploadForm(),
-            "overdue": len(services.overdue_drafts(user=request.user)),
+            "overdue": len(services.overdue_drafts(user=_user(request))),
             "forwarding_address": services.address_for(address.token),
             "dropped": address.dropped_count,
         },
@@ -94,8 +100,8 @@ def _upload_summary(request: HttpRequest, summary: services.UploadSummary) -> No
 def inbox_upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        for error in form.non_field_errors() + form.errors.get("files", []):
-            messages.error(request, error)
+        for error in [*form.non_field_errors(), *form.errors.get("letters", [])]:
+            messages.error(request, str(error))
         return redirect("inbox:list")
     if form.mbox is not None:
         summary = _ingest_mbox(request, form.mbox)
@@ -103,7 +109,7 @@ def inbox_upload(request: HttpRequest) -> HttpResponse:
             return redirect("inbox:list")
     else:
         summary = services.letters_ingest(
-            user=request.user,
+            user=_user(request),
             messages=((u.name, u.read()) for u in form.uploads),
             source=Source.UPLOAD,
         )
@@ -124,7 +130,7 @@ def _ingest_mbox(request: HttpRequest, upload: Any) -> services.UploadSummary | 
             path = handle.name
         try:
             return services.letters_ingest(
-                user=request.user,
+                user=_user(request),
                 messages=services.mbox_messages(path, limit=MAX_MBOX_MESSAGES),
                 source=Source.MBOX,
             )
@@ -160,7 +166,7 @@ def draft_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "draft": draft,
             "form": form,
             "confirm_form": ConfirmForm(draft=draft),
-            "attachments": InboundAttachment.objects.for_user(request.user)
+            "attachments": InboundAttachment.objects.for_user(_user(request))
             .filter(message=draft)
             .without_data(),
         },
@@ -186,7 +192,7 @@ def draft_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("inbox:list")
     else:
         for error in form.non_field_errors():
-            messages.error(request, error)
+            messages.error(request, str(error))
     return redirect("inbox:detail", pk=draft.pk)
 
 
@@ -220,7 +226,7 @@ def draft_add_stage(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def drafts_spread(request: HttpRequest) -> HttpResponse:
-    count = services.drafts_spread(user=request.user)
+    count = services.drafts_spread(user=_user(request))
     messages.success(
         request,
         ngettext(
@@ -236,13 +242,13 @@ def drafts_spread(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def address_regenerate(request: HttpRequest) -> HttpResponse:
-    services.forwarding_address_regenerate(user=request.user)
+    services.forwarding_address_regenerate(user=_user(request))
     messages.success(request, _("New forwarding address: mail to the old one is refused."))
     return redirect((request.POST.get("next") == "settings" and "settings") or "inbox:list")
 
 
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
-    attachment = get_object_or_404(InboundAttachment.objects.for_user(request.user), pk=pk)
+    attachment = get_object_or_404(InboundAttachment.objects.for_user(_user(request)), pk=pk)
     response = HttpResponse(bytes(attachment.data), content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="{_safe(attachment.filename)}"'
     response["X-Content-Type-Options"] = "nosniff"

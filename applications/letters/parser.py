@@ -296,7 +296,7 @@ def _walk(message: Message, deadline: float) -> _Walk:
         if part.is_multipart():
             payload = part.get_payload()
             if isinstance(payload, list):
-                if content_type == "message/rfc822" and payload:
+                if content_type == "message/rfc822" and payload and isinstance(payload[0], Message):
                     found.inner_messages.append(payload[0])
                 # Reversed, so that the stack pops them in their order.
                 stack.extend((child, depth + 1) for child in reversed(payload))
@@ -561,8 +561,8 @@ def _guess_role(*, subject: str, text: str) -> Guess:
                 if value := _tidy_role(match.group("role")):
                     return Guess(value, 0.75 if source == "subject" else 0.65, source)
     for pattern in _SUBJECT_ROLE:
-        match = pattern.search(subject)
-        if match and (value := _tidy_role(match.group("role"))):
+        hit = pattern.search(subject)
+        if hit and (value := _tidy_role(hit.group("role"))):
             return Guess(value, 0.45, "subject")
     return Guess()
 

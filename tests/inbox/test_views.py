@@ -31,7 +31,7 @@ def _eml(name):
 def test_several_eml_files_become_drafts_and_bad_ones_are_named(seeker_client, seeker):
     response = seeker_client.post(
         reverse("inbox:upload"),
-        {"files": [_eml("fwd_gmail.eml"), _eml("interview.eml"), _eml("png_renamed.eml")]},
+        {"letters": [_eml("fwd_gmail.eml"), _eml("interview.eml"), _eml("png_renamed.eml")]},
         follow=True,
     )
     assert response.status_code == 200
@@ -40,7 +40,7 @@ def test_several_eml_files_become_drafts_and_bad_ones_are_named(seeker_client, s
     assert "png_renamed.eml: This is not an email message" in text
     assert InboundMessage.objects.filter(user=seeker).count() == 2
     again = seeker_client.post(
-        reverse("inbox:upload"), {"files": [_eml("fwd_gmail.eml")]}, follow=True
+        reverse("inbox:upload"), {"letters": [_eml("fwd_gmail.eml")]}, follow=True
     )
     assert "1 duplicate skipped" in again.content.decode()
 
@@ -51,7 +51,7 @@ def test_an_mbox_upload_is_read_message_by_message(seeker_client, seeker, tmp_pa
         box.add(letter(name))
     box.flush()
     upload = SimpleUploadedFile("takeout.mbox", (tmp_path / "takeout.mbox").read_bytes())
-    response = seeker_client.post(reverse("inbox:upload"), {"files": [upload]}, follow=True)
+    response = seeker_client.post(reverse("inbox:upload"), {"letters": [upload]}, follow=True)
     assert "3 messages added" in response.content.decode()
     assert sorted(InboundMessage.objects.values_list("kind", flat=True)) == [
         "interview",
@@ -68,7 +68,7 @@ def test_an_mbox_upload_is_read_message_by_message(seeker_client, seeker, tmp_pa
     ],
 )
 def test_a_bad_upload_gets_a_message_and_saves_nothing(seeker_client, files):
-    response = seeker_client.post(reverse("inbox:upload"), {"files": files}, follow=True)
+    response = seeker_client.post(reverse("inbox:upload"), {"letters": files}, follow=True)
     assert response.status_code == 200
     assert "alert-danger" in response.content.decode() or "error" in response.content.decode()
     assert not InboundMessage.objects.exists()
@@ -76,7 +76,7 @@ def test_a_bad_upload_gets_a_message_and_saves_nothing(seeker_client, files):
 
 def test_a_garbage_mbox_is_a_message_not_a_500(seeker_client):
     upload = SimpleUploadedFile("x.mbox", b"From nobody\n\x00\x01\x02 not mail at all")
-    response = seeker_client.post(reverse("inbox:upload"), {"files": [upload]}, follow=True)
+    response = seeker_client.post(reverse("inbox:upload"), {"letters": [upload]}, follow=True)
     assert response.status_code == 200
     assert not InboundMessage.objects.exists()
 

@@ -49,9 +49,9 @@ def _messages(paths: list[str], stdin: Any) -> Iterator[tuple[str, bytes]]:
         if path.is_dir():
             if not all((path / sub).is_dir() for sub in ("cur", "new")):
                 raise CommandError(f"{name}: a directory that is not a maildir (no cur/ and new/)")
-            box = mailbox.Maildir(path, factory=None, create=False)
-            for key in box.iterkeys():
-                yield f"{name}:{key}", box.get_bytes(key)
+            maildir = mailbox.Maildir(path, factory=None, create=False)
+            for key in maildir.iterkeys():
+                yield f"{name}:{key}", maildir.get_bytes(key)
             continue
         if not path.is_file():
             raise CommandError(f"{name}: no such file")
