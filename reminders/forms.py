@@ -376,8 +376,10 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
             cleaned["letter_file"] = LetterFile(held.filename, held.content_type, bytes(held.data))
         letter = cleaned.get("letter_file")
         typed_date = (self.data.get(self.add_prefix("received_on")) or "").strip()
-        if isinstance(letter, LetterFile) and letter.content_type == EML and not typed_date:
-            # No date typed: the letter's own date, so the circle-back counts from it.
+        untouched = not typed_date or typed_date == user_today(self.user).isoformat()
+        if isinstance(letter, LetterFile) and letter.content_type == EML and untouched:
+            # No date typed (or the field's default, today): the letter's own
+            # date, so the circle-back counts from it.
             received_on = letter_fill(user=self.user, letter=letter).received_on
             if received_on is not None and received_on <= user_today(self.user):
                 cleaned["received_on"] = received_on

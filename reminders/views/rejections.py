@@ -143,8 +143,11 @@ def rejection_log_letter(request):
     }
     data = request.POST.copy()
     filled = []
+    # The date field starts at today: that default gives way to the letter's date.
+    today = user_today(request.user).isoformat()
     for name, value in values.items():
-        if value and not (request.POST.get(name) or "").strip():
+        typed = (request.POST.get(name) or "").strip()
+        if value and (not typed or (name == "received_on" and typed == today)):
             data[name] = value
             filled.append(name)
     form = RejectionLogForm(data, user=request.user)
