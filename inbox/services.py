@@ -18,7 +18,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -342,12 +342,10 @@ def draft_add_stage(*, draft: InboundMessage, application: Application) -> Inbou
 # --- Old rejections: spread their circle-backs -----------------------------------------
 
 
-def overdue_drafts(*, user: User) -> list[InboundMessage]:
-    """Pending rejections whose circle-back would already be due: logged as they
-    are, they would all fall due at once."""
+def _overdue(*, user: User) -> QuerySet[InboundMessage]:
     days = reminder_settings_get(user=user).cooling_off_days
     cutoff = user_today(user) - datetime.timedelta(days=days)
-    return list(
+    return (
         InboundMessage.objects.for_user(user)
         .pending()
         .filter(
@@ -355,8 +353,17 @@ def overdue_drafts(*, user: User) -> list[InboundMessage]:
             received_on__lte=cutoff,
             planned_cooling_off_days__isnull=True,
         )
-        .order_by("received_on", "id")[:500]
     )
+
+
+def overdue_drafts(*, user: User) -> list[InboundMessage]:
+    """Pending rejections whose circle-back would already be due: logged as they
+    are, they would all fall due at once (the oldest 500; the offer repeats)."""
+    return list(_overdue(user=user).order_by("received_on", "id")[:500])
+
+
+def overdue_count(*, user: User) -> int:
+    return _overdue(user=user).count()
 
 
 def spread_plan(

@@ -65,7 +65,7 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
             "upload_form": UploadForm(),
-            "overdue": len(services.overdue_drafts(user=_user(request))),
+            "overdue": services.overdue_count(user=_user(request)),
             "forwarding_address": services.address_for(address.token),
             "dropped": address.dropped_count,
         },

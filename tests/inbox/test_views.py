@@ -241,3 +241,21 @@ def test_settings_show_the_forwarding_address_with_copy_and_regenerate(
     assert response["Location"] == reverse("settings")
     seeker.forwarding_address.refresh_from_db()
     assert seeker.forwarding_address.token != token
+
+
+def test_the_inbox_offers_to_spread_old_rejections_and_does_on_request(seeker_client, seeker):
+    old = [
+        InboundMessageFactory(user=seeker, received_on=datetime.date(2020, 1, i + 1))
+        for i in range(3)
+    ]
+    html = seeker_client.get(reverse("inbox:list")).content.decode()
+    assert "would all fall due at once" in html
+    seeker_client.post(reverse("inbox:spread"))
+    for draft in old:
+        draft.refresh_from_db()
+        assert draft.planned_cooling_off_days
+    assert (
+        "would all fall due at once"
+        not in seeker_client.get(reverse("inbox:list")).content.decode()
+    )
+    assert not Rejection.objects.exists()  # nothing logged until confirmed
