@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import enum
 import hashlib
+import mailbox
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -34,6 +35,7 @@ from inbox.models import (
     InboundMessage,
     Source,
     Status,
+    new_token,
 )
 from inbox.models import Kind as DraftKind
 from inbox.selectors import ApplicationMatcher
@@ -146,8 +148,6 @@ def forwarding_address_get(*, user: User) -> ForwardingAddress:
 
 def forwarding_address_regenerate(*, user: User) -> ForwardingAddress:
     """A new token: mail to the old address is refused from now on."""
-    from inbox.models import new_token
-
     address = forwarding_address_get(user=user)
     address.token = new_token()
     address.save(update_fields=["token"])
@@ -191,8 +191,6 @@ def sender_verified(*, user: User, address: str) -> bool:
 
 def _count_dropped(address: ForwardingAddress | None) -> None:
     if address is not None:
-        from django.db.models import F
-
         ForwardingAddress.objects.filter(pk=address.pk).update(dropped_count=F("dropped_count") + 1)
 
 
@@ -512,8 +510,6 @@ def _save_batch(
 
 def mbox_messages(path: str, *, limit: int) -> Iterable[tuple[str, bytes]]:
     """The messages of an mbox file on disk, one at a time (never loaded whole)."""
-    import mailbox
-
     box = mailbox.mbox(path, factory=None, create=False)
     try:
         for number, key in enumerate(box.iterkeys(), start=1):

@@ -24,7 +24,7 @@ from applications.forms import (
 from applications.models import Application, Channel, Company, Stage
 from contacts.models import Contact, ContactRole, InteractionChannel
 from reminders.links import SNOOZE_WEEKS
-from reminders.models import COOLING_OFF_MAX, COOLING_OFF_MIN, ReminderSettings
+from reminders.models import COOLING_OFF_MAX, COOLING_OFF_MIN, HeldLetter, ReminderSettings
 from reminders.notes import PLACEHOLDERS, unknown_placeholders
 from reminders.services import NewContact, held_letter_get, letter_fill
 
@@ -302,7 +302,7 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
         super().__init__(*args, **kwargs)
         self._setup_company(user)
         self._setup_dates(user)
-        self.held_letter = None
+        self.held_letter: HeldLetter | None = None
         self.held_letter_token = ""
         # Attaching an email fills company, role, date and text in place.
         self.fields["letter_file"].widget.attrs.update(

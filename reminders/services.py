@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
@@ -25,6 +26,7 @@ from accounts.models import User, check_owner
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from applications.attachments import EML, LetterFile, email_body_text
+from applications.letters.parser import LetterError, parse_letter
 from applications.models import (
     Application,
     Attachment,
@@ -35,6 +37,7 @@ from applications.models import (
     Stage,
     StageEvent,
 )
+from applications.selectors import ApplicationMatcher
 from applications.services import (
     application_create,
     application_refresh_furthest_stage,
@@ -733,11 +736,9 @@ class LetterFill:
     application: Application | None = None  # an open application it matches
 
 
-def held_letter_create(*, user, letter: LetterFile) -> tuple[HeldLetter, str]:
+def held_letter_create(*, user: User, letter: LetterFile) -> tuple[HeldLetter, str]:
     """Keep an attached letter on the server; returns it with its signed token.
     Letters held for more than a day are let go."""
-    from django.core import signing
-
     stale = timezone.now() - datetime.timedelta(seconds=HeldLetter.MAX_AGE_SECONDS)
     HeldLetter.objects.for_user(user).filter(created_at__lt=stale).delete()
     held = HeldLetter.objects.create(
@@ -750,10 +751,8 @@ def held_letter_create(*, user, letter: LetterFile) -> tuple[HeldLetter, str]:
     return held, signing.dumps(held.pk, salt=HELD_LETTER_SALT)
 
 
-def held_letter_get(*, user, token: str) -> HeldLetter | None:
+def held_letter_get(*, user: User, token: str) -> HeldLetter | None:
     """The user's held letter a token names, or None (expired, forged, another's)."""
-    from django.core import signing
-
     try:
         pk = signing.loads(token, salt=HELD_LETTER_SALT, max_age=HeldLetter.MAX_AGE_SECONDS)
     except signing.BadSignature:
@@ -763,12 +762,9 @@ def held_letter_get(*, user, token: str) -> HeldLetter | None:
     return HeldLetter.objects.for_user(user).filter(pk=pk).first()
 
 
-def letter_fill(*, user, letter: LetterFile) -> LetterFill:
+def letter_fill(*, user: User, letter: LetterFile) -> LetterFill:
     """Company, role, date and text read from an email letter (the one parser),
     and the open application they match, if any. A PDF fills nothing."""
-    from applications.letters.parser import LetterError, parse_letter
-    from applications.selectors import ApplicationMatcher
-
     if letter.content_type != EML:
         return LetterFill()
     try:

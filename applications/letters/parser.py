@@ -273,6 +273,20 @@ def _filename(part: Message) -> str:
     return " ".join(name.split())[:255]
 
 
+def _check_bounds(parts: int, depth: int, deadline: float) -> None:
+    if parts > MAX_PARTS:
+        raise LetterError(
+            f"The message has too many parts (more than {MAX_PARTS}): it cannot be read safely."
+        )
+    if depth > MAX_DEPTH:
+        raise LetterError(
+            f"The message is nested too deeply (more than {MAX_DEPTH} levels): "
+            "it cannot be read safely."
+        )
+    if time.monotonic() > deadline:
+        raise LetterError("The message took too long to read.")
+
+
 def _walk(message: Message, deadline: float) -> _Walk:
     """Every leaf part, iteratively, with the depth and part count bounded."""
     found = _Walk()
@@ -281,57 +295,51 @@ def _walk(message: Message, deadline: float) -> _Walk:
     while stack:
         part, depth = stack.pop()
         parts += 1
-        if parts > MAX_PARTS:
-            raise LetterError(
-                f"The message has too many parts (more than {MAX_PARTS}): it cannot be read safely."
-            )
-        if depth > MAX_DEPTH:
-            raise LetterError(
-                f"The message is nested too deeply (more than {MAX_DEPTH} levels): "
-                "it cannot be read safely."
-            )
-        if time.monotonic() > deadline:
-            raise LetterError("The message took too long to read.")
-        content_type = part.get_content_type()
-        if part.is_multipart():
-            payload = part.get_payload()
-            if isinstance(payload, list):
-                if content_type == "message/rfc822" and payload and isinstance(payload[0], Message):
-                    found.inner_messages.append(payload[0])
-                # Reversed, so that the stack pops them in their order.
-                stack.extend((child, depth + 1) for child in reversed(payload))
+        _check_bounds(parts, depth, deadline)
+        if not part.is_multipart():
+            _leaf(part, found)
             continue
-        try:
-            disposition = part.get_content_disposition()
-        except Exception:  # noqa: BLE001
-            disposition = None
-        filename = _filename(part)
-        if content_type == "text/calendar":
-            found.has_calendar = True
-        if disposition != "attachment" and not filename and content_type == "text/plain":
-            found.plain.append(_decode(part))
-            continue
-        if disposition != "attachment" and not filename and content_type == "text/html":
-            found.html.append(_decode(part))
-            continue
-        if content_type.startswith("multipart/"):
-            continue
-        try:
-            data = part.get_payload(decode=True)
-        except Exception:  # noqa: BLE001
-            data = None
-        if not isinstance(data, bytes) or not data:
-            continue
-        if len(data) > MAX_ATTACHMENT_BYTES:
-            found.warnings.append(
-                f"The attachment “{filename or content_type}” is larger than 5 MB and was not kept."
-            )
-            continue
-        if not filename:
-            extension = {"text/calendar": "ics", "application/pdf": "pdf"}.get(content_type, "bin")
-            filename = f"attachment-{len(found.attachments) + 1}.{extension}"
-        found.attachments.append(ParsedAttachment(filename, content_type[:100], data))
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            first = payload[0] if payload else None
+            if part.get_content_type() == "message/rfc822" and isinstance(first, Message):
+                found.inner_messages.append(first)
+            # Reversed, so that the stack pops them in their order.
+            stack.extend((child, depth + 1) for child in reversed(payload))
     return found
+
+
+def _leaf(part: Message, found: _Walk) -> None:
+    """One leaf part: the letter's text, or an attachment kept as its own file."""
+    content_type = part.get_content_type()
+    try:
+        disposition = part.get_content_disposition()
+    except Exception:  # noqa: BLE001 - a broken Content-Disposition is no disposition
+        disposition = None
+    filename = _filename(part)
+    if content_type == "text/calendar":
+        found.has_calendar = True
+    inline = disposition != "attachment" and not filename
+    if inline and content_type in {"text/plain", "text/html"}:
+        (found.plain if content_type == "text/plain" else found.html).append(_decode(part))
+        return
+    if content_type.startswith("multipart/"):
+        return
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - broken base64 is an attachment we cannot keep
+        data = None
+    if not isinstance(data, bytes) or not data:
+        return
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        found.warnings.append(
+            f"The attachment “{filename or content_type}” is larger than 5 MB and was not kept."
+        )
+        return
+    if not filename:
+        extension = {"text/calendar": "ics", "application/pdf": "pdf"}.get(content_type, "bin")
+        filename = f"attachment-{len(found.attachments) + 1}.{extension}"
+    found.attachments.append(ParsedAttachment(filename, content_type[:100], data))
 
 
 # --- Forwarded blocks ------------------------------------------------------------
@@ -602,6 +610,90 @@ def _parse_bytes(raw: bytes) -> EmailMessage:
     return message
 
 
+@dataclass
+class _Origin:
+    """Who sent the letter, when, and what it says: from the headers, then from
+    a forwarded block when there is one."""
+
+    subject: str
+    sender_name: str
+    sender_address: str
+    reply_to: str
+    text: str
+    received_at: datetime.datetime | None = None
+    received_day: datetime.date | None = None
+    received_confidence: float = 0.0
+    forwarded: bool = False
+
+
+def _body_text(walked: _Walk) -> str:
+    if walked.plain:
+        return "\n\n".join(p.strip() for p in walked.plain if p.strip())
+    return "\n\n".join(html_to_text(h) for h in walked.html)
+
+
+def _origin_from_headers(message: Message, walked: _Walk) -> _Origin:
+    name, address = parseaddr(_header(message, "From"))
+    origin = _Origin(
+        subject=_header(message, "Subject"),
+        sender_name=name,
+        sender_address=address.lower(),
+        reply_to=parseaddr(_header(message, "Reply-To"))[1].lower(),
+        text=_body_text(walked),
+    )
+    date_header = _header(message, "Date")
+    try:
+        moment = parsedate_to_datetime(date_header) if date_header else None
+    except (TypeError, ValueError, IndexError):
+        moment = None
+    if moment is not None and moment.tzinfo is not None:
+        origin.received_at, origin.received_confidence = moment, 0.9
+    elif moment is not None:
+        origin.received_day, origin.received_confidence = moment.date(), 0.6
+    return origin
+
+
+def _forwarded_inline(origin: _Origin) -> bool:
+    """A forwarded block in the text (Gmail, Outlook, Apple Mail, Thunderbird)."""
+    text = origin.text
+    if not text or not (_FORWARD_SUBJECT.match(origin.subject) or "forward" in text[:3000].lower()):
+        return False
+    unwrapped = quotequail.unwrap(text[:MAX_TEXT_CHARS])
+    if not unwrapped or unwrapped.get("type") != "forward":
+        return False
+    origin.forwarded = True
+    name, address = parseaddr(_clean(unwrapped.get("from", "")))
+    if address:
+        origin.sender_name, origin.sender_address = name, address.lower()
+    if unwrapped.get("subject"):
+        origin.subject = " ".join(unwrapped["subject"].split())
+    if unwrapped.get("reply-to"):
+        origin.reply_to = parseaddr(unwrapped["reply-to"])[1].lower()
+    at, day, confidence = _loose_date(unwrapped.get("date", ""))
+    if confidence:
+        origin.received_at, origin.received_day, origin.received_confidence = at, day, confidence
+    else:
+        # Forwarded without a date: the forward's own date is only an upper bound.
+        origin.received_confidence = min(origin.received_confidence, 0.3)
+    origin.text = (unwrapped.get("text") or "").strip() or text
+    return True
+
+
+def _forwarded_attached(origin: _Origin, inner: Message, deadline: float) -> None:
+    """Forwarded as an attachment (message/rfc822): the inner message is the letter."""
+    origin.forwarded = True
+    name, address = parseaddr(_header(inner, "From"))
+    if address:
+        origin.sender_name, origin.sender_address = name, address.lower()
+    origin.subject = _header(inner, "Subject") or origin.subject
+    origin.reply_to = parseaddr(_header(inner, "Reply-To"))[1].lower() or origin.reply_to
+    at, day, confidence = _loose_date(_header(inner, "Date"))
+    if confidence:
+        origin.received_at, origin.received_day = at, day
+        origin.received_confidence = max(confidence, 0.85)
+    origin.text = _body_text(_walk(inner, deadline)).strip() or origin.text
+
+
 def parse_letter(raw: bytes, *, max_seconds: float = MAX_SECONDS) -> ParsedLetter:
     """Parse one message. Raises LetterError (with a sentence) for what it cannot read."""
     deadline = time.monotonic() + max_seconds
@@ -613,85 +705,26 @@ def parse_letter(raw: bytes, *, max_seconds: float = MAX_SECONDS) -> ParsedLette
         walked = _walk(message, deadline)
     except RecursionError as exc:
         raise LetterError("The message is nested too deeply: it cannot be read safely.") from exc
-
-    subject = _header(message, "Subject")
-    envelope_name, envelope_from = parseaddr(_header(message, "From"))
-    sender_name, sender_address = envelope_name, envelope_from.lower()
-    reply_to = parseaddr(_header(message, "Reply-To"))[1].lower()
-    received_at: datetime.datetime | None = None
-    received_day: datetime.date | None = None
-    received_confidence = 0.0
-    date_header = _header(message, "Date")
-    if date_header:
-        try:
-            moment = parsedate_to_datetime(date_header)
-        except (TypeError, ValueError, IndexError):
-            moment = None
-        if moment is not None and moment.tzinfo is not None:
-            received_at, received_confidence = moment, 0.9
-        elif moment is not None:
-            received_day, received_confidence = moment.date(), 0.6
-
-    if walked.plain:
-        text = "\n\n".join(p.strip() for p in walked.plain if p.strip())
-    elif walked.html:
-        text = "\n\n".join(html_to_text(h) for h in walked.html)
-    else:
-        text = ""
+    origin = _origin_from_headers(message, walked)
+    envelope_from = origin.sender_address
     if time.monotonic() > deadline:
         raise LetterError("The message took too long to read.")
-
-    # A forwarded letter: the original sender, date and text from the forwarded block.
-    forwarded = False
-    unwrapped = None
-    if text and (_FORWARD_SUBJECT.match(subject) or "forward" in text[:3000].lower()):
-        unwrapped = quotequail.unwrap(text[:MAX_TEXT_CHARS])
-        if unwrapped and unwrapped.get("type") != "forward":
-            unwrapped = None
-    inner = walked.inner_messages[0] if walked.inner_messages else None
-    if unwrapped:
-        forwarded = True
-        name, address = parseaddr(_clean(unwrapped.get("from", "")))
-        if address:
-            sender_name, sender_address = name, address.lower()
-        if unwrapped.get("subject"):
-            subject = " ".join(unwrapped["subject"].split())
-        if unwrapped.get("reply-to"):
-            reply_to = parseaddr(unwrapped["reply-to"])[1].lower()
-        at, day, confidence = _loose_date(unwrapped.get("date", ""))
-        if confidence:
-            received_at, received_day, received_confidence = at, day, confidence
-        else:
-            # Forwarded without a date: the forward's own date is only an upper bound.
-            received_confidence = min(received_confidence, 0.3)
-        text = (unwrapped.get("text") or "").strip() or text
-    elif inner is not None and _FORWARD_SUBJECT.match(subject):
-        # Forwarded as an attachment (message/rfc822).
-        forwarded = True
-        name, address = parseaddr(_header(inner, "From"))
-        if address:
-            sender_name, sender_address = name, address.lower()
-        subject = _header(inner, "Subject") or subject
-        reply_to = parseaddr(_header(inner, "Reply-To"))[1].lower() or reply_to
-        at, day, confidence = _loose_date(_header(inner, "Date"))
-        if confidence:
-            received_at, received_day, received_confidence = at, day, max(confidence, 0.85)
-        inner_walk = _walk(inner, deadline)
-        inner_text = "\n\n".join(p.strip() for p in inner_walk.plain if p.strip()) or "\n\n".join(
-            html_to_text(h) for h in inner_walk.html
-        )
-        text = inner_text.strip() or text
-    subject = _FORWARD_SUBJECT.sub("", subject)
-    subject = _REPLY_SUBJECT.sub("", subject).strip()
-    text = _clean(text).strip()[:MAX_TEXT_CHARS]
+    if (
+        not _forwarded_inline(origin)
+        and walked.inner_messages
+        and _FORWARD_SUBJECT.match(origin.subject)
+    ):
+        _forwarded_attached(origin, walked.inner_messages[0], deadline)
+    subject = _REPLY_SUBJECT.sub("", _FORWARD_SUBJECT.sub("", origin.subject)).strip()
+    text = _clean(origin.text).strip()[:MAX_TEXT_CHARS]
 
     classification: Classification = classify(
         subject=subject, text=text, has_calendar=walked.has_calendar
     )
     company = _guess_company(
-        sender_name=sender_name,
-        sender_address=sender_address,
-        reply_to=reply_to,
+        sender_name=origin.sender_name,
+        sender_address=origin.sender_address,
+        reply_to=origin.reply_to,
         subject=subject,
         text=text,
     )
@@ -701,18 +734,18 @@ def parse_letter(raw: bytes, *, max_seconds: float = MAX_SECONDS) -> ParsedLette
     return ParsedLetter(
         message_id=_header(message, "Message-ID").strip("<> ")[:255],
         subject=subject[:255],
-        sender_name=sender_name[:200],
-        sender_address=sender_address[:254],
-        envelope_from=envelope_from.lower()[:254],
+        sender_name=origin.sender_name[:200],
+        sender_address=origin.sender_address[:254],
+        envelope_from=envelope_from[:254],
         recipients=_address_list(
             message, "Delivered-To", "X-Original-To", "Envelope-To", "To", "Cc"
         ),
         company=company,
         role=role,
-        received_at=received_at,
-        received_day=received_day,
-        received_confidence=received_confidence,
-        forwarded=forwarded,
+        received_at=origin.received_at,
+        received_day=origin.received_day,
+        received_confidence=origin.received_confidence,
+        forwarded=origin.forwarded,
         text=text,
         kind=classification.kind,
         kind_score=classification.score,

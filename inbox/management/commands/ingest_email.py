@@ -30,7 +30,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, InterfaceError, OperationalError
 
+from accounts.models import User
 from applications.letters.parser import MAX_MESSAGE_BYTES, LetterError, ParsedLetter, parse_letter
+from inbox.models import Source
+from inbox.services import IngestResult, Outcome, forwarded_letter_ingest, letter_ingest
 
 EX_OK = 0
 EX_NOUSER = 67
@@ -105,6 +108,29 @@ def contract_row(
     }
 
 
+def _ingest_one(
+    raw: bytes, *, user: User | None, source: Source, dry_run: bool, files: bool
+) -> IngestResult:
+    if dry_run and user is None:
+        # Parse only: nothing is routed, so no database is needed.
+        try:
+            return IngestResult(Outcome.CREATED, parsed=parse_letter(raw))
+        except LetterError as exc:
+            return IngestResult(Outcome.INVALID, error=str(exc))
+    if user is not None and files:
+        # An admin's files for a user: letters from employers, not forwards.
+        result = letter_ingest(user=user, raw=raw, source=source, dry_run=dry_run)
+    else:
+        result = forwarded_letter_ingest(raw=raw, source=source, user=user, dry_run=dry_run)
+    if result.outcome == Outcome.DUPLICATE:
+        return IngestResult(
+            Outcome.DUPLICATE,
+            parsed=result.parsed,
+            error="Already in the Inbox (the same Message-ID or the same letter).",
+        )
+    return result
+
+
 class Command(BaseCommand):
     help = "Turn email messages (stdin, .eml, mbox, maildir) into Inbox drafts."
 
@@ -127,10 +153,6 @@ class Command(BaseCommand):
             sys.exit(code)
 
     def _run(self, options: dict[str, Any]) -> int:
-        from accounts.models import User
-        from inbox.models import Source
-        from inbox.services import Outcome, forwarded_letter_ingest, letter_ingest
-
         dry_run, as_json = options["dry_run"], options["format"] == "json"
         user = None
         if options["user"]:
@@ -143,25 +165,12 @@ class Command(BaseCommand):
         rows: list[dict[str, Any]] = []
         counts: dict[str, int] = {}
         unknown = False
+        paths = bool(options["paths"])
         for where, raw in _messages(options["paths"], sys.stdin):
-            if dry_run and user is None:
-                # Parse only: nothing is routed, so no database is needed.
-                try:
-                    parsed, error, outcome = parse_letter(raw), "", Outcome.CREATED
-                except LetterError as exc:
-                    parsed, error, outcome = None, str(exc), Outcome.INVALID
-            else:
-                if user is not None and options["paths"]:
-                    result = letter_ingest(user=user, raw=raw, source=source, dry_run=dry_run)
-                else:
-                    result = forwarded_letter_ingest(
-                        raw=raw, source=source, user=user, dry_run=dry_run
-                    )
-                parsed, error, outcome = result.parsed, result.error, result.outcome
-                if outcome == Outcome.DUPLICATE:
-                    error = "Already in the Inbox (the same Message-ID or the same letter)."
-                if result.draft is not None:
-                    zone = result.draft.user.zone
+            result = _ingest_one(raw, user=user, source=source, dry_run=dry_run, files=paths)
+            parsed, error, outcome = result.parsed, result.error, result.outcome
+            if result.draft is not None:
+                zone = result.draft.user.zone
             unknown = unknown or outcome == Outcome.UNKNOWN_ADDRESS
             counts[outcome] = counts.get(outcome, 0) + 1
             rows.append(contract_row(parsed, error, zone))
