@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.middleware import max_request_bytes
 from accounts.models import User
 from inbox import services
-from inbox.forms import MAX_MBOX_MESSAGES, ConfirmForm, DraftForm, UploadForm
+from inbox.forms import MAX_MBOX_BYTES, MAX_MBOX_MESSAGES, ConfirmForm, DraftForm, UploadForm
 from inbox.models import InboundAttachment, InboundMessage, Source, Status
 from inbox.selectors import inbox_drafts
 
@@ -96,6 +97,9 @@ def _upload_summary(request: HttpRequest, summary: services.UploadSummary) -> No
         messages.warning(request, f"{where}: {error}")
 
 
+# An mbox export is larger than the site's request cap: this view takes up to
+# the mbox limit (and the upload lands in a temporary file, not memory).
+@max_request_bytes(MAX_MBOX_BYTES + 1024 * 1024)
 @require_POST
 def inbox_upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)

@@ -259,3 +259,10 @@ def test_the_inbox_offers_to_spread_old_rejections_and_does_on_request(seeker_cl
         not in seeker_client.get(reverse("inbox:list")).content.decode()
     )
     assert not Rejection.objects.exists()  # nothing logged until confirmed
+
+
+def test_an_mbox_larger_than_the_sites_request_cap_is_accepted(seeker_client, settings):
+    settings.AJAR_REQUEST_MAX_BYTES = 1000
+    upload = SimpleUploadedFile("big.mbox", b"From x\n" + letter("fwd_gmail.eml") * 2)
+    response = seeker_client.post(reverse("inbox:upload"), {"letters": [upload]})
+    assert response.status_code == 302
