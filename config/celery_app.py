@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery, signals
+from kombu import Queue
 
 from accounts.request_log import request_id
 
@@ -8,6 +9,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("ajar")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Sweeps on a queue of their own: a backlog of sends cannot starve them. A
+# worker started without -Q consumes every queue listed here.
+app.conf.task_queues = (Queue("celery"), Queue("reminders.sweep"))
+app.conf.task_routes = {"reminders.tasks.sweep": {"queue": "reminders.sweep"}}
 app.autodiscover_tasks()
 
 

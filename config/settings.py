@@ -377,6 +377,23 @@ AJAR_SEND_RATE_PER_SECOND = env.float("AJAR_SEND_RATE_PER_SECOND", default=0)
 AJAR_SEND_CHUNK_SIZE = env.int("AJAR_SEND_CHUNK_SIZE", default=10)
 AJAR_HEALTH_SWEEP_STALE = timedelta(minutes=5)
 AJAR_HEALTH_MAX_LATENESS = timedelta(minutes=15)
+# A claim no worker has started within this is reclaimed with a new token (its
+# message was lost, e.g. a broker flush); no attempt is counted.
+AJAR_DISPATCH_DEADLINE = timedelta(
+    seconds=env.float("AJAR_DISPATCH_DEADLINE_SECONDS", default=2 * AJAR_SWEEP_INTERVAL)
+)
+# At most this many reminders claimed per sweep, so one sweep's sends start
+# within the dispatch deadline.
+AJAR_SWEEP_MAX_CLAIM = env.int("AJAR_SWEEP_MAX_CLAIM", default=10_000)
+# The whole SMTP conversation of one message (EMAIL_TIMEOUT bounds each read).
+AJAR_SMTP_DEADLINE_SECONDS = env.float("AJAR_SMTP_DEADLINE_SECONDS", default=60.0)
+# After the server accepted a message, how long to retry writing "sent" while
+# the database is unreachable (capped at half the lease).
+AJAR_SENT_WRITE_RETRY_SECONDS = env.float("AJAR_SENT_WRITE_RETRY_SECONDS", default=60.0)
+# /metrics (Prometheus text): staff users, or this bearer token when set.
+AJAR_METRICS_TOKEN = env.str("AJAR_METRICS_TOKEN", default="")
+# Each dependency check of /health/ gives up after this (seconds).
+AJAR_HEALTH_CHECK_TIMEOUT = env.float("AJAR_HEALTH_CHECK_TIMEOUT", default=1.0)
 # An open application with no news for this long is suggested as ghosted.
 AJAR_GHOSTED_AFTER_DAYS = env.int("AJAR_GHOSTED_AFTER_DAYS", default=21)
 # For testing only: when set, one day of cooling-off lasts this many seconds from

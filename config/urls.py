@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 
 from accounts.admin_login import admin_login
 from accounts.email_confirm import confirm_email
-from reminders.health import health
+from reminders.health import health, metrics
 from reminders.urls import account_urlpatterns
 from review.views.dashboard import dashboard
 
@@ -27,6 +27,7 @@ urlpatterns = [
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    path("metrics", metrics, name="metrics"),
 ]
 
 # Every page is private (LoginRequiredMiddleware) except the views named here,
@@ -57,6 +58,8 @@ PUBLIC_URL_NAMES = frozenset(
         # Ajar's own.
         "invitation_accept",
         "health",
+        # Prometheus: staff, or the AJAR_METRICS_TOKEN bearer token; else a 404.
+        "metrics",
         # Signed links in reminder emails: the token authenticates.
         "reminders:email_link",
         "reminders:unsubscribe",

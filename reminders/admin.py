@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reminders.models import Heartbeat, Reminder, ReminderSettings, ReminderStatus
-from reminders.services import UNSENT_STATUSES, reminder_cancel
+from reminders.services import UNSENT_STATUSES, reminder_cancel, reminder_retry
 
 
 @admin.register(ReminderSettings)
@@ -34,8 +34,6 @@ class ReminderAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Retry sending the selected failed reminders"))
     def retry(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
-        from reminders.engine import reminder_retry
-
         failed = list(queryset.filter(status=ReminderStatus.FAILED))
         for reminder in failed:
             reminder_retry(reminder=reminder)

@@ -130,6 +130,13 @@ class Reminder(models.Model):
     claim_token = models.UUIDField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Committed before each SMTP conversation begins: a reclaim counts an attempt
+    # only when one was made (a lost or unstarted dispatch costs none). Kept after
+    # the send; sent_at minus this is the send's latency.
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
+    # The last time the server stopped answering after the end of DATA: the
+    # message may have been delivered (the retry keeps its Message-ID).
+    possibly_delivered_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     # Each snooze starts a new occurrence, and so a new Message-ID.
     occurrence = models.PositiveSmallIntegerField(default=1)
@@ -187,6 +194,27 @@ class Reminder(models.Model):
                 fields=["lease_expires_at"],
                 name="reminder_sending_lease_idx",
                 condition=Q(status="sending"),
+            ),
+            # Health and metrics: the last successful send, and the latency of the
+            # last hour's sends (WHERE status = 'sent' AND sent_at >= ...).
+            models.Index(
+                fields=["sent_at"], name="reminder_sent_at_idx", condition=Q(status="sent")
+            ),
+            # Health: failed in the last day (few rows; the partial index is cheap).
+            models.Index(
+                fields=["updated_at"], name="reminder_failed_idx", condition=Q(status="failed")
+            ),
+            # Health: reminders backing off after a failed attempt.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="reminder_backing_off_idx",
+                condition=Q(status="scheduled", attempts__gt=0),
+            ),
+            # Health: possibly delivered in the last day.
+            models.Index(
+                fields=["possibly_delivered_at"],
+                name="reminder_maybe_delivered_idx",
+                condition=Q(possibly_delivered_at__isnull=False),
             ),
             # A user's reminders page, by status.
             models.Index(fields=["user", "status", "due_at"], name="reminder_user_status_idx"),

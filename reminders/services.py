@@ -779,3 +779,34 @@ def letter_fill(*, user: User, letter: LetterFile) -> LetterFill:
         text=parsed.text,
         application=Application.objects.for_user(user).filter(pk=match).first() if match else None,
     )
+
+
+# --- After a failed delivery ----------------------------------------------------------------
+
+
+class NotFailed(Exception):
+    pass
+
+
+@transaction.atomic
+def reminder_retry(*, reminder: Reminder, now: datetime.datetime | None = None) -> Reminder:
+    """The user's "retry" on a failed reminder: scheduled again, due now, with
+    a fresh set of attempts. The last error stays visible until it is sent."""
+    now = now or timezone.now()
+    reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
+    if reminder.status != ReminderStatus.FAILED:
+        raise NotFailed(f"Reminder {reminder.pk} is {reminder.status}, not failed.")
+    reminder.status = ReminderStatus.SCHEDULED
+    reminder.attempts = 0
+    reminder.next_attempt_at = now
+    reminder.failure_acknowledged = False
+    reminder.save(
+        update_fields=[
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "failure_acknowledged",
+            "updated_at",
+        ]
+    )
+    return reminder

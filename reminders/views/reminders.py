@@ -32,11 +32,13 @@ from reminders.notes import unknown_placeholders
 from reminders.scheduling import snoozed_due_date
 from reminders.selectors import insiders_for, reminders_page
 from reminders.services import (
+    NotFailed,
     ReminderAlreadyHandled,
     reminder_dismiss,
     reminder_done,
     reminder_failure_acknowledge,
     reminder_reapply,
+    reminder_retry,
     reminder_settings_get,
     reminder_snooze,
     reminder_test_send,
@@ -180,8 +182,6 @@ def reminder_reapply_view(request: AuthenticatedRequest, pk: int) -> HttpRespons
 
 def reminder_retry_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def retry(reminder: Reminder) -> str:
-        from reminders.engine import NotFailed, reminder_retry
-
         try:
             reminder_retry(reminder=reminder)
         except NotFailed as error:

@@ -61,7 +61,7 @@ class Handler:
             self.held_peer = session.peer
             self.held.set()
         try:
-            while not self._release.is_set():
+            while not self._release.is_set():  # noqa: ASYNC110 (set from another thread)
                 await asyncio.sleep(0.05)
         except asyncio.CancelledError:
             self.held_client_gone.set()

@@ -18,7 +18,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
-from reminders import engine
+from reminders import engine, services
 from reminders.emails import message_id_for
 from reminders.models import Heartbeat, Reminder, ReminderSettings, ReminderStatus
 from tests.engine.conftest import (
@@ -232,7 +232,7 @@ def test_a_5xx_fails_at_once_with_its_error_and_a_retry_delivers(stack):
     assert reminder.last_error.startswith("SMTP 554")
     assert stack.smtp.handler.received == []
 
-    engine.reminder_retry(reminder=reminder)  # the user's retry button
+    services.reminder_retry(reminder=reminder)  # the user's retry button
     wait_sent([reminder])
     assert_each_delivered_once(stack.smtp, [reminder])
 
@@ -249,7 +249,7 @@ def test_smtp_down_for_good_fails_after_the_last_attempt_and_a_retry_delivers(st
     assert reminder.status == ReminderStatus.FAILED  # given up: not swept again
 
     stack.smtp.start()
-    engine.reminder_retry(reminder=reminder)
+    services.reminder_retry(reminder=reminder)
     wait_sent([reminder])
     assert_each_delivered_once(stack.smtp, [reminder])
 

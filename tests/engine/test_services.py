@@ -10,7 +10,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.utils import timezone
 
-from reminders import engine, mailer
+from reminders import engine, mailer, services
 from reminders.engine import SendOutcome
 from reminders.models import Heartbeat, Reminder, ReminderSettings, ReminderStatus
 from tests.engine.smtp import SmtpServer, free_port
@@ -64,7 +64,8 @@ def test_a_due_reminder_is_claimed_and_sent_once(django_capture_on_commit_callba
     assert len(callbacks) == 1  # the send is enqueued only after the claim commits
     reminder.refresh_from_db()
     assert reminder.status == ReminderStatus.SENDING
-    assert reminder.lease_expires_at == NOW + engine.settings.AJAR_REMINDER_LEASE
+    # Until a worker starts it, the claim holds only for the dispatch deadline.
+    assert reminder.lease_expires_at == NOW + engine.settings.AJAR_DISPATCH_DEADLINE
 
     assert send_all(result) == [SendOutcome.SENT]
     reminder.refresh_from_db()
@@ -142,22 +143,59 @@ def test_a_verified_secondary_address_does_not_count(django_capture_on_commit_ca
     assert sweep_at(NOW, django_capture_on_commit_callbacks).claimed == 0
 
 
-def test_an_expired_lease_is_reclaimed_and_sent(django_capture_on_commit_callbacks):
+def test_a_claim_no_worker_started_is_reclaimed_after_the_dispatch_deadline_at_no_cost(
+    settings, django_capture_on_commit_callbacks
+):
     reminder = ReminderFactory(due_at=NOW)
     first = sweep_at(NOW, django_capture_on_commit_callbacks)
     ((_rid, old_token),) = claimed(first)
-    # The worker died: nothing happens until the lease runs out.
-    before_expiry = NOW + engine.settings.AJAR_REMINDER_LEASE - datetime.timedelta(seconds=1)
-    assert sweep_at(before_expiry, django_capture_on_commit_callbacks).claimed == 0
-    later = NOW + engine.settings.AJAR_REMINDER_LEASE
-    second = sweep_at(later, django_capture_on_commit_callbacks)
+    # Its message was lost (a broker flush): nothing until the dispatch deadline.
+    deadline = NOW + settings.AJAR_DISPATCH_DEADLINE
+    almost = deadline - datetime.timedelta(seconds=1)
+    assert sweep_at(almost, django_capture_on_commit_callbacks).claimed == 0
+    second = sweep_at(deadline, django_capture_on_commit_callbacks)
+    # Reclaimed and claimed again at once, with a new token.
     assert (second.reclaimed, second.claimed) == (1, 1)
-    # The dead worker's message, if it ever arrives, is refused by its old token.
+    # The lost message, if it ever arrives, is refused by its old token.
     assert engine.reminder_send(reminder_id=reminder.pk, token=old_token) == SendOutcome.STALE
     assert send_all(second) == [SendOutcome.SENT]
     assert len(mail.outbox) == 1
     reminder.refresh_from_db()
-    assert reminder.attempts == 1
+    assert reminder.attempts == 0  # no SMTP attempt was made before the reclaim
+
+
+def test_lost_dispatches_never_make_a_reminder_fail(settings, django_capture_on_commit_callbacks):
+    settings.AJAR_MAX_ATTEMPTS = 2
+    reminder = ReminderFactory(due_at=NOW)
+    now = NOW
+    for _ in range(6):
+        sweep_at(now, django_capture_on_commit_callbacks)
+        now += settings.AJAR_DISPATCH_DEADLINE
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (ReminderStatus.SENDING, 0)
+
+
+def start_then_die(result) -> None:
+    """A worker began the attempt (committed), then died before the outcome."""
+    for rid, token in claimed(result):
+        assert engine.begin_attempt(reminder_id=rid, token=token)
+
+
+def test_a_started_send_whose_worker_died_is_reclaimed_after_its_lease_as_an_attempt(
+    settings, django_capture_on_commit_callbacks
+):
+    reminder = ReminderFactory(due_at=NOW)
+    with time_machine.travel(NOW, tick=False):
+        start_then_die(sweep_at(NOW, django_capture_on_commit_callbacks))
+    # Started: the dispatch deadline no longer applies, the lease does.
+    later = NOW + settings.AJAR_DISPATCH_DEADLINE
+    assert sweep_at(later, django_capture_on_commit_callbacks).reclaimed == 0
+    expiry = NOW + settings.AJAR_REMINDER_LEASE
+    second = sweep_at(expiry, django_capture_on_commit_callbacks)
+    assert (second.reclaimed, second.claimed) == (1, 1)
+    reminder.refresh_from_db()
+    assert reminder.attempts == 1  # the lost attempt counts
+    assert "lease expired" in reminder.last_error
 
 
 def test_a_reminder_that_keeps_losing_its_worker_ends_failed(
@@ -167,7 +205,8 @@ def test_a_reminder_that_keeps_losing_its_worker_ends_failed(
     reminder = ReminderFactory(due_at=NOW)
     now = NOW
     for _ in range(2):
-        sweep_at(now, django_capture_on_commit_callbacks)
+        with time_machine.travel(now, tick=False):
+            start_then_die(sweep_at(now, django_capture_on_commit_callbacks))
         now += settings.AJAR_REMINDER_LEASE
     sweep_at(now, django_capture_on_commit_callbacks)
     reminder.refresh_from_db()
@@ -285,7 +324,7 @@ def test_a_5xx_fails_at_once_and_a_retry_sends_it(
 
     smtp.handler.refuse_rcpt = None
     later = NOW + datetime.timedelta(hours=1)
-    engine.reminder_retry(reminder=reminder, now=later)
+    services.reminder_retry(reminder=reminder, now=later)
     reminder.refresh_from_db()
     assert (reminder.status, reminder.attempts) == (ReminderStatus.SCHEDULED, 0)
     assert send_all(sweep_at(later, django_capture_on_commit_callbacks)) == [SendOutcome.SENT]
@@ -294,8 +333,8 @@ def test_a_5xx_fails_at_once_and_a_retry_sends_it(
 
 def test_only_a_failed_reminder_can_be_retried():
     reminder = ReminderFactory(due_at=NOW)
-    with pytest.raises(engine.NotFailed):
-        engine.reminder_retry(reminder=reminder)
+    with pytest.raises(services.NotFailed):
+        services.reminder_retry(reminder=reminder)
 
 
 def test_transient_and_permanent_errors_are_told_apart():
