@@ -503,7 +503,6 @@ def _record_sent_after_database_error(
 # Warm shutdown: a worker asked to stop (SIGTERM) finishes the reminder it is
 # sending and gives the rest of its chunk back (reminders/tasks.py).
 _stop = threading.Event()
-_busy = threading.Event()
 
 
 def request_stop() -> None:
@@ -512,10 +511,6 @@ def request_stop() -> None:
 
 def stop_requested() -> bool:
     return _stop.is_set()
-
-
-def is_sending() -> bool:
-    return _busy.is_set()
 
 
 # One WARNING when a worker finds the database unreachable, not one per task.
@@ -533,24 +528,20 @@ def reminder_send_many(*, reminder_ids: list[int], token: str | uuid.UUID) -> li
     """
     outcomes: list[str] = []
     _stop.clear()
-    _busy.set()
-    try:
-        for position, reminder_id in enumerate(reminder_ids):
-            if _stop.is_set():
-                _give_back(token, reminder_ids[position:], outcomes)
-                break
-            try:
-                outcomes.append(reminder_send(reminder_id=reminder_id, token=token))
-            except DatabaseError as error:
-                _database_unreachable(error, len(reminder_ids) - position)
-                break
-            except Exception:
-                logger.exception("Sending reminder %s failed; its lease will expire.", reminder_id)
-                outcomes.append(SendOutcome.ERROR)
-            else:
-                _database_down.clear()
-    finally:
-        _busy.clear()
+    for position, reminder_id in enumerate(reminder_ids):
+        if _stop.is_set():
+            _give_back(token, reminder_ids[position:], outcomes)
+            break
+        try:
+            outcomes.append(reminder_send(reminder_id=reminder_id, token=token))
+        except DatabaseError as error:
+            _database_unreachable(error, len(reminder_ids) - position)
+            break
+        except Exception:
+            logger.exception("Sending reminder %s failed; its lease will expire.", reminder_id)
+            outcomes.append(SendOutcome.ERROR)
+        else:
+            _database_down.clear()
     stale = [rid for rid, o in zip(reminder_ids, outcomes, strict=False) if o == SendOutcome.STALE]
     if stale:
         logger.warning(

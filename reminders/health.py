@@ -14,7 +14,6 @@ import concurrent.futures
 import datetime
 import hmac
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,15 +51,22 @@ WINDOW = datetime.timedelta(hours=1)
 
 # Dependency checks run here so that a hung one times out instead of hanging
 # the request. A hung check keeps its thread; with all of them hung, further
-# checks queue and time out too.
+# checks queue and time out too. Nothing here may raise: any failure is "down".
 _checks = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="health")
 
 
-def _within(check: Callable[[], bool], timeout: float) -> bool:
-    try:
-        return bool(_checks.submit(check).result(timeout=timeout))
-    except Exception:  # noqa: BLE001 (any failure, the timeout included, is "down")
-        return False
+def _outcome(future: concurrent.futures.Future[bool], done: set[Any]) -> bool:
+    return future in done and future.exception() is None and bool(future.result())
+
+
+def dependencies_up() -> tuple[bool, bool]:
+    """(database, broker), checked side by side within one deadline."""
+    database = _checks.submit(_database_check)
+    broker = _checks.submit(_broker_check)
+    done, _pending = concurrent.futures.wait(
+        [database, broker], timeout=settings.AJAR_HEALTH_CHECK_TIMEOUT
+    )
+    return _outcome(database, done), _outcome(broker, done)
 
 
 def _database_check() -> bool:
@@ -74,7 +80,7 @@ def _database_check() -> bool:
 
 
 def _broker_check() -> bool:
-    url = current_app.conf.broker_url or ""
+    url = settings.CELERY_BROKER_URL
     timeout = settings.AJAR_HEALTH_CHECK_TIMEOUT
     if url.startswith(("redis://", "rediss://")):
         client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
@@ -83,19 +89,11 @@ def _broker_check() -> bool:
         finally:
             client.close()
     if url.startswith("filesystem://"):
-        folder = current_app.conf.broker_transport_options.get("data_folder_out", "")
+        folder = str(settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_out", ""))
         return os.access(folder, os.W_OK)
     with current_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=timeout)
     return True
-
-
-def database_up() -> bool:
-    return _within(_database_check, settings.AJAR_HEALTH_CHECK_TIMEOUT)
-
-
-def broker_up() -> bool:
-    return _within(_broker_check, settings.AJAR_HEALTH_CHECK_TIMEOUT)
 
 
 # --- What the rows say ---------------------------------------------------------------
@@ -166,7 +164,7 @@ def _age(now: datetime.datetime, then: datetime.datetime | None) -> float | None
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     now = timezone.now()
-    database, broker = database_up(), broker_up()
+    database, broker = dependencies_up()
     problems: list[str] = []
     warnings: list[str] = []
     if not broker:

@@ -170,6 +170,8 @@ def _forget() -> None:
 
 
 def _alive(backend: SmtpBackend) -> bool:
+    if backend.connection is None:
+        return False
     try:
         code, _msg = backend.connection.noop()
     except (smtplib.SMTPException, OSError):

@@ -8,45 +8,71 @@ backlog of sends cannot hold it up.
 
 from __future__ import annotations
 
-import os
+import contextlib
+import logging
 import signal
+import threading
+from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
 from celery import shared_task
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.signals import worker_process_shutdown
+from django.db import DatabaseError
 from django.utils import timezone
 
 from reminders import engine, mailer
 
+logger = logging.getLogger(__name__)
+# One warning when sweeps start failing on the database, not one per sweep.
+_sweep_database_down = threading.Event()
+
 
 @shared_task(name="reminders.tasks.sweep", ignore_result=True)
 def sweep() -> dict[str, int]:
-    result = engine.sweep(now=timezone.now())
+    try:
+        result = engine.sweep(now=timezone.now())
+    except DatabaseError as error:
+        # Expected while PostgreSQL is away: the next sweep does the work.
+        if not _sweep_database_down.is_set():
+            _sweep_database_down.set()
+            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            logger.warning("Sweeps skipped while the database is unreachable (%s).", first_line)
+        return {"reclaimed": 0, "claimed": 0}
+    if _sweep_database_down.is_set():
+        _sweep_database_down.clear()
+        logger.warning("Sweeps resumed: the database answers again.")
     return {"reclaimed": result.reclaimed, "claimed": result.claimed}
 
 
 @shared_task(name=engine.SEND_TASK, ignore_result=True)
 def send_many(reminder_ids: list[int], token: str) -> list[str]:
-    return engine.reminder_send_many(reminder_ids=reminder_ids, token=token)
+    with _warm_sigterm():
+        return engine.reminder_send_many(reminder_ids=reminder_ids, token=token)
 
 
-def _on_sigterm(signum: int, _frame: FrameType | None) -> None:
-    """A pool process asked to stop (systemd sends SIGTERM to the whole group).
-    Mid-send: finish the reminder being sent, give back the rest of the chunk,
-    and let the main process's warm shutdown end us. Idle: stop now."""
-    if engine.is_sending():
-        engine.request_stop()
+def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM while sending (systemd signals the whole process group): finish
+    the reminder being sent, give back the rest of the chunk, and let the
+    main process's warm shutdown end this pool process."""
+    engine.request_stop()
+
+
+@contextlib.contextmanager
+def _warm_sigterm() -> Iterator[None]:
+    # Billiard's own SIGTERM handler exits the pool process at once, mid-send:
+    # that was a duplicate when the server had just accepted the message.
+    # Ours holds only while a chunk runs, and only where signals can be set.
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
-    signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
-
-
-@worker_process_init.connect
-def _warm_sigterm(**_kwargs: Any) -> None:
-    # Celery resets SIGTERM to the default (die at once) in pool processes;
-    # that is what turned a group SIGTERM into a duplicate.
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        # A stop asked for mid-chunk is the main process's warm shutdown: it
+        # closes the pool once this task returns.
+        signal.signal(signal.SIGTERM, previous)
 
 
 @worker_process_shutdown.connect
