@@ -159,7 +159,7 @@ class Stack:
     SWEEP_INTERVAL = 0.5
     # A claim no worker started is reclaimed after this; a started one after
     # the lease (which also bounds the retries of a "sent" write: half of it).
-    DISPATCH_DEADLINE = 1.0
+    DISPATCH_DEADLINE = 2.0
     LEASE_SECONDS = 4
     EMAIL_TIMEOUT = 2  # each socket read
     SMTP_DEADLINE = 3.0  # the whole conversation of one message

@@ -3,7 +3,7 @@
 Each test gets its own Redis server and SMTP server on free ports; Celery workers
 and beats run as subprocesses in process groups of their own, on the pytest test
 database. Settings are shrunk (tests/engine/processes.py, Stack): a 0.5 s sweep,
-a 1 s dispatch deadline, a 4 s lease, a 2 s read timeout and a 3 s deadline per
+a 2 s dispatch deadline, a 4 s lease, a 2 s read timeout and a 3 s deadline per
 SMTP conversation, backoffs of 1.2, 2.4 and 4.8 s, 3 attempts, batches of 25.
 
 No fixed sleeps: "nothing more follows" waits for two more sweeps to have run
