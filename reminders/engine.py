@@ -60,6 +60,7 @@ logger = logging.getLogger(__name__)
 SWEEP_HEARTBEAT = "reminders.sweep"
 # Published by name: the engine does not import the task module (tasks import us).
 SEND_TASK = "reminders.tasks.send_many"
+SEND_QUEUE = "celery"  # the default queue; sweeps have their own (config/celery_app.py)
 
 
 # --- Who may be emailed -------------------------------------------------------------
@@ -103,23 +104,28 @@ class SweepResult:
     batches: list[Claim] = field(default_factory=list)
 
 
-def reclaim_expired(*, now: datetime.datetime) -> int:
+def reclaim_expired(*, now: datetime.datetime, unstarted: bool = True) -> int:
     """Put claimed reminders whose deadline passed back to scheduled. Returns how many.
 
     Two kinds, told apart by `attempt_started_at`: a claim no worker started
     within the dispatch deadline (message lost, or its task gave up on a
     database error) costs no attempt; a started send whose worker died before
     recording its outcome counts one, so a reminder that kills its worker every
-    time ends failed instead of looping.
+    time ends failed instead of looping. `unstarted=False` leaves the first
+    kind alone: while send messages wait in the broker, an unstarted claim is
+    most likely one of them, behind a backlog, not lost.
 
     SKIP LOCKED: a row whose send is still talking to SMTP holds its lock and is
     left alone, whatever its lease says.
     """
     with transaction.atomic():
+        expired = Reminder.objects.filter(status=ReminderStatus.SENDING, lease_expires_at__lte=now)
+        if not unstarted:
+            expired = expired.filter(attempt_started_at__isnull=False)
         rows = list(
-            Reminder.objects.filter(status=ReminderStatus.SENDING, lease_expires_at__lte=now)
-            .select_for_update(skip_locked=True)
-            .values_list("id", "attempt_started_at", "attempts")[: settings.AJAR_SWEEP_BATCH_SIZE]
+            expired.select_for_update(skip_locked=True).values_list(
+                "id", "attempt_started_at", "attempts"
+            )[: settings.AJAR_SWEEP_BATCH_SIZE]
         )
         if not rows:
             return 0
@@ -255,16 +261,35 @@ def release_claim(*, token: uuid.UUID | str, reminder_ids: list[int]) -> int:
     )
 
 
+def queued_sends() -> int | None:
+    """Send messages waiting in the broker for a worker, or None when the
+    broker cannot say (it is down: then publishing fails too)."""
+    try:
+        with current_app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=1)
+            _name, count, _consumers = conn.default_channel.queue_declare(
+                queue=SEND_QUEUE, passive=True
+            )
+            return int(count)
+    except Exception:  # kombu raises many kinds: all mean "cannot say"
+        return None
+
+
 def sweep(*, now: datetime.datetime) -> SweepResult:
     """One sweep: reclaim expired claims, claim due reminders batch by batch,
-    record the heartbeat."""
-    result = SweepResult(reclaimed=reclaim_expired(now=now))
+    record the heartbeat.
+
+    Backpressure through the broker: while send messages are queued, claims
+    not yet started are left to them (no reclaim churn behind a backlog), and
+    a sweep claims only what tops the queue up to AJAR_SWEEP_MAX_CLAIM.
+    """
+    queued = queued_sends()
+    result = SweepResult(reclaimed=reclaim_expired(now=now, unstarted=not queued))
     rate = settings.AJAR_SEND_RATE_PER_SECOND
+    chunk = 1 if rate > 0 else max(1, settings.AJAR_SEND_CHUNK_SIZE)
+    budget: float = settings.AJAR_SWEEP_MAX_CLAIM - (queued or 0) * chunk
     # With a rate cap, claim no more than one interval can send: the rest stays
     # scheduled in the database instead of piling up as delayed messages.
-    # Without one, no more than the workers can start within the dispatch
-    # deadline (AJAR_SWEEP_MAX_CLAIM), or the tail would be reclaimed unstarted.
-    budget: float = settings.AJAR_SWEEP_MAX_CLAIM
     if rate > 0:
         budget = min(budget, math.ceil(rate * settings.AJAR_SWEEP_INTERVAL))
     batch_size = settings.AJAR_SWEEP_BATCH_SIZE
@@ -528,10 +553,25 @@ def reminder_send_many(*, reminder_ids: list[int], token: str | uuid.UUID) -> li
     """
     outcomes: list[str] = []
     _stop.clear()
+    try:
+        # One query tells a duplicate or reclaimed message at once.
+        ours = set(
+            Reminder.objects.filter(
+                id__in=reminder_ids,
+                claim_token=uuid.UUID(str(token)),
+                status=ReminderStatus.SENDING,
+            ).values_list("id", flat=True)
+        )
+    except DatabaseError as error:
+        _database_unreachable(error, len(reminder_ids))
+        return outcomes
     for position, reminder_id in enumerate(reminder_ids):
         if _stop.is_set():
             _give_back(token, reminder_ids[position:], outcomes)
             break
+        if reminder_id not in ours:
+            outcomes.append(SendOutcome.STALE)
+            continue
         try:
             outcomes.append(reminder_send(reminder_id=reminder_id, token=token))
         except DatabaseError as error:

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _no_broker(settings, monkeypatch):
-    # Claims enqueue on commit; these tests run the sends themselves instead.
+    # Claims enqueue on commit; these tests run the sends themselves instead,
+    # and no send message waits in a broker.
+    monkeypatch.setattr(engine, "queued_sends", lambda: 0)
     settings.AJAR_SEND_RATE_PER_SECOND = 0
     settings.AJAR_RETRY_JITTER = 0
     settings.AJAR_RETRY_BACKOFF_MINUTES = [1, 2, 4, 8, 16, 32]
@@ -638,3 +640,32 @@ def test_metrics_speak_prometheus_to_the_token_or_staff(client, settings):
     staff = UserFactory(is_staff=True)
     client.force_login(staff)
     assert client.get("/metrics").status_code == 200
+
+
+# --- Backpressure -----------------------------------------------------------------------
+
+
+def test_unstarted_claims_behind_a_queued_backlog_are_not_reclaimed(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    reminder = ReminderFactory(due_at=NOW)
+    sweep_at(NOW, django_capture_on_commit_callbacks)
+    deadline = NOW + settings.AJAR_DISPATCH_DEADLINE
+    # Send messages still wait in the broker: this claim is most likely one of them.
+    monkeypatch.setattr(engine, "queued_sends", lambda: 7)
+    assert sweep_at(deadline, django_capture_on_commit_callbacks).reclaimed == 0
+    # The queue drained and it was never started: lost, reclaimed.
+    monkeypatch.setattr(engine, "queued_sends", lambda: 0)
+    assert sweep_at(deadline, django_capture_on_commit_callbacks).reclaimed == 1
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (ReminderStatus.SENDING, 0)
+
+
+def test_a_sweep_only_tops_the_queue_up_to_the_claim_cap(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.AJAR_SWEEP_MAX_CLAIM = 30
+    settings.AJAR_SEND_CHUNK_SIZE = 10
+    ReminderFactory.create_batch(25, user=UserFactory(), due_at=NOW)
+    monkeypatch.setattr(engine, "queued_sends", lambda: 2)  # 20 reminders' worth
+    assert sweep_at(NOW, django_capture_on_commit_callbacks).claimed == 10
