@@ -129,13 +129,13 @@ def reclaim_expired(*, now: datetime.datetime, unstarted: bool = True) -> int:
         )
         if not rows:
             return 0
-        unstarted = [rid for rid, started, _n in rows if started is None]
+        lost = [rid for rid, started, _n in rows if started is None]
         died = [rid for rid, started, n in rows if started is not None]
         last = [rid for rid, started, n in rows if started and n >= settings.AJAR_MAX_ATTEMPTS - 1]
         released = {"claim_token": None, "claimed_at": None, "lease_expires_at": None}
         error = "The worker sending it stopped before it finished (lease expired)."
         stale = Reminder.objects.filter(status=ReminderStatus.SENDING, lease_expires_at__lte=now)
-        back = stale.filter(id__in=unstarted).update(
+        back = stale.filter(id__in=lost).update(
             status=ReminderStatus.SCHEDULED, updated_at=now, **released
         )
         failed = stale.filter(id__in=last).update(
@@ -267,9 +267,8 @@ def queued_sends() -> int | None:
     try:
         with current_app.connection_for_read() as conn:
             conn.ensure_connection(max_retries=1)
-            _name, count, _consumers = conn.default_channel.queue_declare(
-                queue=SEND_QUEUE, passive=True
-            )
+            channel = conn.default_channel  # type: ignore[attr-defined]
+            _name, count, _consumers = channel.queue_declare(queue=SEND_QUEUE, passive=True)
             return int(count)
     except Exception:  # kombu raises many kinds: all mean "cannot say"
         return None
@@ -367,17 +366,38 @@ def backoff_delay(attempts: int, *, possibly_delivered: bool = False) -> datetim
     return datetime.timedelta(minutes=minutes * (1 + random.uniform(-jitter, jitter)))
 
 
-def locked_for_send() -> QuerySet[Reminder]:
-    """Reminders locked for their send, with all the email needs in the same
-    query: who may be emailed now, the related rows, whether any insiders."""
-    return (
-        Reminder.objects.select_for_update(of=("self",))
-        .select_related(*MESSAGE_RELATED)
-        .annotate(
-            sendable=ExpressionWrapper(sendable_q(), output_field=BooleanField()),
-            has_insiders=has_insiders(),
-        )
+def for_send() -> QuerySet[Reminder]:
+    """Reminders with all their email needs in one query: who may be emailed
+    now, the related rows, whether any insiders."""
+    return Reminder.objects.select_related(*MESSAGE_RELATED).annotate(
+        sendable=ExpressionWrapper(sendable_q(), output_field=BooleanField()),
+        has_insiders=has_insiders(),
     )
+
+
+def locked_for_send() -> QuerySet[Reminder]:
+    """for_send(), locking the reminder rows (not the joined ones)."""
+    return for_send().select_for_update(of=("self",))
+
+
+def loaded_for_send(*, reminder_ids: list[int], token: str | uuid.UUID) -> dict[int, Reminder]:
+    """The reminders of a chunk still claimed by `token`, read for their
+    emails in one query (no lock: each send locks its row and re-checks the
+    claim). Rows missing from the result are stale: not ours any more."""
+    rows = for_send().filter(
+        id__in=reminder_ids, claim_token=uuid.UUID(str(token)), status=ReminderStatus.SENDING
+    )
+    return {reminder.pk: reminder for reminder in rows}
+
+
+# One statement, one round trip, committed on its own without waiting for the
+# WAL flush: losing this marker in a database crash costs only an attempt count.
+_BEGIN_ATTEMPT_SQL = """
+WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
+UPDATE reminders_reminder
+SET attempt_started_at = %s, lease_expires_at = %s, updated_at = %s
+WHERE id = %s AND claim_token = %s AND status = %s AND EXISTS (SELECT 1 FROM async_commit)
+"""
 
 
 def begin_attempt(*, reminder_id: int, token: uuid.UUID | str) -> bool:
@@ -385,27 +405,33 @@ def begin_attempt(*, reminder_id: int, token: uuid.UUID | str) -> bool:
     its lease from the dispatch deadline to the send lease. False when the
     claim is not ours any more (a stale or duplicated message): do nothing.
 
-    Its own short transaction, before the row lock: if the worker dies during
-    the conversation, the reclaim knows an attempt was made.
+    Committed before the row lock is taken: if the worker dies during the
+    conversation, the reclaim knows an attempt was made.
     """
     now = timezone.now()
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # Losing this marker in a database crash costs only an attempt count.
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        started = Reminder.objects.filter(
-            pk=reminder_id, claim_token=uuid.UUID(str(token)), status=ReminderStatus.SENDING
-        ).update(
-            attempt_started_at=now,
-            lease_expires_at=now + settings.AJAR_REMINDER_LEASE,
-            updated_at=now,
-        )
+    lease = now + settings.AJAR_REMINDER_LEASE
+    token = uuid.UUID(str(token))
+    if connection.vendor == "postgresql" and connection.get_autocommit():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _BEGIN_ATTEMPT_SQL, [now, lease, now, reminder_id, token, ReminderStatus.SENDING]
+            )
+            return cursor.rowcount == 1
+    started = Reminder.objects.filter(
+        pk=reminder_id, claim_token=token, status=ReminderStatus.SENDING
+    ).update(attempt_started_at=now, lease_expires_at=lease, updated_at=now)
     return started == 1
 
 
-def reminder_send(*, reminder_id: int, token: str | uuid.UUID) -> str:
+def reminder_send(
+    *, reminder_id: int, token: str | uuid.UUID, loaded: Reminder | None = None
+) -> str:
     """Deliver one claimed reminder. Returns a SendOutcome value.
+
+    `loaded`: the reminder as loaded_for_send() read it moments ago, so that a
+    chunk reads its rows in one query; the lock then only re-checks the claim.
+    Without it, the locking query reads everything and re-checks who may be
+    emailed too.
 
     The row stays locked for the whole SMTP conversation: the sweep's SKIP
     LOCKED passes it by and services that edit it wait, so nobody sees it half
@@ -422,13 +448,21 @@ def reminder_send(*, reminder_id: int, token: str | uuid.UUID) -> str:
     accepted = False
     try:
         with transaction.atomic():
-            # One query locks the row and re-checks who may be emailed now.
-            reminder = locked_for_send().filter(pk=reminder_id).first()
-            if (
-                reminder is None
-                or reminder.status != ReminderStatus.SENDING
-                or reminder.claim_token != token
-            ):
+            if loaded is None:
+                # One query locks the row and re-checks who may be emailed now.
+                reminder = locked_for_send().filter(pk=reminder_id).first()
+                current = reminder is not None and (
+                    (reminder.status, reminder.claim_token) == (ReminderStatus.SENDING, token)
+                )
+            else:
+                reminder = loaded
+                current = bool(
+                    Reminder.objects.select_for_update()
+                    .filter(pk=reminder_id, status=ReminderStatus.SENDING, claim_token=token)
+                    .order_by()
+                    .values_list("id", flat=True)
+                )
+            if reminder is None or not current:
                 # Resolved or reclaimed between the start and the lock.
                 return SendOutcome.STALE
             if not reminder.sendable:  # type: ignore[attr-defined]
@@ -554,14 +588,8 @@ def reminder_send_many(*, reminder_ids: list[int], token: str | uuid.UUID) -> li
     outcomes: list[str] = []
     _stop.clear()
     try:
-        # One query tells a duplicate or reclaimed message at once.
-        ours = set(
-            Reminder.objects.filter(
-                id__in=reminder_ids,
-                claim_token=uuid.UUID(str(token)),
-                status=ReminderStatus.SENDING,
-            ).values_list("id", flat=True)
-        )
+        # One query reads the chunk, and tells a duplicate or reclaimed message at once.
+        ours = loaded_for_send(reminder_ids=reminder_ids, token=token)
     except DatabaseError as error:
         _database_unreachable(error, len(reminder_ids))
         return outcomes
@@ -573,7 +601,9 @@ def reminder_send_many(*, reminder_ids: list[int], token: str | uuid.UUID) -> li
             outcomes.append(SendOutcome.STALE)
             continue
         try:
-            outcomes.append(reminder_send(reminder_id=reminder_id, token=token))
+            outcomes.append(
+                reminder_send(reminder_id=reminder_id, token=token, loaded=ours[reminder_id])
+            )
         except DatabaseError as error:
             _database_unreachable(error, len(reminder_ids) - position)
             break

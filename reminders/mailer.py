@@ -78,17 +78,58 @@ class _Deadline:
 _local = threading.local()
 
 
+class _Watchdog:
+    """One thread per process fires the deadline of the conversation under
+    way (one per sending thread): a thread per email would cost more than
+    the rest of the send's bookkeeping."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._armed: dict[int, tuple[float, _Deadline]] = {}
+        self._pid = 0
+
+    def _ensure_thread(self) -> None:
+        if self._pid != os.getpid():  # none yet, or inherited across a fork
+            self._pid = os.getpid()
+            self._cond = threading.Condition()
+            self._armed = {}
+            threading.Thread(target=self._run, daemon=True, name="smtp-deadline").start()
+
+    def arm(self, deadline: _Deadline) -> None:
+        self._ensure_thread()
+        with self._cond:
+            self._armed[id(deadline)] = (time.monotonic() + deadline.seconds, deadline)
+            self._cond.notify()
+
+    def disarm(self, deadline: _Deadline) -> None:
+        with self._cond:
+            self._armed.pop(id(deadline), None)
+
+    def _run(self) -> None:
+        cond = self._cond
+        with cond:
+            while True:
+                now = time.monotonic()
+                due = [d for at, d in self._armed.values() if at <= now]
+                for deadline in due:
+                    self._armed.pop(id(deadline), None)
+                    deadline.fire()
+                nearest = min((at for at, _d in self._armed.values()), default=None)
+                cond.wait(None if nearest is None else max(0.0, nearest - now))
+
+
+_watchdog = _Watchdog()
+
+
 @contextlib.contextmanager
 def _deadline(seconds: float) -> Iterator[_Deadline]:
     deadline = _Deadline(seconds=seconds)
-    timer = threading.Timer(seconds, deadline.fire)
-    timer.daemon = True
     _local.deadline = deadline
-    timer.start()
+    _watchdog.arm(deadline)
     try:
         yield deadline
     finally:
-        timer.cancel()
+        _watchdog.disarm(deadline)
         _local.deadline = None
 
 

@@ -5,6 +5,7 @@ import datetime
 import smtplib
 import socket
 import time
+import uuid
 
 import pytest
 import time_machine
@@ -669,3 +670,16 @@ def test_a_sweep_only_tops_the_queue_up_to_the_claim_cap(
     ReminderFactory.create_batch(25, user=UserFactory(), due_at=NOW)
     monkeypatch.setattr(engine, "queued_sends", lambda: 2)  # 20 reminders' worth
     assert sweep_at(NOW, django_capture_on_commit_callbacks).claimed == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_beginning_an_attempt_is_committed_at_once_and_only_for_the_current_claim(
+    settings, django_capture_on_commit_callbacks
+):
+    reminder = ReminderFactory(due_at=NOW)
+    ((rid, token),) = claimed(sweep_at(NOW, django_capture_on_commit_callbacks))
+    assert not engine.begin_attempt(reminder_id=rid, token=uuid.uuid4())
+    assert engine.begin_attempt(reminder_id=rid, token=token)
+    reminder.refresh_from_db()
+    assert reminder.attempt_started_at is not None
+    assert reminder.lease_expires_at == reminder.attempt_started_at + settings.AJAR_REMINDER_LEASE
