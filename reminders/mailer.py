@@ -23,6 +23,7 @@ server may have queued the message. That one raises `PossiblyDelivered`.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import smtplib
 import socket
@@ -81,11 +82,14 @@ _local = threading.local()
 class _Watchdog:
     """One thread per process fires the deadline of the conversation under
     way (one per sending thread): a thread per email would cost more than
-    the rest of the send's bookkeeping."""
+    the rest of the send's bookkeeping. Arming wakes the thread only when it
+    would otherwise sleep past the new deadline: every deadline has the same
+    length, so under load the thread wakes about once per deadline."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._armed: dict[int, tuple[float, _Deadline]] = {}
+        self._wakes_at = math.inf
         self._pid = 0
 
     def _ensure_thread(self) -> None:
@@ -93,13 +97,16 @@ class _Watchdog:
             self._pid = os.getpid()
             self._cond = threading.Condition()
             self._armed = {}
+            self._wakes_at = math.inf
             threading.Thread(target=self._run, daemon=True, name="smtp-deadline").start()
 
     def arm(self, deadline: _Deadline) -> None:
         self._ensure_thread()
+        at = time.monotonic() + deadline.seconds
         with self._cond:
-            self._armed[id(deadline)] = (time.monotonic() + deadline.seconds, deadline)
-            self._cond.notify()
+            self._armed[id(deadline)] = (at, deadline)
+            if at < self._wakes_at:
+                self._cond.notify()
 
     def disarm(self, deadline: _Deadline) -> None:
         with self._cond:
@@ -110,12 +117,12 @@ class _Watchdog:
         with cond:
             while True:
                 now = time.monotonic()
-                due = [d for at, d in self._armed.values() if at <= now]
-                for deadline in due:
-                    self._armed.pop(id(deadline), None)
-                    deadline.fire()
-                nearest = min((at for at, _d in self._armed.values()), default=None)
-                cond.wait(None if nearest is None else max(0.0, nearest - now))
+                for at, deadline in list(self._armed.values()):
+                    if at <= now:
+                        self._armed.pop(id(deadline), None)
+                        deadline.fire()
+                self._wakes_at = min((at for at, _d in self._armed.values()), default=math.inf)
+                cond.wait(None if self._wakes_at == math.inf else self._wakes_at - now)
 
 
 _watchdog = _Watchdog()
