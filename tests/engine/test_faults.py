@@ -25,6 +25,8 @@ from accounts.models import User
 from reminders import engine, services
 from reminders.emails import message_id_for
 from reminders.models import Heartbeat, Reminder, ReminderSettings, ReminderStatus
+from reminders.scheduling import due_at_for
+from reminders.services import reminder_settings_update
 from tests.engine.conftest import (
     assert_each_delivered_once,
     claimed_by,
@@ -33,6 +35,7 @@ from tests.engine.conftest import (
     wait_sent,
 )
 from tests.engine.processes import pid_of_client, wait_until
+from tests.engine.smtp import SmtpServer, TrickleServer
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db(transaction=True)]
@@ -530,8 +533,6 @@ def test_a_late_reply_after_data_is_possibly_delivered_and_retried_with_its_mess
 
 
 def test_a_trickled_greeting_costs_one_bounded_attempt(stack, settings):
-    from tests.engine.smtp import TrickleServer
-
     trickle = TrickleServer(every=0.3)
     trickle.start()
     stack.env["EMAIL_URL"] = f"smtp://127.0.0.1:{trickle.port}"
@@ -556,8 +557,6 @@ def test_a_trickled_greeting_costs_one_bounded_attempt(stack, settings):
 
 def test_a_server_dropping_idle_connections_costs_no_attempt(stack):
     stack.smtp.stop()
-    from tests.engine.smtp import SmtpServer
-
     idle_dropper = SmtpServer(idle_timeout=1)
     idle_dropper.port = stack.smtp.port
     idle_dropper.start()
@@ -583,9 +582,6 @@ def test_a_server_dropping_idle_connections_costs_no_attempt(stack):
 
 
 def test_a_retry_after_a_send_time_change_waits_for_the_new_due_time(stack):
-    from reminders.scheduling import due_at_for
-    from reminders.services import reminder_settings_update
-
     handler = stack.smtp.handler
     handler.hold_at = "DATA"
     handler.fail_data = ["451 4.3.0 Try again later"]

@@ -17,7 +17,7 @@ from reminders import engine, mailer, services
 from reminders.engine import SendOutcome
 from reminders.models import Heartbeat, Reminder, ReminderSettings, ReminderStatus
 from tests.engine.processes import wait_until
-from tests.engine.smtp import SmtpServer, free_port
+from tests.engine.smtp import SmtpServer, TrickleServer, free_port
 from tests.factories import ReminderFactory, UserFactory
 
 NOW = datetime.datetime(2026, 3, 3, 9, 0, tzinfo=datetime.UTC)
@@ -501,8 +501,6 @@ def test_no_reply_after_data_is_possibly_delivered_and_waits_the_longest_backoff
 def test_a_trickled_greeting_is_cut_off_at_the_conversation_deadline(
     settings, django_capture_on_commit_callbacks
 ):
-    from tests.engine.smtp import TrickleServer
-
     trickle = TrickleServer(every=0.2)
     trickle.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
