@@ -417,7 +417,9 @@ def test_a_rejection_logged_with_redis_down_is_sent_once_redis_is_back(stack):
     assert reminder.status == ReminderStatus.SCHEDULED
     assert reminder.due_at < timezone.now()  # due 10 days ago: send at once
     # Beat cannot publish a sweep: it says so, and nothing is sent meanwhile.
-    wait_until(lambda: "Trying again in" in beat.output(), 20, what="beat to miss the broker")
+    wait_until(
+        lambda: "Couldn't apply scheduled task" in beat.output(), 20, what="beat to miss the broker"
+    )
     assert stack.smtp.handler.received == []
 
     stack.redis.start()
