@@ -197,6 +197,8 @@ def claim_timings(runs: int) -> tuple[list[float], int, str]:
     finally:
         engine.enqueue_sends = publish
     with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(engine.CLAIM_PLAN_SQL)
         plan = (
             engine.overdue(timezone.now())
             .order_by("next_attempt_at")
