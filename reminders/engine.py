@@ -194,6 +194,8 @@ RETURNING r.id, r.next_attempt_at
 CLAIM_PLAN_SQL = (
     "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_sort = off"
 )
+# ...and back, for whatever else the transaction does (a caller's outer one).
+CLAIM_PLAN_RESET_SQL = "RESET enable_hashjoin; RESET enable_mergejoin; RESET enable_sort"
 
 
 def claim_candidates(*, now: datetime.datetime, limit: int) -> QuerySet[Reminder, int]:
@@ -238,6 +240,7 @@ def claim_batch(*, now: datetime.datetime, limit: int | None = None) -> Claim | 
                     ],
                 )
                 ids = [rid for rid, _at in sorted(cursor.fetchall(), key=lambda row: row[1])]
+                cursor.execute(CLAIM_PLAN_RESET_SQL)
         else:
             ids = _claim_compare_and_set(list(candidates), token=token, now=now, until=deadline)
         if not ids:
