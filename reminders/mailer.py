@@ -150,7 +150,7 @@ class _Conversation:
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         deadline = getattr(_local, "deadline", None)
         if deadline is not None:
-            deadline.smtp = self  # type: ignore[assignment]
+            deadline.smtp = self
         return super()._get_socket(host, port, timeout)  # type: ignore[misc]
 
     def data(self, msg: Any) -> tuple[int, bytes]:
@@ -183,7 +183,7 @@ class Backend(SmtpBackend):
     """Django's SMTP backend on the connection classes above."""
 
     @property
-    def connection_class(self) -> type[smtplib.SMTP]:  # type: ignore[override]
+    def connection_class(self) -> type[smtplib.SMTP]:
         return _SMTPSSL if self.use_ssl else _SMTP
 
 
