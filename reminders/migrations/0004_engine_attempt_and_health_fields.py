@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("applications", "0001_initial"),
-        ("reminders", "0002_drop_redundant_reminder_indexes"),
+        ("reminders", "0003_held_letter"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
