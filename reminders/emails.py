@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.dates import since_words
 from applications.models import Stage
 from reminders import links
 from reminders.models import Reminder, ReminderKind, ReminderSettings
@@ -176,7 +177,11 @@ def reminder_context(reminder: Reminder) -> dict:
         "ghosted": reminder.kind == ReminderKind.GHOSTED,
         "stage": str(stage.label).lower(),
         "counted_from": reminder.counted_from,
-        "cooling_off_days": reminder.cooling_off_days,
+        # From the real dates at the time of sending: a snoozed, late or
+        # late-logged reminder says how long ago it really was.
+        "counted_from_words": since_words(
+            reminder.counted_from, timezone.localdate(timezone=reminder.user.zone)
+        ),
         "channel": rejection.get_channel_display().lower() if rejection else "",
         "feedback": rejection.feedback if rejection else "",
         "invited_to_reapply": bool(rejection and rejection.invited_to_reapply),
@@ -258,7 +263,7 @@ def sample_message(user) -> EmailMultiAlternatives:
         "ghosted": False,
         "stage": str(sample["stage"].label).lower(),
         "counted_from": today - datetime.timedelta(days=30),
-        "cooling_off_days": 30,
+        "counted_from_words": since_words(today - datetime.timedelta(days=30), today),
         "channel": _("email"),
         "feedback": "",
         "invited_to_reapply": True,

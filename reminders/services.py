@@ -46,8 +46,9 @@ from reminders.models import (
     ReminderKind,
     ReminderSettings,
     ReminderStatus,
+    ReminderStep,
 )
-from reminders.scheduling import due_at_for, due_date_for, snoozed_due_date
+from reminders.scheduling import due_at_for, snoozed_due_date, step_due_date
 from reminders.selectors import insiders_for
 
 # A reminder in one of these has not been delivered and may still be moved.
@@ -67,7 +68,19 @@ def reminder_settings_get(*, user) -> ReminderSettings:
 
 
 def _schedule(reminder: Reminder, *, user, settings_: ReminderSettings) -> None:
-    reminder.due_date = due_date_for(reminder.counted_from, reminder.cooling_off_days)
+    # Only the first circle-back waits for "you may re-apply after N months":
+    # keep-on-radar steps come after it anyway.
+    reapply_after = (
+        reminder.application.company.reapply_after_months
+        if reminder.step == ReminderStep.CIRCLE_BACK
+        else None
+    )
+    reminder.due_date = step_due_date(
+        reminder.counted_from,
+        cooling_off_days=reminder.cooling_off_days,
+        interval_months=reminder.interval_months,
+        reapply_after_months=reapply_after,
+    )
     reminder.due_at = due_at_for(reminder.due_date, settings_.send_time, user.zone)
     reminder.next_attempt_at = reminder.due_at
 
@@ -83,10 +96,24 @@ def _reset_delivery(reminder: Reminder) -> None:
     reminder.failure_acknowledged = False
 
 
-def _locked(application) -> Reminder | None:
-    # Lock the row: the send task holds this lock while it talks to SMTP, so we
-    # wait for it and then see "sent" rather than racing it.
-    return Reminder.objects.select_for_update().filter(application=application).first()
+def _lock_steps(application) -> list[Reminder]:
+    """Lock every step of the application, oldest first, and refuse while one
+    is being sent. The send task holds its row's lock while it talks to SMTP,
+    so we wait for it and then see "sent" rather than racing it."""
+    steps = list(
+        Reminder.objects.select_for_update().filter(application=application).order_by("id")
+    )
+    if any(step.status == ReminderStatus.SENDING for step in steps):
+        raise ReminderBeingSent()
+    return steps
+
+
+def _cancel(reminder: Reminder) -> None:
+    reminder.status = ReminderStatus.CANCELLED
+    reminder.resolved_at = timezone.now()
+    reminder.claim_token = None
+    reminder.lease_expires_at = None
+    reminder.save()
 
 
 def reminder_schedule(
@@ -99,16 +126,21 @@ def reminder_schedule(
     cooling_off_days: int | None = None,
 ) -> Reminder:
     """Create the application's circle-back, or schedule its existing row anew.
+    Any other step still waiting is cancelled: one pending step per application.
 
-    Refused while an email for it is being sent.
+    Refused while an email for the application is being sent.
     """
     settings_ = reminder_settings_get(user=user)
-    days = cooling_off_days or settings_.cooling_off_days
-    reminder = _locked(application)
+    stage = rejection.stage_reached if rejection is not None else application.furthest_stage
+    days = cooling_off_days or settings_.cooling_off_for(stage)
+    steps = _lock_steps(application)
+    circle_backs = [step for step in steps if step.step == ReminderStep.CIRCLE_BACK]
+    reminder = circle_backs[-1] if circle_backs else None
+    for step in steps:
+        if step is not reminder and step.status == ReminderStatus.SCHEDULED:
+            _cancel(step)
     if reminder is None:
-        reminder = Reminder(user=user, application=application)
-    elif reminder.status == ReminderStatus.SENDING:
-        raise ReminderBeingSent
+        reminder = Reminder(user=user, application=application, step=ReminderStep.CIRCLE_BACK)
     elif reminder.status not in UNSENT_STATUSES:
         # A new rejection after an earlier circle-back went out: a new occurrence.
         reminder.occurrence += 1
@@ -141,19 +173,13 @@ def reminder_reschedule(
 
 
 def reminder_cancel(*, application) -> Reminder | None:
-    """The rejection was undone or deleted: an unsent reminder is cancelled."""
-    reminder = _locked(application)
-    if reminder is None:
-        return None
-    if reminder.status == ReminderStatus.SENDING:
-        raise ReminderBeingSent
-    if reminder.status in UNSENT_STATUSES:
-        reminder.status = ReminderStatus.CANCELLED
-        reminder.resolved_at = timezone.now()
-        reminder.claim_token = None
-        reminder.lease_expires_at = None
-        reminder.save()
-    return reminder
+    """The rejection was undone or deleted: every unsent step is cancelled.
+    Returns the latest step, if any."""
+    steps = _lock_steps(application)
+    for step in steps:
+        if step.status in UNSENT_STATUSES:
+            _cancel(step)
+    return steps[-1] if steps else None
 
 
 @transaction.atomic
@@ -562,7 +588,13 @@ def rejection_update(
     Refused while its reminder is being sent.
     """
     rejection = Rejection.objects.select_for_update().get(pk=rejection.pk)
-    reminder = Reminder.objects.filter(application_id=rejection.application_id).first()
+    reminder = (
+        Reminder.objects.filter(
+            application_id=rejection.application_id, step=ReminderStep.CIRCLE_BACK
+        )
+        .latest_first()
+        .first()
+    )
     if reminder is not None:
         days = cooling_off_days or reminder.cooling_off_days
         # Locks the reminder and refuses when it is being sent.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -194,6 +194,7 @@ def _detail_url(application_id: int) -> str:
 def _on_your_radar(user, start: datetime.date) -> Insight | None:
     """Companies that rejected after a long process, with a real letter (pasted
     or attached, not a portal's status change): they know you."""
+    current_step = Reminder.objects.filter(application=OuterRef("application_id")).latest_first()
     rows = (
         Rejection.objects.for_user(user)
         .filter(
@@ -203,6 +204,10 @@ def _on_your_radar(user, start: datetime.date) -> Insight | None:
         .exclude(channel=Channel.PORTAL)
         .filter(~Q(letter_text="") | Q(attachment__isnull=False))
         .order_by("-received_on", "-id")
+        .annotate(
+            step_status=Subquery(current_step.values("status")[:1]),
+            step_due_date=Subquery(current_step.values("due_date")[:1]),
+        )
         # Plain tuples: a user with hundreds of such rejections must not cost
         # hundreds of model instances for the five that are shown.
         .values_list(
@@ -212,8 +217,8 @@ def _on_your_radar(user, start: datetime.date) -> Insight | None:
             "application__role",
             "stage_reached",
             "received_on",
-            "application__reminder__status",
-            "application__reminder__due_date",
+            "step_status",
+            "step_due_date",
         )
     )
     limit = settings.AJAR_INSIGHT_MAX_ITEMS

@@ -106,7 +106,9 @@ def _reply(application) -> CompanyReply:
 
 def company_applications(company):
     applications = list(
-        company.applications.select_related("rejection", "reminder").order_by("-created_at", "-id")
+        company.applications.select_related("rejection")
+        .prefetch_related(Prefetch("reminders", queryset=Reminder.objects.latest_first()))
+        .order_by("-created_at", "-id")
     )
     with_file = set(
         Attachment.objects.filter(
@@ -118,6 +120,8 @@ def company_applications(company):
         if rejection is not None:
             rejection.has_file = application.pk in with_file
         application.reply = _reply(application)
+        steps = application.reminders.all()
+        application.current_step = steps[0] if steps else None
     return applications
 
 
@@ -281,7 +285,8 @@ def attachment_of(application: Application) -> Attachment | None:
 
 
 def reminder_of(application: Application) -> Reminder | None:
-    return Reminder.objects.filter(application=application).first()
+    """The application's current step of its cadence (the newest row)."""
+    return Reminder.objects.filter(application=application).latest_first().first()
 
 
 def _has_rejection(application: Application) -> bool:

@@ -86,7 +86,12 @@ def rejection_logged(request, pk):
         return HttpResponseNotAllowed(["GET"])
     if application.is_open:
         return redirect(application)
-    reminder = Reminder.objects.for_user(request.user).filter(application=application).first()
+    reminder = (
+        Reminder.objects.for_user(request.user)
+        .filter(application=application)
+        .latest_first()
+        .first()
+    )
     return render(
         request,
         "reminders/logged.html",
@@ -101,7 +106,7 @@ def rejection_edit(request, pk):
         application_id=pk,
     )
     application = rejection.application
-    reminder = Reminder.objects.filter(application=application).first()
+    reminder = Reminder.objects.filter(application=application).latest_first().first()
     initial = {
         "received_on": rejection.received_on,
         "channel": rejection.channel,
