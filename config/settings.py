@@ -355,4 +355,10 @@ CELERY_BEAT_SCHEDULE = {
         # next one will do its work.
         "options": {"expires": AJAR_SWEEP_INTERVAL},
     },
+    # Steps of a cadence waiting behind a thank-you that went out: scheduled.
+    "reminders-advance-cadence": {
+        "task": "reminders.tasks.advance_cadence",
+        "schedule": AJAR_SWEEP_INTERVAL,
+        "options": {"expires": AJAR_SWEEP_INTERVAL},
+    },
 }

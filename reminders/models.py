@@ -151,6 +151,7 @@ class ReminderSettings(models.Model):
 class ReminderKind(models.TextChoices):
     REJECTED = "rejected", _("After a rejection")
     GHOSTED = "ghosted", _("After no reply")
+    DECLINED = "declined", _("After you turned an offer down")
 
 
 class ReminderStep(models.TextChoices):
@@ -162,6 +163,9 @@ class ReminderStep(models.TextChoices):
 
 
 class ReminderStatus(models.TextChoices):
+    # The next step of a cadence, queued behind the one still pending (its
+    # thank-you): never claimed; scheduled once that one is out of the way.
+    WAITING = "waiting", _("Next")
     SCHEDULED = "scheduled", _("Scheduled")
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")

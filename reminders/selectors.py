@@ -70,6 +70,9 @@ def reminders_page(user, *, now=None) -> dict[str, list[Reminder]]:
             groups["due"].append(reminder)
         elif status == ReminderStatus.SCHEDULED:
             groups["snoozed" if reminder.snoozed_count else "upcoming"].append(reminder)
+        elif status == ReminderStatus.WAITING:
+            # The next step after a pending thank-you.
+            groups["upcoming"].append(reminder)
         else:
             groups[status].append(reminder)
     # Finished ones read newest first.

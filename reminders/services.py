@@ -51,8 +51,15 @@ from reminders.models import (
 from reminders.scheduling import due_at_for, snoozed_due_date, step_due_date
 from reminders.selectors import insiders_for
 
+
+def cadence_next(*, reminder: Reminder) -> Reminder | None:
+    from reminders.cadence import cadence_next as next_step
+
+    return next_step(reminder=reminder)
+
+
 # A reminder in one of these has not been delivered and may still be moved.
-UNSENT_STATUSES = (ReminderStatus.SCHEDULED, ReminderStatus.FAILED)
+UNSENT_STATUSES = (ReminderStatus.WAITING, ReminderStatus.SCHEDULED, ReminderStatus.FAILED)
 
 
 class ReminderBeingSent(ValidationError):
@@ -137,7 +144,10 @@ def reminder_schedule(
     circle_backs = [step for step in steps if step.step == ReminderStep.CIRCLE_BACK]
     reminder = circle_backs[-1] if circle_backs else None
     for step in steps:
-        if step is not reminder and step.status == ReminderStatus.SCHEDULED:
+        if step is not reminder and step.status in (
+            ReminderStatus.SCHEDULED,
+            ReminderStatus.WAITING,
+        ):
             _cancel(step)
     if reminder is None:
         reminder = Reminder(user=user, application=application, step=ReminderStep.CIRCLE_BACK)
@@ -189,7 +199,7 @@ def reminders_recompute_for_user(*, user) -> int:
     settings_ = reminder_settings_get(user=user)
     moved = 0
     reminders = Reminder.objects.select_for_update().filter(
-        user=user, status=ReminderStatus.SCHEDULED
+        user=user, status__in=(ReminderStatus.SCHEDULED, ReminderStatus.WAITING)
     )
     for reminder in reminders:
         due_at = due_at_for(reminder.due_date, settings_.send_time, user.zone)
@@ -326,6 +336,9 @@ def reminder_done(
     _resolve(reminder, ReminderStatus.DONE)
     if reapplied_role is not None:
         reminder_reapply(reminder=reminder, role=reapplied_role, applied_on=day)
+    else:
+        # The next step: the circle-back after a thank-you, or keep on radar.
+        cadence_next(reminder=reminder)
     return reminder
 
 
@@ -386,6 +399,9 @@ def reminder_snooze(*, reminder: Reminder, weeks: int, occurrence: int | None = 
 def reminder_dismiss(*, reminder: Reminder, occurrence: int | None = None) -> Reminder:
     reminder = _lock_actionable(reminder, occurrence=occurrence)
     _resolve(reminder, ReminderStatus.DISMISSED)
+    # A dismissed thank-you lets its circle-back go; a dismissed circle-back
+    # ends the cadence (not this company).
+    cadence_next(reminder=reminder)
     return reminder
 
 

@@ -16,6 +16,14 @@ def sweep() -> dict:
     return {"reclaimed": result.reclaimed, "claimed": result.claimed}
 
 
+@shared_task(name="reminders.tasks.advance_cadence", ignore_result=True)
+def advance_cadence() -> dict:
+    from reminders.cadence import cadence_advance
+
+    result = cadence_advance(now=timezone.now())
+    return {"scheduled": result.scheduled, "superseded": result.superseded}
+
+
 @shared_task(name="reminders.tasks.send", ignore_result=True)
 def send(reminder_id: int, token: str) -> str:
     return engine.reminder_send(reminder_id=reminder_id, token=token)
