@@ -16,29 +16,38 @@ from django.utils.translation import ngettext
 DAYS_UP_TO = 59
 
 
+# Past and future wording per unit, literal so makemessages finds them.
+_WORDS = {
+    ("day", True): lambda n: ngettext("%(n)s day ago", "%(n)s days ago", n),
+    ("day", False): lambda n: ngettext("in %(n)s day", "in %(n)s days", n),
+    ("month", True): lambda n: ngettext("%(n)s month ago", "%(n)s months ago", n),
+    ("month", False): lambda n: ngettext("in %(n)s month", "in %(n)s months", n),
+    ("year", True): lambda n: ngettext("%(n)s year ago", "%(n)s years ago", n),
+    ("year", False): lambda n: ngettext("in %(n)s year", "in %(n)s years", n),
+}
+# Below this many months, say months ("13 months ago"); from it, years.
+MONTHS_UP_TO = 23
+
+
+def _amount(day: datetime.date, today: datetime.date) -> tuple[str, int]:
+    days = abs((today - day).days)
+    if days <= DAYS_UP_TO:
+        return "day", days
+    early, late = sorted((day, today))
+    span = relativedelta(late, early)
+    months = span.years * 12 + span.months
+    if months <= MONTHS_UP_TO:
+        return "month", months
+    return "year", span.years
+
+
 def _distance(day: datetime.date, today: datetime.date) -> str:
     days = (today - day).days
-    if days == 0:
-        return _("today")
-    if days == 1:
-        return _("yesterday")
-    if days == -1:
-        return _("tomorrow")
-    if abs(days) <= DAYS_UP_TO:
-        n = abs(days)
-        if days > 0:
-            return ngettext("%(n)s day ago", "%(n)s days ago", n) % {"n": n}
-        return ngettext("in %(n)s day", "in %(n)s days", n) % {"n": n}
-    span = relativedelta(today, day) if days > 0 else relativedelta(day, today)
-    months = span.years * 12 + span.months
-    if months < 24:
-        if days > 0:
-            return ngettext("%(n)s month ago", "%(n)s months ago", months) % {"n": months}
-        return ngettext("in %(n)s month", "in %(n)s months", months) % {"n": months}
-    years = span.years
-    if days > 0:
-        return ngettext("%(n)s year ago", "%(n)s years ago", years) % {"n": years}
-    return ngettext("in %(n)s year", "in %(n)s years", years) % {"n": years}
+    near = {0: _("today"), 1: _("yesterday"), -1: _("tomorrow")}
+    if days in near:
+        return near[days]
+    unit, n = _amount(day, today)
+    return _WORDS[unit, days > 0](n) % {"n": n}
 
 
 def day_label(day: datetime.date, today: datetime.date) -> str:

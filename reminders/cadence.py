@@ -11,8 +11,6 @@ at once.
 The rules of when each step falls due are in reminders.scheduling.
 """
 
-from __future__ import annotations
-
 import datetime
 import logging
 from dataclasses import dataclass
@@ -22,17 +20,16 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications.models import Application, Outcome, Rejection
-from contacts.models import Contact, Interaction
+from applications.models import Application, Outcome
+from contacts.models import Interaction
 from reminders.models import (
     PENDING_STATUSES,
     Reminder,
-    ReminderKind,
     ReminderSettings,
     ReminderStatus,
     ReminderStep,
 )
-from reminders.scheduling import due_at_for, moved_due_date, thank_you_due_date
+from reminders.scheduling import add_months, due_at_for, moved_due_date
 
 logger = logging.getLogger(__name__)
 
@@ -52,77 +49,14 @@ def _today(user) -> datetime.date:
 
 
 def _settings(user) -> ReminderSettings:
-    from reminders.services import reminder_settings_get
+    settings_, _created = ReminderSettings.objects.get_or_create(user=user)
+    return settings_
 
-    return reminder_settings_get(user=user)
 
-
-def _set_due(reminder: Reminder, due_date: datetime.date, settings_: ReminderSettings) -> None:
+def set_due(reminder: Reminder, due_date: datetime.date, settings_: ReminderSettings) -> None:
     reminder.due_date = due_date
     reminder.due_at = due_at_for(due_date, settings_.send_time, reminder.user.zone)
     reminder.next_attempt_at = reminder.due_at
-
-
-@dataclass(frozen=True)
-class CadenceStart:
-    circle_back: Reminder
-    thank_you: Reminder | None
-
-    @property
-    def pending(self) -> Reminder:
-        return self.thank_you or self.circle_back
-
-
-def cadence_start(
-    *,
-    user,
-    application: Application,
-    rejection: Rejection | None,
-    kind: ReminderKind,
-    counted_from: datetime.date,
-    cooling_off_days: int | None = None,
-    writer: Contact | None = None,
-) -> CadenceStart:
-    """The steps after a rejection (or a "never heard back", or an offer you
-    turned down): the circle-back, and before it, when the setting is on and
-    the letter is recent, a thank-you the day after, addressed to `writer`
-    (who wrote the letter) when known. Call inside the caller's transaction."""
-    from reminders.services import reminder_schedule
-
-    circle_back = reminder_schedule(
-        user=user,
-        application=application,
-        rejection=rejection,
-        kind=kind,
-        counted_from=counted_from,
-        cooling_off_days=cooling_off_days,
-    )
-    settings_ = _settings(user)
-    today = _today(user)
-    wants_thank_you = (
-        kind == ReminderKind.REJECTED
-        and rejection is not None
-        and settings_.thank_you_enabled
-        and (today - counted_from).days <= THANK_YOU_WITHIN_DAYS
-    )
-    if not wants_thank_you:
-        return CadenceStart(circle_back=circle_back, thank_you=None)
-    # The circle-back queues behind the thank-you: one pending step.
-    circle_back.status = ReminderStatus.WAITING
-    circle_back.save(update_fields=["status", "updated_at"])
-    thank_you = Reminder(
-        user=user,
-        application=application,
-        rejection=rejection,
-        kind=kind,
-        step=ReminderStep.THANK_YOU,
-        contact=writer,
-        counted_from=counted_from,
-        cooling_off_days=1,
-    )
-    _set_due(thank_you, max(thank_you_due_date(counted_from), today), settings_)
-    thank_you.save()
-    return CadenceStart(circle_back=circle_back, thank_you=thank_you)
 
 
 def _schedule_waiting(application_id: int) -> Reminder | None:
@@ -181,15 +115,9 @@ def _keep_on_radar_after(reminder: Reminder) -> Reminder | None:
         counted_from=_today(reminder.user),
         interval_months=months,
     )
-    _set_due(radar, radar.counted_from + _months(months), settings_)
+    set_due(radar, add_months(radar.counted_from, months), settings_)
     radar.save()
     return radar
-
-
-def _months(months: int):
-    from dateutil.relativedelta import relativedelta
-
-    return relativedelta(months=months)
 
 
 # --- Beat: move waiting steps on --------------------------------------------------------------
@@ -296,33 +224,8 @@ def cadence_conversation_logged(*, interaction: Interaction) -> list[Reminder]:
             reminder.due_date_before_move = reminder.due_date
         reminder.moved_by = interaction
         reminder.moved_on = interaction.occurred_on
-        _set_due(reminder, new_due, _settings(reminder.user))
+        set_due(reminder, new_due, _settings(reminder.user))
         reminder.attempts = 0
         reminder.save()
         moved.append(reminder)
     return moved
-
-
-class NotMoved(Exception):
-    pass
-
-
-@transaction.atomic
-def reminder_move_undo(*, reminder: Reminder) -> Reminder:
-    """Undo "moved: you talked to them": back to the date it had before."""
-    from reminders.services import ReminderBeingSent
-
-    reminder = Reminder.objects.select_for_update().select_related("user").get(pk=reminder.pk)
-    if reminder.status == ReminderStatus.SENDING:
-        raise ReminderBeingSent()
-    if reminder.due_date_before_move is None or reminder.status not in (
-        ReminderStatus.SCHEDULED,
-        ReminderStatus.WAITING,
-    ):
-        raise NotMoved(_("This step was not moved by a conversation."))
-    _set_due(reminder, reminder.due_date_before_move, _settings(reminder.user))
-    reminder.due_date_before_move = None
-    reminder.moved_by = None
-    reminder.moved_on = None
-    reminder.save()
-    return reminder

@@ -38,6 +38,7 @@ from applications.services import (
 )
 from contacts.models import Contact, ContactRole, Interaction
 from contacts.services import interaction_log
+from reminders import cadence
 from reminders.emails import sample_message
 from reminders.links import SNOOZE_WEEKS
 from reminders.models import (
@@ -48,15 +49,8 @@ from reminders.models import (
     ReminderStatus,
     ReminderStep,
 )
-from reminders.scheduling import due_at_for, snoozed_due_date, step_due_date
+from reminders.scheduling import due_at_for, snoozed_due_date, step_due_date, thank_you_due_date
 from reminders.selectors import insiders_for
-
-
-def cadence_next(*, reminder: Reminder) -> Reminder | None:
-    from reminders.cadence import cadence_next as next_step
-
-    return next_step(reminder=reminder)
-
 
 # A reminder in one of these has not been delivered and may still be moved.
 UNSENT_STATUSES = (ReminderStatus.WAITING, ReminderStatus.SCHEDULED, ReminderStatus.FAILED)
@@ -111,7 +105,7 @@ def _lock_steps(application) -> list[Reminder]:
         Reminder.objects.select_for_update().filter(application=application).order_by("id")
     )
     if any(step.status == ReminderStatus.SENDING for step in steps):
-        raise ReminderBeingSent()
+        raise ReminderBeingSent
     return steps
 
 
@@ -338,7 +332,7 @@ def reminder_done(
         reminder_reapply(reminder=reminder, role=reapplied_role, applied_on=day)
     else:
         # The next step: the circle-back after a thank-you, or keep on radar.
-        cadence_next(reminder=reminder)
+        cadence.cadence_next(reminder=reminder)
     return reminder
 
 
@@ -401,7 +395,7 @@ def reminder_dismiss(*, reminder: Reminder, occurrence: int | None = None) -> Re
     _resolve(reminder, ReminderStatus.DISMISSED)
     # A dismissed thank-you lets its circle-back go; a dismissed circle-back
     # ends the cadence (not this company).
-    cadence_next(reminder=reminder)
+    cadence.cadence_next(reminder=reminder)
     return reminder
 
 
@@ -454,6 +448,94 @@ def reminder_test_send(*, user) -> None:
         ) from error
 
 
+# --- The cadence: its start, and undoing a conversation's move -------------------------
+
+
+@dataclass(frozen=True)
+class CadenceStart:
+    circle_back: Reminder
+    thank_you: Reminder | None
+
+    @property
+    def pending(self) -> Reminder:
+        return self.thank_you or self.circle_back
+
+
+def cadence_start(
+    *,
+    user,
+    application: Application,
+    rejection: Rejection | None,
+    kind: ReminderKind,
+    counted_from: datetime.date,
+    cooling_off_days: int | None = None,
+    writer: Contact | None = None,
+) -> CadenceStart:
+    """The steps after a rejection (or a "never heard back", or an offer you
+    turned down): the circle-back, and before it, when the setting is on and
+    the letter is recent, a thank-you the day after, addressed to `writer`
+    (who wrote the letter) when known. Call inside the caller's transaction."""
+    circle_back = reminder_schedule(
+        user=user,
+        application=application,
+        rejection=rejection,
+        kind=kind,
+        counted_from=counted_from,
+        cooling_off_days=cooling_off_days,
+    )
+    settings_ = reminder_settings_get(user=user)
+    today = user_today(user)
+    wants_thank_you = (
+        kind == ReminderKind.REJECTED
+        and rejection is not None
+        and settings_.thank_you_enabled
+        and (today - counted_from).days <= cadence.THANK_YOU_WITHIN_DAYS
+    )
+    if not wants_thank_you:
+        return CadenceStart(circle_back=circle_back, thank_you=None)
+    # The circle-back queues behind the thank-you: one pending step.
+    circle_back.status = ReminderStatus.WAITING
+    circle_back.save(update_fields=["status", "updated_at"])
+    thank_you = Reminder(
+        user=user,
+        application=application,
+        rejection=rejection,
+        kind=kind,
+        step=ReminderStep.THANK_YOU,
+        contact=writer,
+        counted_from=counted_from,
+        cooling_off_days=1,
+    )
+    cadence.set_due(thank_you, max(thank_you_due_date(counted_from), today), settings_)
+    thank_you.save()
+    return CadenceStart(circle_back=circle_back, thank_you=thank_you)
+
+
+class NotMoved(Exception):
+    pass
+
+
+@transaction.atomic
+def reminder_move_undo(*, reminder: Reminder) -> Reminder:
+    """Undo "moved: you talked to them": back to the date it had before."""
+    reminder = Reminder.objects.select_for_update().select_related("user").get(pk=reminder.pk)
+    if reminder.status == ReminderStatus.SENDING:
+        raise ReminderBeingSent
+    if reminder.due_date_before_move is None or reminder.status not in (
+        ReminderStatus.SCHEDULED,
+        ReminderStatus.WAITING,
+    ):
+        raise NotMoved(_("This step was not moved by a conversation."))
+    cadence.set_due(
+        reminder, reminder.due_date_before_move, reminder_settings_get(user=reminder.user)
+    )
+    reminder.due_date_before_move = None
+    reminder.moved_by = None
+    reminder.moved_on = None
+    reminder.save()
+    return reminder
+
+
 # --- Logging a rejection: the one use case that spans the three apps -----------------
 
 
@@ -462,13 +544,46 @@ class NewContact:
     name: str
     role: str = ContactRole.OTHER
     email: str = ""
+    # This person wrote the rejection letter: the thank-you is addressed to them.
+    wrote_letter: bool = False
 
 
 @dataclass(frozen=True)
 class RejectionLogResult:
     application: Application
     rejection: Rejection | None
-    reminder: Reminder
+    reminder: Reminder  # the circle-back
+    thank_you: Reminder | None = None
+
+
+def _people_met(
+    *,
+    user,
+    application: Application,
+    contacts: Sequence[Contact],
+    new_contacts: Sequence[NewContact],
+    letter_writer: Contact | None,
+) -> Contact | None:
+    """Link the people met to the application, adding the new ones; returns
+    who wrote the letter, if known."""
+    for contact in contacts:
+        contact.applications.add(application)
+    for new in new_contacts:
+        contact = Contact(
+            user=user,
+            company=application.company,
+            name=new.name.strip()[:200],
+            role=new.role,
+            email=new.email.strip(),
+        )
+        contact.full_clean(exclude=["user", "company", "applications"])
+        contact.save()
+        contact.applications.add(application)
+        if new.wrote_letter:
+            letter_writer = contact
+    if letter_writer is not None:
+        letter_writer.applications.add(application)
+    return letter_writer
 
 
 @transaction.atomic
@@ -489,6 +604,7 @@ def rejection_log(
     cooling_off_days: int | None = None,
     contacts: Sequence[Contact] = (),
     new_contacts: Sequence[NewContact] = (),
+    letter_writer: Contact | None = None,
 ) -> RejectionLogResult:
     """Record a rejection (or that they never wrote back) and schedule its circle-back.
 
@@ -510,7 +626,7 @@ def rejection_log(
             stage=stage_reached,
             occurred_on=received_on,
         )
-    check_owner(user, application, *contacts)
+    check_owner(user, application, *contacts, *([letter_writer] if letter_writer else []))
     application = Application.objects.select_for_update().get(pk=application.pk)
     if Rejection.objects.filter(application=application).exists():
         raise ValidationError(_("This application already has a rejection: edit that one."))
@@ -562,30 +678,31 @@ def rejection_log(
     application.save()
 
     # 4. The people met along the way.
-    for contact in contacts:
-        contact.applications.add(application)
-    for new in new_contacts:
-        contact = Contact(
-            user=user,
-            company=application.company,
-            name=new.name.strip()[:200],
-            role=new.role,
-            email=new.email.strip(),
-        )
-        contact.full_clean(exclude=["user", "company", "applications"])
-        contact.save()
-        contact.applications.add(application)
+    letter_writer = _people_met(
+        user=user,
+        application=application,
+        contacts=contacts,
+        new_contacts=new_contacts,
+        letter_writer=letter_writer,
+    )
 
-    # 5. The circle-back: a row with its due time. Nothing is queued.
-    reminder = reminder_schedule(
+    # 5. The cadence: rows with their due times (a thank-you first, when it
+    # applies, then the circle-back). Nothing is queued.
+    steps = cadence_start(
         user=user,
         application=application,
         rejection=rejection,
         kind=ReminderKind.GHOSTED if ghosted else ReminderKind.REJECTED,
         counted_from=received_on,
         cooling_off_days=cooling_off_days,
+        writer=letter_writer,
     )
-    return RejectionLogResult(application=application, rejection=rejection, reminder=reminder)
+    return RejectionLogResult(
+        application=application,
+        rejection=rejection,
+        reminder=steps.circle_back,
+        thank_you=steps.thank_you,
+    )
 
 
 @transaction.atomic
@@ -604,17 +721,23 @@ def rejection_update(
     Refused while its reminder is being sent.
     """
     rejection = Rejection.objects.select_for_update().get(pk=rejection.pk)
-    reminder = (
-        Reminder.objects.filter(
-            application_id=rejection.application_id, step=ReminderStep.CIRCLE_BACK
-        )
-        .latest_first()
-        .first()
-    )
-    if reminder is not None:
+    # Locks every step and refuses when one is being sent.
+    steps = _lock_steps(rejection.application)
+    circle_backs = [step for step in steps if step.step == ReminderStep.CIRCLE_BACK]
+    if circle_backs:
+        reminder = circle_backs[-1]
         days = cooling_off_days or reminder.cooling_off_days
-        # Locks the reminder and refuses when it is being sent.
         reminder_reschedule(reminder=reminder, counted_from=received_on, cooling_off_days=days)
+    for step in steps:
+        if step.step == ReminderStep.THANK_YOU and step.status == ReminderStatus.SCHEDULED:
+            step.counted_from = received_on
+            user = rejection.application.user
+            cadence.set_due(
+                step,
+                max(thank_you_due_date(received_on), user_today(user)),
+                reminder_settings_get(user=user),
+            )
+            step.save()
     if (
         letter_file is not None
         and not fields.get("letter_text")

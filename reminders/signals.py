@@ -9,13 +9,12 @@ from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 
 from contacts.models import Interaction
+from reminders.cadence import cadence_conversation_logged
 
 
 @receiver(m2m_changed, sender=Interaction.contacts.through)
 def _people_added(sender, instance, action: str, reverse: bool, **kwargs) -> None:
     if action == "post_add" and not reverse:
-        from reminders.cadence import cadence_conversation_logged
-
         cadence_conversation_logged(interaction=instance)
 
 
@@ -23,6 +22,4 @@ def _people_added(sender, instance, action: str, reverse: bool, **kwargs) -> Non
 def _conversation_saved(sender, instance: Interaction, created: bool, **kwargs) -> None:
     # A new one has nobody in it yet: the m2m receiver above handles it.
     if not created and not kwargs.get("raw"):
-        from reminders.cadence import cadence_conversation_logged
-
         cadence_conversation_logged(interaction=instance)

@@ -7,7 +7,7 @@ from celery import shared_task
 from celery.signals import worker_process_shutdown
 from django.utils import timezone
 
-from reminders import engine, mailer
+from reminders import cadence, engine, mailer
 
 
 @shared_task(name="reminders.tasks.sweep", ignore_result=True)
@@ -18,9 +18,7 @@ def sweep() -> dict:
 
 @shared_task(name="reminders.tasks.advance_cadence", ignore_result=True)
 def advance_cadence() -> dict:
-    from reminders.cadence import cadence_advance
-
-    result = cadence_advance(now=timezone.now())
+    result = cadence.cadence_advance(now=timezone.now())
     return {"scheduled": result.scheduled, "superseded": result.superseded}
 
 

@@ -64,8 +64,10 @@ def company_list(user, *, search: str = ""):
         ),
         furthest=Subquery(apps.annotate(m=Max("furthest_stage")).values("m")[:1]),
         next_circle_back=Subquery(
-            Reminder.objects.filter(
-                application__company=OuterRef("pk"), status=ReminderStatus.SCHEDULED
+            Reminder.objects.circle_backs()
+            .filter(
+                application__company=OuterRef("pk"),
+                status__in=(ReminderStatus.SCHEDULED, ReminderStatus.WAITING),
             )
             .order_by("due_date")
             .values("due_date")[:1]

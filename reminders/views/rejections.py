@@ -19,7 +19,7 @@ from reminders.forms import (
     RejectionLogForm,
     new_contacts_from,
 )
-from reminders.models import Reminder
+from reminders.models import Reminder, ReminderStatus, ReminderStep
 from reminders.services import (
     application_delete,
     application_mark_ghosted,
@@ -86,16 +86,19 @@ def rejection_logged(request, pk):
         return HttpResponseNotAllowed(["GET"])
     if application.is_open:
         return redirect(application)
-    reminder = (
+    steps = list(
         Reminder.objects.for_user(request.user)
         .filter(application=application)
-        .latest_first()
-        .first()
+        .exclude(status=ReminderStatus.CANCELLED)
+        .select_related("contact")
+        .latest_first()[:2]
     )
+    reminder = next((s for s in steps if s.step == ReminderStep.CIRCLE_BACK), None)
+    thank_you = next((s for s in steps if s.step == ReminderStep.THANK_YOU), None)
     return render(
         request,
         "reminders/logged.html",
-        {"application": application, "reminder": reminder},
+        {"application": application, "reminder": reminder, "thank_you": thank_you},
     )
 
 
