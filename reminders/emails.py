@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from accounts.dates import since_words
 from applications.models import Stage
 from reminders import links
-from reminders.models import Reminder, ReminderKind, ReminderSettings
-from reminders.notes import first_name, render_note
+from reminders.models import Reminder, ReminderKind, ReminderSettings, ReminderStep
+from reminders.notes import THANK_YOU_NOTE, first_name, render_note
 from reminders.selectors import insiders_for
 
 # Mail clients and browsers cut longer mailto: URLs (some near 2,000 characters).
@@ -115,12 +115,23 @@ def note_values(*, user, application, stage_label: str, contact_name: str) -> di
     }
 
 
+def _recipients(reminder: Reminder):
+    """Whom this step writes to: the thank-you goes to the letter's writer
+    when known; otherwise every insider."""
+    if reminder.step == ReminderStep.THANK_YOU and reminder.contact_id is not None:
+        return insiders_for(reminder).filter(pk=reminder.contact_id)
+    # The send's locking query says whether there is anyone to look up.
+    return insiders_for(reminder) if getattr(reminder, "has_insiders", True) else ()
+
+
 def insiders_of(reminder: Reminder, *, note_template: str, stage_label: str) -> list[Insider]:
     application = reminder.application
-    subject = _("Keeping in touch: %(company)s") % {"company": application.company.name}
+    if reminder.step == ReminderStep.THANK_YOU:
+        subject = _("Thank you: %(role)s") % {"role": application.role}
+    else:
+        subject = _("Keeping in touch: %(company)s") % {"company": application.company.name}
     insiders = []
-    # The send's locking query says whether there is anyone to look up.
-    contacts = insiders_for(reminder) if getattr(reminder, "has_insiders", True) else ()
+    contacts = _recipients(reminder)
     for contact in contacts:
         note = render_note(
             note_template,
@@ -169,8 +180,13 @@ def reminder_context(reminder: Reminder) -> dict:
     application = reminder.application
     rejection = reminder.rejection
     stage = stage_reached(reminder)
-    note_template = _note_template(reminder.user)
+    thank_you = reminder.step == ReminderStep.THANK_YOU
+    note_template = str(THANK_YOU_NOTE) if thank_you else _note_template(reminder.user)
     return {
+        "step": reminder.step,
+        "thank_you": thank_you,
+        "radar": reminder.step == ReminderStep.KEEP_ON_RADAR,
+        "declined": reminder.kind == ReminderKind.DECLINED,
         "user_name": first_name(reminder.user.get_short_name()),
         "company": application.company.name,
         "role": application.role,
