@@ -6,4 +6,4 @@ class RemindersConfig(AppConfig):
     verbose_name = "Reminders"
 
     def ready(self) -> None:
-        from reminders import signals  # noqa: F401  (connects the receivers)
+        from reminders import signals  # noqa: F401, PLC0415  (connects the receivers)

@@ -15,11 +15,11 @@ from reminders.models import Reminder, ReminderStatus, ReminderStep
 from reminders.services import (
     NewContact,
     application_reopen,
+    rejection_log,
     reminder_dismiss,
     reminder_done,
     reminder_move_undo,
     reminder_settings_get,
-    rejection_log,
 )
 from tests.factories import UserFactory
 
@@ -30,7 +30,7 @@ NOW = datetime.datetime(2026, 3, 10, 12, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)
-def _clock():
+def clock():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
 
@@ -119,10 +119,10 @@ def test_a_thank_you_done_or_dismissed_lets_the_circle_back_go_at_once(seeker):
     assert Reminder.objects.get(pk=result.reminder.pk).status == ReminderStatus.SCHEDULED
 
 
-def test_a_thank_you_never_sent_gives_way_when_the_circle_back_falls_due(seeker, _clock):
+def test_a_thank_you_never_sent_gives_way_when_the_circle_back_falls_due(seeker, clock):
     result = log(seeker)
     assert cadence_advance(now=timezone.now()).superseded == 0
-    _clock.move_to(datetime.datetime(2026, 4, 9, 9, 0, 1, tzinfo=datetime.UTC))
+    clock.move_to(datetime.datetime(2026, 4, 9, 9, 0, 1, tzinfo=datetime.UTC))
     outcome = cadence_advance(now=timezone.now())
     assert (outcome.superseded, outcome.scheduled) == (1, 1)
     assert steps(result.application) == [
@@ -131,16 +131,16 @@ def test_a_thank_you_never_sent_gives_way_when_the_circle_back_falls_due(seeker,
     ]
 
 
-def test_a_circle_back_done_schedules_keep_on_radar_months_later(seeker, _clock):
+def test_a_circle_back_done_schedules_keep_on_radar_months_later(seeker, clock):
     result = log(seeker, received_on=datetime.date(2026, 1, 1))
-    _clock.move_to(datetime.datetime(2026, 3, 10, 12, tzinfo=datetime.UTC))
+    clock.move_to(datetime.datetime(2026, 3, 10, 12, tzinfo=datetime.UTC))
     reminder_done(reminder=result.reminder)
     radar = Reminder.objects.get(application=result.application, step=ReminderStep.KEEP_ON_RADAR)
     assert radar.status == ReminderStatus.SCHEDULED
     assert (radar.counted_from, radar.interval_months) == (TODAY, 6)
     assert radar.due_date == datetime.date(2026, 9, 10)
     # Done again, months later: the next one.
-    _clock.move_to(datetime.datetime(2026, 9, 10, 12, tzinfo=datetime.UTC))
+    clock.move_to(datetime.datetime(2026, 9, 10, 12, tzinfo=datetime.UTC))
     message = reminder_message(radar)
     assert message.subject == "Keep Acme on your radar"
     assert "You last circled back with Acme on 10 March, 6 months ago" in message.body
