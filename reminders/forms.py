@@ -13,7 +13,7 @@ from applications.forms import (
     PickOrTypeCompanyMixin,
     long_text,
 )
-from applications.models import Application, Channel, Company, Stage
+from applications.models import Application, Channel, Company, Outcome, Stage
 from contacts.models import Contact, ContactRole, InteractionChannel
 from reminders.links import SNOOZE_WEEKS
 from reminders.models import COOLING_OFF_MAX, COOLING_OFF_MIN, ReminderSettings
@@ -377,3 +377,36 @@ class RejectionEditForm(RejectionFieldsMixin):
             "letter_file": data.get("letter_file"),
             "remove_letter_file": data.get("remove_letter_file", False),
         }
+
+
+class OutcomeForm(forms.Form):
+    """Offer accepted, offer declined, or withdrawn, with the day it happened."""
+
+    outcome = forms.ChoiceField(
+        label=_("What happened"),
+        choices=[
+            (Outcome.OFFER_ACCEPTED, _("I accepted their offer")),
+            (Outcome.OFFER_DECLINED, _("I turned their offer down")),
+            (Outcome.WITHDRAWN, _("I withdrew")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    on = forms.DateField(label=_("On"), widget=forms.DateInput(attrs={"type": "date"}))
+    keep_circle_back = forms.BooleanField(
+        label=_("Circle back with them later anyway"),
+        required=False,
+        help_text=_(
+            "For a declined offer: a company you turned down may still be one you want. "
+            "Ajar reminds you after the cooling-off, with its own wording."
+        ),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_on(self):
+        day = self.cleaned_data["on"]
+        if day > user_today(self.user):
+            raise ValidationError(_("Give a date that has passed."))
+        return day

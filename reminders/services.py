@@ -511,7 +511,7 @@ def cadence_start(
     return CadenceStart(circle_back=circle_back, thank_you=thank_you)
 
 
-class NotMoved(Exception):
+class NotMoved(ValidationError):
     pass
 
 
@@ -766,8 +766,8 @@ def rejection_update(
 
 @transaction.atomic
 def application_reopen(*, application: Application) -> Application:
-    """Undo a rejection or a "ghosted": the application is open again, its
-    rejection deleted and an unsent circle-back cancelled."""
+    """Undo a rejection, a "ghosted" or a recorded outcome: the application is
+    open again, its rejection deleted and every unsent step cancelled."""
     application = Application.objects.select_for_update().get(pk=application.pk)
     reminder_cancel(application=application)
     Rejection.objects.filter(application=application).delete()
@@ -775,6 +775,66 @@ def application_reopen(*, application: Application) -> Application:
     application.outcome_on = None
     application.save(update_fields=["outcome", "outcome_on", "updated_at"])
     return application
+
+
+# Outcomes the user records themselves (a rejection has its own form).
+RECORDED_OUTCOMES = (Outcome.OFFER_ACCEPTED, Outcome.OFFER_DECLINED, Outcome.WITHDRAWN)
+
+
+@transaction.atomic
+def application_outcome_record(
+    *,
+    application: Application,
+    outcome: Outcome,
+    on: datetime.date,
+    keep_circle_back: bool = False,
+) -> RejectionLogResult | None:
+    """Offer accepted, offer declined, or withdrawn, on a date the user gave.
+
+    From an open application, or a ghosted one (they wrote back after all).
+    An accepted offer and a withdrawal cancel any unsent circle-back; a declined
+    offer starts one when the user asks to keep the door ajar (a company you
+    turned down may still be one you want). An offer means the process reached
+    the offer stage on that day. Undone like a rejection (application_reopen).
+    Returns the declined offer's cadence, if one was started.
+    """
+    outcome = Outcome(outcome)
+    if outcome not in RECORDED_OUTCOMES:
+        raise ValidationError({"outcome": _("Pick accepted, declined or withdrawn.")})
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.outcome not in (Outcome.OPEN, Outcome.GHOSTED):
+        raise ValidationError(
+            _("This application is already closed: undo its outcome first to record another.")
+        )
+    user = application.user
+    if on > user_today(user):
+        raise ValidationError({"on": _("Give a date that has passed.")})
+    # Locks every step; refused while one is being sent.
+    reminder_cancel(application=application)
+    if outcome in (Outcome.OFFER_ACCEPTED, Outcome.OFFER_DECLINED) and (
+        application.current_stage != Stage.OFFER
+    ):
+        StageEvent.objects.create(
+            application=application,
+            stage=Stage.OFFER,
+            occurred_on=on,
+            note=_("Recorded with the outcome."),
+        )
+        application.current_stage = Stage.OFFER
+    application.outcome = outcome
+    application.outcome_on = on
+    application_refresh_furthest_stage(application)
+    application.save()
+    if outcome != Outcome.OFFER_DECLINED or not keep_circle_back:
+        return None
+    steps = cadence_start(
+        user=user,
+        application=application,
+        rejection=None,
+        kind=ReminderKind.DECLINED,
+        counted_from=on,
+    )
+    return RejectionLogResult(application=application, rejection=None, reminder=steps.circle_back)
 
 
 def application_mark_ghosted(

@@ -11,10 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import add_service_error, as_id
+from accounts.timezones import user_today
 from accounts.views import confirm_then
 from applications.models import Application, Attachment, Company, Outcome, Rejection
 from reminders.forms import (
     NewContactFormSet,
+    OutcomeForm,
     RejectionEditForm,
     RejectionLogForm,
     new_contacts_from,
@@ -23,6 +25,7 @@ from reminders.models import Reminder, ReminderStatus, ReminderStep
 from reminders.services import (
     application_delete,
     application_mark_ghosted,
+    application_outcome_record,
     application_reopen,
     rejection_log,
     rejection_update,
@@ -142,11 +145,46 @@ def rejection_edit(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def application_reopen_view(request, pk):
-    """Undo a rejection or a "never heard back": the application is open again."""
+def outcome_record_view(request, pk):
+    """Offer accepted, declined, or withdrawn: from the application page or the board."""
     application = get_object_or_404(
         Application.objects.for_user(request.user)
-        .filter(outcome__in=[Outcome.REJECTED, Outcome.GHOSTED])
+        .filter(outcome__in=[Outcome.OPEN, Outcome.GHOSTED])
+        .select_related("company"),
+        pk=pk,
+    )
+    picked = request.GET.get("outcome")
+    initial = {"on": user_today(request.user), "outcome": picked or None}
+    form = OutcomeForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            application_outcome_record(
+                application=application,
+                outcome=data["outcome"],
+                on=data["on"],
+                keep_circle_back=data["keep_circle_back"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Recorded: %(outcome)s.") % {"outcome": Outcome(data["outcome"]).label.lower()},
+            )
+            return redirect(application)
+    return render(
+        request, "reminders/outcome_form.html", {"form": form, "application": application}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def application_reopen_view(request, pk):
+    """Undo a rejection, a "never heard back" or a recorded outcome: the
+    application is open again."""
+    application = get_object_or_404(
+        Application.objects.for_user(request.user)
+        .exclude(outcome=Outcome.OPEN)
         .select_related("company"),
         pk=pk,
     )
