@@ -1,6 +1,6 @@
 """Reads that the email, the email's link pages and the Reminders page share."""
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from contacts.models import Contact
@@ -59,7 +59,11 @@ def reminders_page(user, *, now=None) -> dict[str, list[Reminder]]:
     }
     reminders = (
         Reminder.objects.for_user(user)
-        .select_related("application__company", "rejection", "reapplication")
+        .select_related("application__company", "rejection", "reapplication", "contact")
+        # Whom to write to, on each card: one query for every card's people.
+        .prefetch_related(
+            Prefetch("application__contacts", queryset=Contact.objects.order_by("name", "id"))
+        )
         .order_by("due_at", "id")
     )
     for reminder in reminders:

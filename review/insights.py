@@ -118,9 +118,8 @@ def insights_for(user, today: datetime.date, *, start=_UNKNOWN) -> list[Insight]
                 )
                 % {"count": counts["final"], "since": _day(window_start)},
                 figures=(
+                    # Only what the user can check; thresholds are ours, not theirs.
                     (_("Final-round rejections"), counts["final"]),
-                    (_("Months counted"), months),
-                    (_("Threshold"), final_threshold),
                 ),
                 link_url=applications_url(outcome=Outcome.REJECTED, stage=Stage.FINAL_ROUND),
                 link_text=_("See the final-round rejections"),
@@ -159,7 +158,6 @@ def insights_for(user, today: datetime.date, *, start=_UNKNOWN) -> list[Insight]
                 % params,
                 figures=(
                     (_("Rejections in this search"), total),
-                    (_("Threshold"), review_threshold),
                 ),
                 link_url=applications_url(outcome=Outcome.REJECTED),
                 link_text=_("See the rejections"),
