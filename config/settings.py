@@ -356,6 +356,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": AJAR_SWEEP_INTERVAL},
     },
     # Steps of a cadence waiting behind a thank-you that went out: scheduled.
+    # Daily and weekly digests: gathered, claimed and sent like reminders.
+    "reminders-digest-sweep": {
+        "task": "reminders.tasks.digest_sweep",
+        "schedule": AJAR_SWEEP_INTERVAL,
+        "options": {"expires": AJAR_SWEEP_INTERVAL},
+    },
     "reminders-advance-cadence": {
         "task": "reminders.tasks.advance_cadence",
         "schedule": AJAR_SWEEP_INTERVAL,

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from reminders import mailer
 from reminders.emails import MESSAGE_RELATED, reminder_message
-from reminders.models import Heartbeat, Reminder, ReminderStatus
+from reminders.models import DigestMode, Heartbeat, Reminder, ReminderStatus
 from reminders.selectors import has_insiders
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,8 @@ def sendable_q() -> Q:
         Exists(verified),
         user__is_active=True,
         user__reminder_settings__email_enabled=True,
+        # A user with a daily or weekly digest gets theirs from reminders.digest.
+        user__reminder_settings__digest_mode=DigestMode.EACH,
         due_at__gte=F("user__reminder_settings__email_enabled_at"),
     )
 

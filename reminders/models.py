@@ -264,6 +264,15 @@ class Reminder(models.Model):
     )
     moved_on = models.DateField(null=True, blank=True)
     due_date_before_move = models.DateField(null=True, blank=True)
+    # The digest email this step goes out in, for users who asked for one.
+    digest = models.ForeignKey(
+        "Digest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="items",
+        db_index=False,  # reminder_digest_idx: partial
+    )
     due_date = models.DateField(_("due date"))  # the user's local date
     due_at = models.DateTimeField(_("due at"))  # that date at the send time, in UTC
     status = models.CharField(
@@ -374,6 +383,10 @@ class Reminder(models.Model):
                 name="reminder_moved_by_idx",
                 condition=Q(moved_by__isnull=False),
             ),
+            # A digest's items: WHERE digest_id = %s.
+            models.Index(
+                fields=["digest"], name="reminder_digest_idx", condition=Q(digest__isnull=False)
+            ),
             # Deleting an application nulls the reapplication links to it.
             models.Index(
                 fields=["reapplication"],
@@ -392,6 +405,63 @@ class Reminder(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in PENDING_STATUSES
+
+
+class DigestStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A digest in one of these still owns its items.
+DIGEST_OPEN_STATUSES = (DigestStatus.SCHEDULED, DigestStatus.SENDING)
+
+
+class Digest(models.Model):
+    """One digest email: the steps of one user that fell due by `slot_at`,
+    claimed and sent together with the engine's guarantees (reminders.digest).
+    Its Message-ID is stable per row: a digest resent after its worker died
+    carries the same one."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests"
+    )
+    slot_at = models.DateTimeField()  # the digest time it covers
+    status = models.CharField(
+        max_length=10, choices=DigestStatus.choices, default=DigestStatus.SCHEDULED
+    )
+    next_attempt_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    claim_token = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=DigestStatus.values), name="digest_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=DigestStatus.SENDING)
+                | Q(claim_token__isnull=False, lease_expires_at__isnull=False),
+                name="digest_sending_has_lease",
+            ),
+        ]
+        indexes = [
+            # The digest sweep: open digests by next attempt, and expired leases.
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                name="digest_open_idx",
+                condition=Q(status__in=["scheduled", "sending"]),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Digest of {self.user} for {self.slot_at} ({self.status})"
 
 
 class Heartbeat(models.Model):

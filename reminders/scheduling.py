@@ -118,3 +118,22 @@ def next_digest_at(
         if at >= now:
             return at
     raise AssertionError("unreachable: a week always holds the weekday")
+
+
+def last_digest_at(
+    now: datetime.datetime,
+    *,
+    send_time: datetime.time,
+    zone: zoneinfo.ZoneInfo,
+    weekly_on: int | None = None,
+) -> datetime.datetime:
+    """The latest digest time at or before `now` (see next_digest_at)."""
+    day = now.astimezone(zone).date()
+    for offset in range(8):
+        candidate_day = day - datetime.timedelta(days=offset)
+        if weekly_on is not None and candidate_day.weekday() != weekly_on:
+            continue
+        at = due_at_for(candidate_day, send_time, zone)
+        if at <= now:
+            return at
+    raise AssertionError("unreachable: a week always holds the weekday")

@@ -7,7 +7,7 @@ from celery import shared_task
 from celery.signals import worker_process_shutdown
 from django.utils import timezone
 
-from reminders import cadence, engine, mailer
+from reminders import cadence, digest, engine, mailer
 
 
 @shared_task(name="reminders.tasks.sweep", ignore_result=True)
@@ -20,6 +20,21 @@ def sweep() -> dict:
 def advance_cadence() -> dict:
     result = cadence.cadence_advance(now=timezone.now())
     return {"scheduled": result.scheduled, "superseded": result.superseded}
+
+
+@shared_task(name="reminders.tasks.digest_sweep", ignore_result=True)
+def digest_sweep() -> dict:
+    result = digest.digest_sweep(now=timezone.now())
+    return {
+        "reclaimed": result.reclaimed,
+        "created": result.created,
+        "claimed": len(result.claimed),
+    }
+
+
+@shared_task(name="reminders.tasks.send_digest", ignore_result=True)
+def send_digest(digest_id: int, token: str) -> str:
+    return digest.digest_send(digest_id=digest_id, token=token)
 
 
 @shared_task(name="reminders.tasks.send", ignore_result=True)
