@@ -41,18 +41,63 @@ class ReminderSettingsForm(forms.ModelForm):
 NOTE_TEMPLATE_MAX = 4000
 
 
+# The stages a rejection can come after that may take their own cooling-off.
+STAGES_WITH_OWN_COOLING_OFF = (
+    Stage.APPLIED,
+    Stage.SCREEN,
+    Stage.INTERVIEW,
+    Stage.ONSITE,
+    Stage.FINAL_ROUND,
+    Stage.OFFER,
+)
+
+
 class ReminderSettingsNoteForm(ReminderSettingsForm):
-    """The Settings page's version: also the note the reminder email suggests."""
+    """The Settings page's version: also the note the reminder email suggests,
+    and the cadence: thank-you, cooling-off per stage, keep on radar, digest."""
 
     class Meta(ReminderSettingsForm.Meta):
-        fields = [*ReminderSettingsForm.Meta.fields, "note_template"]
+        fields = [
+            *ReminderSettingsForm.Meta.fields,
+            "thank_you_enabled",
+            "keep_on_radar_months",
+            "digest_mode",
+            "digest_weekday",
+            "note_template",
+        ]
         widgets = {
             **ReminderSettingsForm.Meta.widgets,
             "note_template": forms.Textarea(attrs={"rows": 9}),
+            "digest_weekday": forms.Select(
+                choices=[
+                    (0, _("Monday")),
+                    (1, _("Tuesday")),
+                    (2, _("Wednesday")),
+                    (3, _("Thursday")),
+                    (4, _("Friday")),
+                    (5, _("Saturday")),
+                    (6, _("Sunday")),
+                ]
+            ),
+        }
+        help_texts = {
+            **ReminderSettingsForm.Meta.help_texts,
+            "digest_weekday": _("For a weekly digest, at your send time."),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        by_stage = (self.instance.cooling_off_by_stage or {}) if self.instance else {}
+        for stage in STAGES_WITH_OWN_COOLING_OFF:
+            self.fields[f"cooling_off_{stage.value}"] = forms.IntegerField(
+                label=_("Cooling-off after the %(stage)s stage (days)")
+                % {"stage": stage.label.lower()},
+                required=False,
+                min_value=COOLING_OFF_MIN,
+                max_value=COOLING_OFF_MAX,
+                initial=by_stage.get(str(stage.value)),
+                help_text=_("Blank: the cooling-off above."),
+            )
         names = ", ".join(f"{{{name}}} ({label})" for name, label in PLACEHOLDERS.items())
         self.fields["note_template"].help_text = _(
             "The note each reminder email suggests you send. Placeholders: %(names)s."
@@ -67,6 +112,21 @@ class ReminderSettingsNoteForm(ReminderSettingsForm):
                 "aria-controls": "note-preview",
             }
         )
+
+    def cadence(self) -> dict:
+        """The cadence settings, as reminder_settings_update takes them."""
+        data = self.cleaned_data
+        return {
+            "thank_you_enabled": data["thank_you_enabled"],
+            "keep_on_radar_months": data["keep_on_radar_months"],
+            "digest_mode": data["digest_mode"],
+            "digest_weekday": data["digest_weekday"],
+            "cooling_off_by_stage": {
+                str(stage.value): data[f"cooling_off_{stage.value}"]
+                for stage in STAGES_WITH_OWN_COOLING_OFF
+                if data.get(f"cooling_off_{stage.value}") is not None
+            },
+        }
 
     def clean_note_template(self):
         template = self.cleaned_data["note_template"].replace("\r\n", "\n").strip()

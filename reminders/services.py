@@ -208,6 +208,15 @@ def reminders_recompute_for_user(*, user) -> int:
     return moved
 
 
+CADENCE_SETTINGS = (
+    "thank_you_enabled",
+    "cooling_off_by_stage",
+    "keep_on_radar_months",
+    "digest_mode",
+    "digest_weekday",
+)
+
+
 @transaction.atomic
 def reminder_settings_update(
     *,
@@ -217,7 +226,10 @@ def reminder_settings_update(
     email_enabled: bool,
     note_template: str | None = None,
     time_zone: str | None = None,
+    cadence: dict | None = None,
 ) -> ReminderSettings:
+    """`cadence` (the Settings page) may set thank_you_enabled,
+    cooling_off_by_stage, keep_on_radar_months, digest_mode, digest_weekday."""
     settings_ = ReminderSettings.objects.select_for_update().get(
         pk=reminder_settings_get(user=user).pk
     )
@@ -235,6 +247,10 @@ def reminder_settings_update(
     settings_.email_enabled = email_enabled
     if note_template is not None:
         settings_.note_template = note_template
+    for name, value in (cadence or {}).items():
+        if name not in CADENCE_SETTINGS:
+            raise ValidationError(_("Unknown setting %(name)s.") % {"name": name})
+        setattr(settings_, name, value)
     settings_.full_clean(exclude=["user"])
     settings_.save()
     if recompute:
@@ -242,6 +258,7 @@ def reminder_settings_update(
     return settings_
 
 
+@transaction.atomic
 @transaction.atomic
 def user_settings_update(*, user, name: str, **reminder_settings) -> None:
     """The Settings page: the user's name and their reminder settings, saved

@@ -57,6 +57,7 @@ def settings_view(request):
             send_time=reminder_form.cleaned_data["send_time"],
             email_enabled=reminder_form.cleaned_data["email_enabled"],
             note_template=reminder_form.cleaned_data["note_template"],
+            cadence=reminder_form.cadence(),
         )
         messages.success(request, _("Settings saved."))
         return redirect("settings")

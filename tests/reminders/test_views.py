@@ -204,9 +204,57 @@ def settings_data(user, **changes):
         "reminders-send_time": "09:00",
         "reminders-email_enabled": "on",
         "reminders-note_template": "Hi {first_name}, any news at {company}?",
+        "reminders-thank_you_enabled": "on",
+        "reminders-keep_on_radar_months": "6",
+        "reminders-digest_mode": "each",
+        "reminders-digest_weekday": "0",
     }
     data.update(changes)
     return data
+
+
+def test_the_settings_page_saves_the_cadence_and_a_cooling_off_per_stage(user_client, user):
+    response = user_client.post(
+        reverse("settings"),
+        settings_data(
+            user,
+            **{
+                "reminders-thank_you_enabled": "",
+                "reminders-keep_on_radar_months": "12",
+                "reminders-digest_mode": "weekly",
+                "reminders-digest_weekday": "4",
+                "reminders-cooling_off_60": "45",
+                "reminders-cooling_off_30": "",
+            },
+        ),
+    )
+    assert response.status_code == 302
+    settings_ = ReminderSettings.objects.get(user=user)
+    assert settings_.thank_you_enabled is False
+    assert (settings_.keep_on_radar_months, settings_.digest_mode) == (12, "weekly")
+    assert settings_.digest_weekday == 4
+    assert settings_.cooling_off_by_stage == {"60": 45}
+    page = user_client.get(reverse("settings")).content.decode()
+    assert 'name="reminders-cooling_off_60"' in page
+    assert 'value="45"' in page
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"reminders-cooling_off_60": "0"},
+        {"reminders-cooling_off_60": "400"},
+        {"reminders-keep_on_radar_months": "5"},
+        {"reminders-digest_mode": "hourly"},
+        {"reminders-digest_weekday": "9"},
+    ],
+)
+def test_bad_cadence_settings_are_field_errors_and_nothing_is_saved(user_client, user, bad):
+    response = user_client.post(reverse("settings"), settings_data(user, **bad))
+    assert response.status_code == 200
+    settings_ = ReminderSettings.objects.get(user=user)
+    assert (settings_.keep_on_radar_months, settings_.digest_mode) == (6, "each")
+    assert settings_.cooling_off_by_stage == {}
 
 
 def test_changing_zone_and_send_time_in_settings_recomputes_scheduled_reminders(user_client, user):
