@@ -207,6 +207,11 @@ class NewContactForm(forms.Form):
         label=_("Role in the process"), choices=ContactRole.choices, initial=ContactRole.OTHER
     )
     email = forms.EmailField(label=_("Email"), required=False)
+    wrote_letter = forms.BooleanField(
+        label=_("Wrote the letter"),
+        required=False,
+        help_text=_("The thank-you nudge is addressed to them."),
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -225,7 +230,10 @@ NewContactFormSet = forms.formset_factory(
 def new_contacts_from(formset):
     return [
         NewContact(
-            name=f.cleaned_data["name"], role=f.cleaned_data["role"], email=f.cleaned_data["email"]
+            name=f.cleaned_data["name"],
+            role=f.cleaned_data["role"],
+            email=f.cleaned_data["email"],
+            wrote_letter=f.cleaned_data.get("wrote_letter", False),
         )
         for f in formset.forms
         if f.has_changed() and f.cleaned_data.get("name")
@@ -265,6 +273,13 @@ class RejectionFieldsMixin(forms.Form):
     feedback = long_text(_("Feedback they gave"), rows=2)
     invited_to_reapply = forms.BooleanField(
         label=_("They invited me to apply again"), required=False
+    )
+    reapply_after_months = forms.IntegerField(
+        label=_("They said I may apply again after (months)"),
+        required=False,
+        min_value=1,
+        max_value=36,
+        help_text=_("The circle-back waits at least this long."),
     )
     cooling_off_days = forms.IntegerField(
         label=_("Circle back after (days)"),
@@ -328,6 +343,7 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
         "letter_file",
         "feedback",
         "invited_to_reapply",
+        "reapply_after_months",
         "cooling_off_days",
         "contacts",
     ]
@@ -402,6 +418,7 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
             "letter_file": data.get("letter_file"),
             "feedback": data["feedback"],
             "invited_to_reapply": data["invited_to_reapply"],
+            "reapply_after_months": data.get("reapply_after_months"),
             "cooling_off_days": data.get("cooling_off_days"),
             "contacts": list(data.get("contacts") or ()),
         }

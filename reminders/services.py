@@ -622,6 +622,7 @@ def rejection_log(
     contacts: Sequence[Contact] = (),
     new_contacts: Sequence[NewContact] = (),
     letter_writer: Contact | None = None,
+    reapply_after_months: int | None = None,
 ) -> RejectionLogResult:
     """Record a rejection (or that they never wrote back) and schedule its circle-back.
 
@@ -702,6 +703,13 @@ def rejection_log(
         new_contacts=new_contacts,
         letter_writer=letter_writer,
     )
+
+    # "You may re-apply after N months": the company's, so later ones respect it too.
+    if reapply_after_months is not None:
+        company = application.company
+        company.reapply_after_months = reapply_after_months
+        company.full_clean(validate_unique=False, validate_constraints=False)
+        company.save(update_fields=["reapply_after_months"])
 
     # 5. The cadence: rows with their due times (a thank-you first, when it
     # applies, then the circle-back). Nothing is queued.

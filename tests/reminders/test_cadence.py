@@ -240,3 +240,42 @@ def test_a_step_being_sent_is_not_moved(seeker):
     )
     _talk(seeker, result.application.contacts.get(), datetime.date(2026, 3, 1))
     assert Reminder.objects.get(pk=result.reminder.pk).due_date == datetime.date(2026, 3, 3)
+
+
+# --- From the log-rejection form ------------------------------------------------------------
+
+
+def test_the_form_marks_the_letters_writer_and_when_you_may_reapply(user_client, user):
+    from django.urls import reverse
+
+    response = user_client.post(
+        reverse("reminders:log_rejection"),
+        {
+            "company_name": "Acme",
+            "role": "Engineer",
+            "stage_reached": "60",
+            "received_on": "2026-03-10",
+            "channel": "email",
+            "reapply_after_months": "6",
+            "new_contact-TOTAL_FORMS": "2",
+            "new_contact-INITIAL_FORMS": "0",
+            "new_contact-MIN_NUM_FORMS": "0",
+            "new_contact-MAX_NUM_FORMS": "20",
+            "new_contact-0-name": "Priya Raman",
+            "new_contact-0-role": "recruiter",
+            "new_contact-0-email": "priya@acme.example",
+            "new_contact-0-wrote_letter": "on",
+            "new_contact-1-name": "Tom Okafor",
+            "new_contact-1-role": "interviewer",
+        },
+    )
+    assert response.status_code == 302
+    thank_you = Reminder.objects.get(step=ReminderStep.THANK_YOU)
+    assert thank_you.contact.name == "Priya Raman"
+    circle_back = Reminder.objects.get(step=ReminderStep.CIRCLE_BACK)
+    assert circle_back.due_date == datetime.date(2026, 9, 10)
+    assert circle_back.application.company.reapply_after_months == 6
+    page = user_client.get(response["Location"]).content.decode()
+    assert "a nudge to thank Priya Raman" in page
+    cards = user_client.get(reverse("reminders:list")).content.decode()
+    assert "Write to Priya Raman (recruiter), who wrote the letter." in cards
