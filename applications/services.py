@@ -54,8 +54,14 @@ def application_create(
     role: str,
     stage: Stage = Stage.APPLIED,
     occurred_on: datetime.date | None = None,
+    record_history: bool = True,
     **fields,
 ) -> Application:
+    """A new application at `stage`, with the stage event of its creation.
+
+    `record_history=False` (an application first met at its rejection) writes
+    no stage event and leaves an unknown applied date unknown: history only
+    holds dates the user gave."""
     check_owner(user, company)
     application = Application(
         user=user,
@@ -65,10 +71,12 @@ def application_create(
         furthest_stage=stage,
         **fields,
     )
-    if application.applied_on is None and stage >= Stage.APPLIED:
+    if record_history and application.applied_on is None and stage >= Stage.APPLIED:
         application.applied_on = occurred_on or user_today(user)
     application.full_clean(exclude=["user", "company"])
     application.save()
+    if not record_history:
+        return application
     StageEvent.objects.create(
         application=application,
         stage=stage,

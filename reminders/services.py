@@ -637,12 +637,14 @@ def rejection_log(
         if not role.strip():
             raise ValidationError({"role": _("Name the role.")})
         company = company_get_or_create(user=user, name=company_name)
+        # Only the rejection's date is known: no applied date, no stage event
+        # made up (how far it got is on the rejection itself).
         application = application_create(
             user=user,
             company=company,
             role=role.strip()[:200],
             stage=stage_reached,
-            occurred_on=received_on,
+            record_history=False,
         )
     check_owner(user, application, *contacts, *([letter_writer] if letter_writer else []))
     application = Application.objects.select_for_update().get(pk=application.pk)

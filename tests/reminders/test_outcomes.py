@@ -156,3 +156,18 @@ def test_the_board_links_each_open_card_to_its_outcome_page(user_client, user):
     application = ApplicationFactory(user=user)
     board = user_client.get(reverse("applications:board")).content.decode()
     assert reverse("reminders:outcome", args=[application.pk]) in board
+
+
+def test_logging_a_rejection_for_a_new_application_invents_no_history(user):
+    result = rejection_log(
+        user=user,
+        company_name="Initech",
+        role="Dev",
+        stage_reached=Stage.ONSITE,
+        received_on=datetime.date(2026, 2, 1),
+    )
+    application = result.application
+    assert application.applied_on is None
+    assert not application.events.exists()
+    assert application.furthest_stage == Stage.ONSITE
+    assert result.rejection.stage_reached == Stage.ONSITE
