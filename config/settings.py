@@ -237,12 +237,12 @@ AJAR_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 
 # --- Email -------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:pass@smtp.example.com:587. The embedded default
-# writes each message to a file under data/mail, the "file mailbox".
+# writes each message to its own .eml file under data/mail, the "file mailbox".
 if env.str("EMAIL_URL", default=""):
     _email = env.email_url("EMAIL_URL")
 else:
     _email = {
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_BACKEND": "accounts.mailbox.EmlFileBackend",
         "EMAIL_FILE_PATH": str(DATA_DIR / "mail"),
     }
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
