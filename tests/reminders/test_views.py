@@ -367,3 +367,19 @@ def test_deactivating_a_user_stops_their_reminders():
     reminder.user.is_active = False
     reminder.user.save(update_fields=["is_active"])
     assert list(overdue(timezone.now())) == []
+
+
+def test_the_welcome_page_does_not_ask_for_the_time_zone_again(user_client, user):
+    user.time_zone = "Asia/Tokyo"
+    user.save()
+    page = user_client.get(reverse("onboarding")).content.decode()
+    assert 'name="time_zone"' not in page
+    assert "Asia/Tokyo" in page
+    response = user_client.post(
+        reverse("onboarding"),
+        {"cooling_off_days": "45", "send_time": "08:00", "email_enabled": "on"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.time_zone == "Asia/Tokyo"
+    assert ReminderSettings.objects.get(user=user).cooling_off_days == 45
