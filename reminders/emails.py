@@ -313,8 +313,19 @@ def sample_message(user) -> EmailMultiAlternatives:
         )
 
 
+# Sample insiders for the preview; the first whose first name is not the user's.
+SAMPLE_INSIDERS = ("Sam Rivera", "Alex Example", "Jordan Lee")
+
+
+def sample_insider_name(user) -> str:
+    mine = first_name(user.name or user.get_short_name()).casefold()
+    return next(n for n in SAMPLE_INSIDERS if first_name(n).casefold() != mine)
+
+
 def note_preview_text(user, template: str) -> str:
-    """The note as an insider would read it, with made-up names."""
+    """The note as a sample insider would read it: never greeting the user by
+    their own name."""
+    insider = sample_insider_name(user)
     reminder = (
         Reminder.objects.for_user(user)
         .select_related("application__company", "rejection")
@@ -326,12 +337,12 @@ def note_preview_text(user, template: str) -> str:
             user=user,
             application=reminder.application,
             stage_label=stage_reached(reminder).label,
-            contact_name="Alex Example",
+            contact_name=insider,
         )
     else:
         values = {
-            "first_name": "Alex",
-            "name": "Alex Example",
+            "first_name": first_name(insider),
+            "name": insider,
             "role": _("Product Designer"),
             "company": "Example Co",
             "stage": _("final round"),

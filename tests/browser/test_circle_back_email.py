@@ -164,7 +164,7 @@ def test_the_reminders_pages_pass_axe_and_the_csp_at_phone_width(
     page.goto(f"{live_server.url}/settings/")
     note = page.get_by_label("Note template")
     note.fill("Hello {first_name}, still keen on {company}. {my_name}")
-    page.locator("#note-preview").get_by_text("Hello Alex, still keen on").wait_for()
+    page.locator("#note-preview").get_by_text("Hello Sam, still keen on").wait_for()
     assert page.get_by_text("No reminder email has been delivered yet.").is_visible()
     axe_check(page)
     assert_no_horizontal_scroll(page)

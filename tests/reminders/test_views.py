@@ -297,7 +297,7 @@ def test_the_settings_page_shows_the_preview_the_last_delivery_and_the_test_butt
     reminder = log_rejection(user).reminder
     html = user_client.get(reverse("settings")).content.decode()
     assert "No reminder email has been delivered yet." in html
-    assert "Hi Alex," in html  # the preview of the default note
+    assert "Hi Sam," in html  # the preview of the default note, to a sample insider
     assert "Staff Engineer role at Acme" in html
     assert reverse("reminders:send_test") in html
     sent_at = datetime.datetime(2026, 3, 3, 9, 0, 5, tzinfo=datetime.UTC)
@@ -313,7 +313,7 @@ def test_the_note_preview_renders_as_you_type(user_client, user):
         HTTP_HX_REQUEST="true",
     )
     html = unescape(response.content.decode())
-    assert f"Hello Alex from {user.name} {{oops}}" in html
+    assert f"Hello Sam from {user.name} {{oops}}" in html
     assert "Unknown placeholders stay as typed: {oops}" in html
 
 
@@ -383,3 +383,11 @@ def test_the_welcome_page_does_not_ask_for_the_time_zone_again(user_client, user
     user.refresh_from_db()
     assert user.time_zone == "Asia/Tokyo"
     assert ReminderSettings.objects.get(user=user).cooling_off_days == 45
+
+
+def test_the_note_preview_never_greets_the_user_by_their_own_name(user_client, user):
+    user.name = "Sam Seeker"
+    user.save()
+    html = user_client.get(reverse("settings")).content.decode()
+    assert "Hi Alex," in html
+    assert "Hi Sam," not in html
