@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import check_owner
+from accounts.models import User, check_owner
 from accounts.timezones import user_today
 from applications.attachments import EML, LetterFile, email_body_text
 from applications.models import (
@@ -480,7 +480,7 @@ class CadenceStart:
 
 def cadence_start(
     *,
-    user,
+    user: User,
     application: Application,
     rejection: Rejection | None,
     kind: ReminderKind,
@@ -575,7 +575,7 @@ class RejectionLogResult:
 
 def _people_met(
     *,
-    user,
+    user: User,
     application: Application,
     contacts: Sequence[Contact],
     new_contacts: Sequence[NewContact],
