@@ -1,5 +1,8 @@
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.models import Invitation
@@ -7,7 +10,7 @@ from accounts.models import Invitation
 INVITATION_SESSION_KEY = "ajar_invitation"
 
 
-def invitation_from_session(request) -> Invitation | None:
+def invitation_from_session(request: HttpRequest) -> Invitation | None:
     token = request.session.get(INVITATION_SESSION_KEY) if hasattr(request, "session") else None
     if not token:
         return None
@@ -15,12 +18,12 @@ def invitation_from_session(request) -> Invitation | None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def get_signup_redirect_url(self, request):
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
         # Where the login that follows verifying the address lands (allauth
         # resumes the sign-up in the same session): the one onboarding screen.
         return reverse("onboarding")
 
-    def is_open_for_signup(self, request):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
         mode = settings.AJAR_SIGNUP
         if mode == "open":
             return True
@@ -28,7 +31,7 @@ class AccountAdapter(DefaultAccountAdapter):
             return invitation_from_session(request) is not None
         return False
 
-    def save_user(self, request, user, form, commit=True):
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
         user = super().save_user(request, user, form, commit=commit)
         invitation = invitation_from_session(request)
         if invitation is not None and commit:

@@ -1,3 +1,6 @@
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 
@@ -5,10 +8,10 @@ class UserTimezoneMiddleware:
     """Activate the signed-in user's zone: every datetime shown and every
     "today" default is then the user's own."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             timezone.activate(user.zone)

@@ -14,7 +14,6 @@ from applications.models import Attachment
 
 PDF = "application/pdf"
 EML = "message/rfc822"
-ALLOWED_EXTENSIONS = (".pdf", ".eml")
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,5 @@
+from typing import Self
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -52,7 +54,7 @@ def _stage_in_pipeline(field: str) -> Q:
     return Q(**{f"{field}__in": Stage.values})
 
 
-class CompanyQuerySet(OwnedQuerySet):
+class CompanyQuerySet(OwnedQuerySet["Company"]):
     pass
 
 
@@ -85,15 +87,15 @@ class Company(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
-class ApplicationQuerySet(OwnedQuerySet):
-    def open(self):
+class ApplicationQuerySet(OwnedQuerySet["Application"]):
+    def open(self) -> Self:
         return self.filter(outcome=Outcome.OPEN)
 
-    def closed(self):
+    def closed(self) -> Self:
         return self.exclude(outcome=Outcome.OPEN)
 
 
@@ -158,10 +160,10 @@ class Application(models.Model):
             models.Index(fields=["user", "outcome", "current_stage"], name="application_board_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.role} at {self.company}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("review:application", args=[self.pk])
 
     @property
@@ -169,7 +171,7 @@ class Application(models.Model):
         return self.outcome == Outcome.OPEN
 
 
-class StageEventQuerySet(OwnedQuerySet):
+class StageEventQuerySet(OwnedQuerySet["StageEvent"]):
     user_field = "application__user"
 
 
@@ -191,11 +193,11 @@ class StageEvent(models.Model):
             models.CheckConstraint(condition=_stage_in_pipeline("stage"), name="stage_event_valid"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_stage_display()} on {self.occurred_on}"
 
 
-class RejectionQuerySet(OwnedQuerySet):
+class RejectionQuerySet(OwnedQuerySet["Rejection"]):
     user_field = "application__user"
 
 
@@ -226,12 +228,12 @@ class Rejection(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Rejection: {self.application}"
 
 
-class AttachmentQuerySet(OwnedQuerySet):
-    def without_data(self):
+class AttachmentQuerySet(OwnedQuerySet["Attachment"]):
+    def without_data(self) -> Self:
         return self.defer("data")
 
 
@@ -258,5 +260,5 @@ class Attachment(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.filename

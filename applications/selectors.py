@@ -1,48 +1,12 @@
 """Reads the applications pages share: each keeps its query count flat."""
 
-import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
 
+from accounts.models import User
 from applications.models import Application, Stage
-
-
-def application_search(
-    *,
-    user,
-    q: str = "",
-    stage: int | None = None,
-    outcome: str = "",
-    company=None,
-    source: str = "",
-    applied_from: datetime.date | None = None,
-    applied_to: datetime.date | None = None,
-) -> QuerySet[Application]:
-    """The list page: the user's applications matching every given filter."""
-    applications = Application.objects.for_user(user).select_related("company")
-    for word in q.split()[:10]:
-        applications = applications.filter(
-            Q(role__icontains=word)
-            | Q(company__name__icontains=word)
-            | Q(location__icontains=word)
-            | Q(notes__icontains=word)
-        )
-    if stage:
-        applications = applications.filter(current_stage=stage)
-    if outcome:
-        applications = applications.filter(outcome=outcome)
-    if company is not None:
-        applications = applications.filter(company=company)
-    if source:
-        applications = applications.filter(source=source)
-    if applied_from:
-        applications = applications.filter(applied_on__gte=applied_from)
-    if applied_to:
-        applications = applications.filter(applied_on__lte=applied_to)
-    return applications.order_by("-applied_on", "-created_at", "-id")
-
 
 BOARD_COLUMN_SIZE = 50
 
@@ -53,7 +17,7 @@ BOARD_COLUMN_SIZE = 50
 @dataclass
 class BoardColumn:
     stage: Stage
-    cards: list = field(default_factory=list)
+    cards: list[Application] = field(default_factory=list)
     total: int = 0
 
     @property
@@ -61,7 +25,7 @@ class BoardColumn:
         return max(self.total - len(self.cards), 0)
 
 
-def board_cards(user, *, closed: bool = False):
+def board_cards(user: User, *, closed: bool = False) -> QuerySet[Application]:
     """The applications the board shows: open ones, or closed ones on request.
 
     The most recently moved first, so a card dropped on a column is on top."""
@@ -70,7 +34,9 @@ def board_cards(user, *, closed: bool = False):
     return qs.order_by("-updated_at", "-id")
 
 
-def board_columns(user, *, closed: bool = False, limit: int = BOARD_COLUMN_SIZE):
+def board_columns(
+    user: User, *, closed: bool = False, limit: int = BOARD_COLUMN_SIZE
+) -> list[BoardColumn]:
     """One column per stage with its first `limit` cards: two queries in all."""
     cards = board_cards(user, closed=closed)
     totals = dict(
@@ -93,7 +59,9 @@ def board_columns(user, *, closed: bool = False, limit: int = BOARD_COLUMN_SIZE)
     return list(columns.values())
 
 
-def board_column_page(user, *, stage: Stage, closed: bool, offset: int, limit: int):
+def board_column_page(
+    user: User, *, stage: Stage, closed: bool, offset: int, limit: int
+) -> list[Application]:
     return list(
         board_cards(user, closed=closed).filter(current_stage=stage)[offset : offset + limit]
     )

@@ -11,15 +11,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from accounts.models import check_owner
+from accounts.models import User, check_owner
+from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from applications.models import Application, Company, Stage, StageEvent
 
 # --- Companies ----------------------------------------------------------------------
 
 
-def company_get_or_create(*, user, name: str) -> Company:
-    name = " ".join(name.split())[:200]
+def company_get_or_create(*, user: User, name: str) -> Company:
+    name = squash_spaces(name, 200)
     if not name:
         raise ValidationError({"company": _("Name the company.")})
     company = Company.objects.for_user(user).filter(name__iexact=name).first()
@@ -49,13 +50,21 @@ def application_refresh_furthest_stage(application: Application) -> None:
 @transaction.atomic
 def application_create(
     *,
-    user,
+    user: User,
     company: Company,
     role: str,
     stage: Stage = Stage.APPLIED,
     occurred_on: datetime.date | None = None,
+    job_url: str = "",
+    job_description: str = "",
+    source: str = "",
+    location: str = "",
+    salary_min: int | None = None,
+    salary_max: int | None = None,
+    salary_currency: str = "",
+    applied_on: datetime.date | None = None,
+    notes: str = "",
     record_history: bool = True,
-    **fields,
 ) -> Application:
     """A new application at `stage`, with the stage event of its creation.
 
@@ -69,7 +78,15 @@ def application_create(
         role=role,
         current_stage=stage,
         furthest_stage=stage,
-        **fields,
+        job_url=job_url,
+        job_description=job_description,
+        source=source,
+        location=location,
+        salary_min=salary_min,
+        salary_max=salary_max,
+        salary_currency=salary_currency,
+        applied_on=applied_on,
+        notes=notes,
     )
     if record_history and application.applied_on is None and stage >= Stage.APPLIED:
         application.applied_on = occurred_on or user_today(user)
@@ -86,15 +103,36 @@ def application_create(
 
 
 @transaction.atomic
-def application_update(*, application: Application, company: Company, **fields) -> Application:
-    """Edit an application's details; its stages move only through the history."""
+def application_update(
+    *,
+    application: Application,
+    company: Company,
+    role: str,
+    job_url: str,
+    job_description: str,
+    source: str,
+    location: str,
+    salary_min: int | None,
+    salary_max: int | None,
+    salary_currency: str,
+    applied_on: datetime.date | None,
+    notes: str,
+) -> Application:
+    """Edit an application's details (the edit form's fields, all of them); its
+    stages and outcome move only through the history and the outcome services."""
     check_owner(application.user, company)
     application = Application.objects.select_for_update().get(pk=application.pk)
     application.company = company
-    for name, value in fields.items():
-        if name in {"current_stage", "furthest_stage", "outcome", "outcome_on", "user"}:
-            raise TypeError(f"application_update does not change {name}")
-        setattr(application, name, value)
+    application.role = role
+    application.job_url = job_url
+    application.job_description = job_description
+    application.source = source
+    application.location = location
+    application.salary_min = salary_min
+    application.salary_max = salary_max
+    application.salary_currency = salary_currency
+    application.applied_on = applied_on
+    application.notes = notes
     application.full_clean(exclude=["user", "company"])
     application.save()
     return application
@@ -166,7 +204,7 @@ def _follow_history(application: Application) -> None:
 def company_rename(*, company: Company, name: str) -> Company:
     """Rename a company; a name another of the user's companies has is refused
     (merge the two instead)."""
-    name = " ".join(name.split())[:200]
+    name = squash_spaces(name, 200)
     if not name:
         raise ValidationError({"name": _("Name the company.")})
     clash = (

@@ -55,11 +55,13 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "django_htmx",
+    "django_filters",
     "csp",
     "accounts",
     "applications",
     "contacts",
     "reminders",
+    "portability",
     "review",
 ]
 
@@ -177,6 +179,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date style for every page and email: config/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static files ----------------------------------------------------------------
 STATIC_URL = "static/"
@@ -233,7 +237,6 @@ X_FRAME_OPTIONS = "DENY"
 # Rejection letters arrive as uploads; keep request bodies bounded.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
-AJAR_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 
 # --- Email -------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:pass@smtp.example.com:587. The embedded default
@@ -321,7 +324,6 @@ AJAR_HEALTH_SWEEP_STALE = timedelta(minutes=5)
 AJAR_HEALTH_MAX_LATENESS = timedelta(minutes=15)
 # An open application with no news for this long is suggested as ghosted.
 AJAR_GHOSTED_AFTER_DAYS = env.int("AJAR_GHOSTED_AFTER_DAYS", default=21)
-AJAR_DEFAULT_COOLING_OFF_DAYS = 30
 
 # --- Insights (applications/insights.py) ------------------------------------------------
 # This many final-round rejections within the last N months: rethink the last step.

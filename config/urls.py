@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("reminders.urls")),
     path("contacts/", include("contacts.urls")),
     path("", include(account_urlpatterns)),
+    path("data/", include("portability.urls")),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
@@ -50,6 +51,9 @@ PUBLIC_URL_NAMES = frozenset(
         # Signed links in reminder emails: the token authenticates.
         "reminders:email_link",
         "reminders:unsubscribe",
+        # The calendar feed: calendar apps subscribe without a session, so the
+        # secret token in the URL authenticates (regenerating it retires the old).
+        "portability:calendar_feed",
     }
 )
 

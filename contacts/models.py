@@ -1,3 +1,5 @@
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Max, Q
@@ -29,8 +31,9 @@ class InteractionChannel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class ContactQuerySet(OwnedQuerySet):
-    def with_last_contacted(self):
+class ContactQuerySet(OwnedQuerySet["Contact"]):
+    def with_last_contacted(self) -> Self:
+        """Each contact with `last_contacted_on`, the day of their latest interaction."""
         return self.annotate(last_contacted_on=Max("interactions__occurred_on"))
 
 
@@ -63,15 +66,23 @@ class Contact(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("contacts:detail", args=[self.pk])
 
 
-class InteractionQuerySet(OwnedQuerySet):
-    pass
+class InteractionQuerySet(OwnedQuerySet["Interaction"]):
+    def left_alone_by(self, leaving: models.QuerySet[Contact]) -> Self:
+        """The conversations every participant of which is in `leaving` (a
+        QuerySet of contacts about to be deleted): they would be held with
+        nobody, so they go with them. A conversation held with others stays."""
+        return (
+            self.filter(contacts__in=leaving.values("pk"))
+            .exclude(contacts__in=Contact.objects.exclude(pk__in=leaving.values("pk")).values("pk"))
+            .distinct()
+        )
 
 
 class Interaction(models.Model):
@@ -96,5 +107,5 @@ class Interaction(models.Model):
     class Meta:
         ordering = ["-occurred_on", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_channel_display()} on {self.occurred_on}"

@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,7 +33,7 @@ class ReminderAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     @admin.action(description=gettext_lazy("Retry sending the selected failed reminders"))
-    def retry(self, request, queryset):
+    def retry(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
         from reminders.engine import reminder_retry
 
         failed = list(queryset.filter(status=ReminderStatus.FAILED))
@@ -46,7 +48,7 @@ class ReminderAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description=gettext_lazy("Cancel the selected unsent reminders"))
-    def cancel(self, request, queryset):
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
         cancelled = skipped = 0
         for reminder in queryset.select_related("application"):
             if reminder.status not in UNSENT_STATUSES:

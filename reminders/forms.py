@@ -1,17 +1,24 @@
+import datetime
+from typing import Any, NotRequired, TypedDict
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import IdsField, TimezoneField
+from accounts.models import User
+from accounts.text import squash_spaces
 from accounts.timezones import user_today
-from applications.attachments import read_letter_file
+from applications.attachments import LetterFile, read_letter_file
 from applications.forms import (
     DATE_WIDGET,
     ApplicationChoiceField,
     CompanyChoiceField,
     PickOrTypeCompanyMixin,
     long_text,
+    model_choice,
 )
 from applications.models import Application, Channel, Company, Outcome, Stage
 from contacts.models import Contact, ContactRole, InteractionChannel
@@ -29,7 +36,9 @@ class ReminderSettingsForm(forms.ModelForm):
     class Meta:
         model = ReminderSettings
         fields = ["time_zone", "cooling_off_days", "send_time", "email_enabled"]
-        widgets = {"send_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        widgets: dict[str, forms.Widget] = {
+            "send_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        }
         help_texts = {
             "cooling_off_days": _(
                 "Between 1 and 365 days. Applies to rejections you log from now on."
@@ -85,7 +94,7 @@ class ReminderSettingsNoteForm(ReminderSettingsForm):
             "digest_weekday": _("For a weekly digest, at your send time."),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         by_stage = (self.instance.cooling_off_by_stage or {}) if self.instance else {}
         for stage in STAGES_WITH_OWN_COOLING_OFF:
@@ -128,7 +137,7 @@ class ReminderSettingsNoteForm(ReminderSettingsForm):
             },
         }
 
-    def clean_note_template(self):
+    def clean_note_template(self) -> str:
         template = self.cleaned_data["note_template"].replace("\r\n", "\n").strip()
         unknown = unknown_placeholders(template)
         if unknown:
@@ -144,10 +153,15 @@ class ReminderSettingsNoteForm(ReminderSettingsForm):
         return template
 
 
+class InsiderChoiceField(IdsField):
+    def label_from_instance(self, obj: Contact) -> str:
+        return f"{obj.name} · {obj.get_role_display()}"
+
+
 class ReminderDoneForm(forms.Form):
     """Who you re-contacted and how: one interaction is logged per person."""
 
-    contacts = IdsField(
+    contacts = InsiderChoiceField(
         label=_("Who did you get back in touch with?"),
         queryset=Contact.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -166,18 +180,22 @@ class ReminderDoneForm(forms.Form):
     )
     role = forms.CharField(label=_("Role applied for"), max_length=200, required=False)
 
-    def __init__(self, *args, insiders, today, role, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        insiders: QuerySet[Contact],
+        today: datetime.date,
+        role: str,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         # Only this reminder's insiders: a foreign or unrelated id is a field error.
-        self.fields["contacts"].queryset = insiders
-        self.fields["contacts"].label_from_instance = lambda contact: (
-            f"{contact.name} · {contact.get_role_display()}"
-        )
+        model_choice(self, "contacts").queryset = insiders
         self.fields["occurred_on"].initial = today
         self.fields["role"].initial = role
         self.today = today
 
-    def clean_occurred_on(self):
+    def clean_occurred_on(self) -> datetime.date:
         day = self.cleaned_data["occurred_on"]
         if day > self.today:
             raise forms.ValidationError(_("That date is in the future."))
@@ -213,9 +231,10 @@ class NewContactForm(forms.Form):
         help_text=_("The thank-you nudge is addressed to them."),
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        name = " ".join((cleaned.get("name") or "").split())
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        name = squash_spaces(cleaned.get("name") or "")
         cleaned["name"] = name
         if not name and cleaned.get("email"):
             self.add_error("name", _("Name this person, or clear the row."))
@@ -227,7 +246,7 @@ NewContactFormSet = forms.formset_factory(
 )
 
 
-def new_contacts_from(formset):
+def new_contacts_from(formset: "forms.BaseFormSet[NewContactForm]") -> list[NewContact]:
     return [
         NewContact(
             name=f.cleaned_data["name"],
@@ -243,7 +262,7 @@ def new_contacts_from(formset):
 class ContactChoiceField(IdsField):
     widget = forms.CheckboxSelectMultiple
 
-    def label_from_instance(self, obj):
+    def label_from_instance(self, obj: Contact) -> str:
         return f"{obj.name} ({obj.get_role_display()})"
 
 
@@ -288,23 +307,23 @@ class RejectionFieldsMixin(forms.Form):
         max_value=COOLING_OFF_MAX,
     )
 
-    def _setup_dates(self, user):
+    def _setup_dates(self, user: User) -> None:
         self.user = user
         self.fields["received_on"].initial = user_today(user)
         self.fields["cooling_off_days"].help_text = _(
             "Between 1 and 365. Leave empty for your usual period."
         )
 
-    def clean_letter_file(self):
+    def clean_letter_file(self) -> LetterFile | None:
         uploaded = self.cleaned_data.get("letter_file")
         if not uploaded:
             return None
         return read_letter_file(uploaded)
 
-    def clean_channel(self):
+    def clean_channel(self) -> str:
         return self.cleaned_data.get("channel") or Channel.EMAIL
 
-    def clean_received_on(self):
+    def clean_received_on(self) -> datetime.date:
         value = self.cleaned_data.get("received_on") or user_today(self.user)
         if value > user_today(self.user):
             raise ValidationError(_("That date is in the future."))
@@ -348,7 +367,7 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
         "contacts",
     ]
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._setup_company(user)
         self._setup_dates(user)
@@ -373,14 +392,14 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
                 Application.objects.for_user(user).open().filter(company=self.picked_company)
             )
             people = Contact.objects.for_user(user).filter(company=self.picked_company)
-        self.fields["application"].queryset = open_here
-        self.fields["contacts"].queryset = people
+        model_choice(self, "application").queryset = open_here
+        model_choice(self, "contacts").queryset = people
         self.show_application_picker = self.picked_company is not None
         self.show_contact_picker = self.picked_company is not None and people.exists()
         if not self.show_application_picker:
             self.fields["role"].label = _("Role")
 
-    def _picked_company(self, user) -> Company | None:
+    def _picked_company(self, user: User) -> Company | None:
         if not self.show_company_picker:
             return None
         raw = self.data.get(self.add_prefix("company")) if self.is_bound else None
@@ -388,17 +407,20 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
             raw = self.initial.get("company")
         if isinstance(raw, Company):
             raw = raw.pk
+        if raw is None:
+            return None
         try:
             return Company.objects.for_user(user).get(pk=int(raw))
         except (TypeError, ValueError, Company.DoesNotExist):
             return None
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         application = cleaned.get("application")
         if application is None:
             self._clean_company(cleaned)
-            cleaned["role"] = " ".join((cleaned.get("role") or "").split())
+            cleaned["role"] = squash_spaces(cleaned.get("role") or "")
             if not cleaned["role"] and "application" not in self.errors:
                 message = (
                     _("Pick the application or type the role.")
@@ -408,9 +430,9 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
                 self.add_error("role", message)
         return cleaned
 
-    def service_kwargs(self) -> dict:
+    def service_kwargs(self) -> "RejectionLogArgs":
         data = self.cleaned_data
-        kwargs = {
+        kwargs: RejectionLogArgs = {
             "stage_reached": Stage(data["stage_reached"]),
             "received_on": data["received_on"],
             "channel": Channel(data["channel"]),
@@ -434,7 +456,9 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
 class RejectionEditForm(RejectionFieldsMixin):
     remove_letter_file = forms.BooleanField(label=_("Remove the attached file"), required=False)
 
-    def __init__(self, *args, user, has_letter_file=False, **kwargs):
+    def __init__(
+        self, *args: Any, user: User, has_letter_file: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._setup_dates(user)
         if has_letter_file:
@@ -442,7 +466,7 @@ class RejectionEditForm(RejectionFieldsMixin):
         else:
             del self.fields["remove_letter_file"]
 
-    def service_kwargs(self) -> dict:
+    def service_kwargs(self) -> "RejectionEditArgs":
         data = self.cleaned_data
         return {
             "received_on": data["received_on"],
@@ -454,6 +478,38 @@ class RejectionEditForm(RejectionFieldsMixin):
             "letter_file": data.get("letter_file"),
             "remove_letter_file": data.get("remove_letter_file", False),
         }
+
+
+class RejectionLogArgs(TypedDict):
+    """What RejectionLogForm gives rejection_log: an application picked, or a
+    company name and a role for a new one."""
+
+    stage_reached: Stage
+    received_on: datetime.date
+    channel: Channel
+    letter_text: str
+    letter_file: LetterFile | None
+    feedback: str
+    invited_to_reapply: bool
+    reapply_after_months: int | None
+    cooling_off_days: int | None
+    contacts: list[Contact]
+    application: NotRequired[Application]
+    company_name: NotRequired[str]
+    role: NotRequired[str]
+
+
+class RejectionEditArgs(TypedDict):
+    """What RejectionEditForm gives rejection_update."""
+
+    received_on: datetime.date
+    cooling_off_days: int | None
+    channel: str
+    letter_text: str
+    feedback: str
+    invited_to_reapply: bool
+    letter_file: LetterFile | None
+    remove_letter_file: bool
 
 
 class OutcomeForm(forms.Form):

@@ -2,12 +2,12 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import BaseValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OwnedQuerySet
+from accounts.models import OwnedQuerySet, User
 from applications.models import Application, Rejection, Stage
 
 COOLING_OFF_MIN, COOLING_OFF_MAX = 1, 365
@@ -27,7 +27,7 @@ Best,
 {my_name}"""
 
 
-def cooling_off_validators():
+def cooling_off_validators() -> list[BaseValidator]:
     return [MinValueValidator(COOLING_OFF_MIN), MaxValueValidator(COOLING_OFF_MAX)]
 
 
@@ -41,8 +41,8 @@ class DigestMode(models.TextChoices):
     WEEKLY = "weekly", _("A weekly digest")
 
 
-class ReminderSettingsQuerySet(OwnedQuerySet):
-    def of(self, user) -> "ReminderSettings":
+class ReminderSettingsQuerySet(OwnedQuerySet["ReminderSettings"]):
+    def of(self, user: User) -> "ReminderSettings":
         """The user's settings, created with their defaults on first use."""
         settings_, _created = self.get_or_create(user=user)
         return settings_
@@ -116,7 +116,7 @@ class ReminderSettings(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Reminder settings of {self.user}"
 
     def clean(self) -> None:
@@ -181,26 +181,16 @@ ACTIVE_STATUSES = (ReminderStatus.SCHEDULED, ReminderStatus.SENT, ReminderStatus
 PENDING_STATUSES = (ReminderStatus.SCHEDULED, ReminderStatus.SENDING)
 
 
-class ReminderQuerySet(OwnedQuerySet):
-    def scheduled(self):
-        return self.filter(status=ReminderStatus.SCHEDULED)
-
-    def due(self, now):
-        """Scheduled reminders whose time has come: a view, not a status."""
-        return self.scheduled().filter(due_at__lte=now)
-
-    def upcoming(self, now):
-        return self.scheduled().filter(due_at__gt=now)
-
-    def pending(self):
+class ReminderQuerySet(OwnedQuerySet["Reminder"]):
+    def pending(self) -> "ReminderQuerySet":
         return self.filter(status__in=PENDING_STATUSES)
 
-    def latest_first(self):
+    def latest_first(self) -> "ReminderQuerySet":
         """Newest step first: steps are written in order and at most one is
         pending, so an application's newest row is its current step."""
         return self.order_by("-id")
 
-    def circle_backs(self):
+    def circle_backs(self) -> "ReminderQuerySet":
         """The circle-back steps (the first and the keep-on-radar ones)."""
         return self.exclude(step=ReminderStep.THANK_YOU)
 
@@ -395,7 +385,7 @@ class Reminder(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_step_display()}: {self.application} ({self.status})"
 
     @property
@@ -460,7 +450,7 @@ class Digest(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Digest of {self.user} for {self.slot_at} ({self.status})"
 
 
@@ -471,5 +461,5 @@ class Heartbeat(models.Model):
     beat_at = models.DateTimeField()
     detail = models.JSONField(default=dict, blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} at {self.beat_at}"

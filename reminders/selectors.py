@@ -1,8 +1,11 @@
 """Reads that the email, the email's link pages and the Reminders page share."""
 
+import datetime
+
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from contacts.models import Contact
 from reminders.models import Reminder, ReminderStatus
 
@@ -41,7 +44,9 @@ def has_insiders() -> Exists:
     )
 
 
-def reminders_page(user, *, now=None) -> dict[str, list[Reminder]]:
+def reminders_page(
+    user: User, *, now: datetime.datetime | None = None
+) -> dict[str, list[Reminder]]:
     """The user's reminders, in one query, grouped the way the page shows them.
 
     "Due", "upcoming" and "snoozed" are views of scheduled rows, not statuses.
@@ -85,7 +90,7 @@ def reminders_page(user, *, now=None) -> dict[str, list[Reminder]]:
     return groups
 
 
-def unacknowledged_failures(user, *, limit: int = 5) -> list[Reminder]:
+def unacknowledged_failures(user: User, *, limit: int = 5) -> list[Reminder]:
     return list(
         Reminder.objects.for_user(user)
         .filter(status=ReminderStatus.FAILED, failure_acknowledged=False)
@@ -94,5 +99,5 @@ def unacknowledged_failures(user, *, limit: int = 5) -> list[Reminder]:
     )
 
 
-def last_delivered_at(user):
+def last_delivered_at(user: User) -> datetime.datetime | None:
     return Reminder.objects.for_user(user).aggregate(last=Max("sent_at"))["last"]

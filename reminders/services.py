@@ -15,10 +15,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User, check_owner
+from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from applications.attachments import EML, LetterFile, email_body_text
 from applications.models import (
@@ -36,7 +38,7 @@ from applications.services import (
     application_refresh_furthest_stage,
     company_get_or_create,
 )
-from contacts.models import Contact, ContactRole, Interaction
+from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 from contacts.services import interaction_log
 from reminders import cadence
 from reminders.emails import sample_message
@@ -57,18 +59,18 @@ UNSENT_STATUSES = (ReminderStatus.WAITING, ReminderStatus.SCHEDULED, ReminderSta
 
 
 class ReminderBeingSent(ValidationError):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             _("Its circle-back email is being sent now; try again in a minute."),
             code="being_sent",
         )
 
 
-def reminder_settings_get(*, user) -> ReminderSettings:
+def reminder_settings_get(*, user: User) -> ReminderSettings:
     return ReminderSettings.objects.of(user)
 
 
-def _schedule(reminder: Reminder, *, user, settings_: ReminderSettings) -> None:
+def _schedule(reminder: Reminder, *, user: User, settings_: ReminderSettings) -> None:
     # Only the first circle-back waits for "you may re-apply after N months":
     # keep-on-radar steps come after it anyway.
     reapply_after = (
@@ -97,7 +99,7 @@ def _reset_delivery(reminder: Reminder) -> None:
     reminder.failure_acknowledged = False
 
 
-def _lock_steps(application) -> list[Reminder]:
+def _lock_steps(application: Application) -> list[Reminder]:
     """Lock every step of the application, oldest first, and refuse while one
     is being sent. The send task holds its row's lock while it talks to SMTP,
     so we wait for it and then see "sent" rather than racing it."""
@@ -119,9 +121,9 @@ def _cancel(reminder: Reminder) -> None:
 
 def reminder_schedule(
     *,
-    user,
-    application,
-    rejection=None,
+    user: User,
+    application: Application,
+    rejection: Rejection | None = None,
     kind: ReminderKind,
     counted_from: datetime.date,
     cooling_off_days: int | None = None,
@@ -155,7 +157,9 @@ def reminder_schedule(
     reminder.cooling_off_days = days
     _schedule(reminder, user=user, settings_=settings_)
     _reset_delivery(reminder)
-    reminder.full_clean(exclude=["user", "application", "rejection"])
+    # The table's CheckConstraints hold in the database; validating them here
+    # would cost one SELECT each, on every rejection (an import logs thousands).
+    reminder.full_clean(exclude=["user", "application", "rejection"], validate_constraints=False)
     reminder.save()
     return reminder
 
@@ -176,7 +180,7 @@ def reminder_reschedule(
     return reminder
 
 
-def reminder_cancel(*, application) -> Reminder | None:
+def reminder_cancel(*, application: Application) -> Reminder | None:
     """The rejection was undone or deleted: every unsent step is cancelled.
     Returns the latest step, if any."""
     steps = _lock_steps(application)
@@ -187,7 +191,7 @@ def reminder_cancel(*, application) -> Reminder | None:
 
 
 @transaction.atomic
-def reminders_recompute_for_user(*, user) -> int:
+def reminders_recompute_for_user(*, user: User) -> int:
     """The send time or zone changed: every scheduled reminder keeps its local
     due date and moves to the new local send time. Returns how many moved."""
     settings_ = reminder_settings_get(user=user)
@@ -220,7 +224,7 @@ CADENCE_SETTINGS = (
 @transaction.atomic
 def reminder_settings_update(
     *,
-    user,
+    user: User,
     cooling_off_days: int,
     send_time: datetime.time,
     email_enabled: bool,
@@ -260,12 +264,30 @@ def reminder_settings_update(
 
 @transaction.atomic
 @transaction.atomic
-def user_settings_update(*, user, name: str, **reminder_settings) -> None:
+def user_settings_update(
+    *,
+    user: User,
+    name: str,
+    cooling_off_days: int,
+    send_time: datetime.time,
+    email_enabled: bool,
+    note_template: str | None = None,
+    time_zone: str | None = None,
+    cadence: dict | None = None,
+) -> None:
     """The Settings page: the user's name and their reminder settings, saved
     together (a refused setting leaves the name as it was)."""
-    user.name = " ".join(name.split())
+    user.name = squash_spaces(name)
     user.save(update_fields=["name"])
-    reminder_settings_update(user=user, **reminder_settings)
+    reminder_settings_update(
+        user=user,
+        cooling_off_days=cooling_off_days,
+        send_time=send_time,
+        email_enabled=email_enabled,
+        note_template=note_template,
+        time_zone=time_zone,
+        cadence=cadence,
+    )
 
 
 # --- What the user does with a circle-back: the Reminders page and the email's links ---------
@@ -274,7 +296,7 @@ def user_settings_update(*, user, name: str, **reminder_settings) -> None:
 class ReminderAlreadyHandled(ValidationError):
     """Done, dismissed, cancelled, or snoozed since the link was sent."""
 
-    def __init__(self, reminder: Reminder):
+    def __init__(self, reminder: Reminder) -> None:
         self.reminder = reminder
         super().__init__(
             _("This circle-back was already handled (%(status)s).")
@@ -313,8 +335,8 @@ def _resolve(reminder: Reminder, status: ReminderStatus) -> None:
 def reminder_done(
     *,
     reminder: Reminder,
-    contacts=(),
-    channel: str = "email",
+    contacts: Sequence[Contact] = (),
+    channel: str = InteractionChannel.EMAIL,
     occurred_on: datetime.date | None = None,
     summary: str = "",
     occurrence: int | None = None,
@@ -330,7 +352,7 @@ def reminder_done(
     insider_ids = set(insiders_for(reminder).values_list("pk", flat=True))
     if any(contact.pk not in insider_ids for contact in contacts):
         raise ValidationError({"contacts": _("Pick people from this company.")})
-    day = occurred_on or timezone.localdate(timezone=user.zone)
+    day = occurred_on or user_today(user)
     summary = summary.strip() or _("Circled back after %(role)s at %(company)s.") % {
         "role": reminder.application.role,
         "company": reminder.application.company.name,
@@ -356,7 +378,7 @@ def reminder_done(
 @transaction.atomic
 def reminder_reapply(
     *, reminder: Reminder, role: str = "", applied_on: datetime.date | None = None
-):
+) -> Application:
     """ "I applied again": a new application at the same company, linked to the
     reminder, so circle-backs that paid off can be counted. An open circle-back
     is done by it."""
@@ -373,7 +395,7 @@ def reminder_reapply(
         user=reminder.user,
         company=original.company,
         role=(role.strip() or original.role)[:200],
-        occurred_on=applied_on or timezone.localdate(timezone=reminder.user.zone),
+        occurred_on=applied_on or user_today(reminder.user),
         notes=_("Applied again after circling back on %(role)s.") % {"role": original.role},
     )
     reminder.reapplication = application
@@ -395,7 +417,7 @@ def reminder_snooze(*, reminder: Reminder, weeks: int, occurrence: int | None = 
     reminder = _lock_actionable(reminder, occurrence=occurrence)
     user = reminder.user
     settings_ = reminder_settings_get(user=user)
-    today = timezone.localdate(timezone=user.zone)
+    today = user_today(user)
     reminder.due_date = snoozed_due_date(max(reminder.due_date, today), weeks)
     reminder.due_at = due_at_for(reminder.due_date, settings_.send_time, user.zone)
     reminder.next_attempt_at = reminder.due_at
@@ -417,7 +439,7 @@ def reminder_dismiss(*, reminder: Reminder, occurrence: int | None = None) -> Re
 
 
 @transaction.atomic
-def reminder_failure_acknowledge(*, user, reminder: Reminder | None = None) -> int:
+def reminder_failure_acknowledge(*, user: User, reminder: Reminder | None = None) -> int:
     """Hide the failure banner: for one failed reminder, or all of the user's."""
     failed = Reminder.objects.for_user(user).filter(
         status=ReminderStatus.FAILED, failure_acknowledged=False
@@ -428,7 +450,7 @@ def reminder_failure_acknowledge(*, user, reminder: Reminder | None = None) -> i
 
 
 @transaction.atomic
-def reminder_unsubscribe(*, user) -> ReminderSettings:
+def reminder_unsubscribe(*, user: User) -> ReminderSettings:
     """Reminder emails off (the email's unsubscribe link, RFC 8058 one-click).
     Reminders stay scheduled and show as due in the app."""
     settings_ = ReminderSettings.objects.select_for_update().get(
@@ -444,7 +466,7 @@ class TestEmailFailed(ValidationError):
     pass
 
 
-def reminder_test_send(*, user) -> None:
+def reminder_test_send(*, user: User) -> None:
     """Send the user a sample circle-back now, through the configured mail server,
     so they see what one looks like and that mail arrives. Synchronous on purpose:
     the user is waiting to hear whether it worked, and EMAIL_TIMEOUT bounds it."""
@@ -606,7 +628,7 @@ def _people_met(
 @transaction.atomic
 def rejection_log(
     *,
-    user,
+    user: User,
     stage_reached: Stage,
     application: Application | None = None,
     company_name: str = "",
@@ -671,7 +693,8 @@ def rejection_log(
             feedback=feedback,
             invited_to_reapply=invited_to_reapply,
         )
-        rejection.full_clean(exclude=["application"])
+        # Constraints: enforced by the database, not re-checked by a SELECT each.
+        rejection.full_clean(exclude=["application"], validate_constraints=False)
         rejection.save()
         if letter_file is not None:
             Attachment.objects.create(
@@ -740,10 +763,13 @@ def rejection_update(
     cooling_off_days: int | None = None,
     letter_file: LetterFile | None = None,
     remove_letter_file: bool = False,
-    **fields,
+    channel: str | None = None,
+    letter_text: str | None = None,
+    feedback: str | None = None,
+    invited_to_reapply: bool | None = None,
 ) -> Rejection:
     """Edit a rejection; a changed date or cooling-off moves its unsent reminder.
-    A new letter file replaces the stored one.
+    A new letter file replaces the stored one; a detail left None is kept.
 
     Refused while its reminder is being sent.
     """
@@ -765,14 +791,16 @@ def rejection_update(
                 reminder_settings_get(user=user),
             )
             step.save()
-    if (
-        letter_file is not None
-        and not fields.get("letter_text")
-        and letter_file.content_type == EML
-    ):
-        fields["letter_text"] = email_body_text(letter_file.data)
-    for name, value in fields.items():
-        setattr(rejection, name, value)
+    if letter_file is not None and not letter_text and letter_file.content_type == EML:
+        letter_text = email_body_text(letter_file.data)
+    if channel is not None:
+        rejection.channel = channel
+    if letter_text is not None:
+        rejection.letter_text = letter_text
+    if feedback is not None:
+        rejection.feedback = feedback
+    if invited_to_reapply is not None:
+        rejection.invited_to_reapply = invited_to_reapply
     rejection.received_on = received_on
     rejection.full_clean(exclude=["application"])
     rejection.save()
@@ -890,7 +918,7 @@ def application_delete(*, application: Application) -> None:
     application.delete()
 
 
-def _refuse_while_sending(applications) -> None:
+def _refuse_while_sending(applications: QuerySet[Application]) -> None:
     if Reminder.objects.filter(
         application__in=applications, status=ReminderStatus.SENDING
     ).exists():
@@ -904,11 +932,6 @@ def company_delete(*, company: Company) -> None:
     too. Refused while one of its circle-back emails is being sent."""
     company = Company.objects.select_for_update().get(pk=company.pk)
     _refuse_while_sending(company.applications.all())
-    leaving = Contact.objects.filter(company=company).values("pk")
-    orphaned = (
-        Interaction.objects.filter(contacts__in=leaving)
-        .exclude(contacts__in=Contact.objects.exclude(company=company).values("pk"))
-        .values_list("pk", flat=True)
-    )
-    Interaction.objects.filter(pk__in=list(orphaned)).delete()
+    alone = Interaction.objects.left_alone_by(Contact.objects.filter(company=company))
+    Interaction.objects.filter(pk__in=list(alone.values_list("pk", flat=True))).delete()
     company.delete()

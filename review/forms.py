@@ -1,10 +1,14 @@
 """Forms of the review pages: companies (rename, merge) and stats (filters, search start)."""
 
 import datetime
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
+from accounts.text import squash_spaces
+from applications.forms import model_choice
 from applications.models import Company, Source
 from review.stats import StatsFilters
 
@@ -12,8 +16,8 @@ from review.stats import StatsFilters
 class CompanyRenameForm(forms.Form):
     name = forms.CharField(label=_("New name"), max_length=200)
 
-    def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
+    def clean_name(self) -> str:
+        name = squash_spaces(self.cleaned_data["name"])
         if not name:
             raise forms.ValidationError(_("Name the company."))
         return name
@@ -26,16 +30,17 @@ class CompanyMergeForm(forms.Form):
         empty_label=_("Pick a company"),
     )
 
-    def __init__(self, *args, user, company, **kwargs):
+    def __init__(self, *args: Any, user: User, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Another user's id is simply not a valid choice: a field error, nothing saved.
-        self.fields["duplicate"].queryset = Company.objects.for_user(user).exclude(pk=company.pk)
+        field = model_choice(self, "duplicate")
+        field.queryset = Company.objects.for_user(user).exclude(pk=company.pk)
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
@@ -47,8 +52,9 @@ class StatsFilterForm(forms.Form):
     )
     company = forms.CharField(label=_("Company"), required=False, max_length=200)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("applied_from"), cleaned.get("applied_to")
         if start and end and end < start:
             self.add_error("applied_to", _("The end of the range comes before its start."))
@@ -73,11 +79,11 @@ class SearchStartForm(forms.Form):
         label=_("Search started on"), required=False, widget=DateInput()
     )
 
-    def __init__(self, *args, today: datetime.date, **kwargs):
+    def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
 
-    def clean_search_started_on(self):
+    def clean_search_started_on(self) -> datetime.date | None:
         day = self.cleaned_data["search_started_on"]
         if day and day > self.today:
             raise forms.ValidationError(_("The search cannot start in the future."))

@@ -4,13 +4,14 @@ its circle-back: marking it ghosted, deleting it."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import add_service_error, as_id
+from accounts.http import AuthenticatedRequest
 from accounts.timezones import user_today
 from accounts.views import confirm_then
 from applications.models import Application, Attachment, Company, Outcome, Rejection
@@ -34,7 +35,7 @@ from reminders.services import (
 NEW_CONTACT_PREFIX = "new_contact"
 
 
-def _initial_from_query(request) -> dict:
+def _initial_from_query(request: AuthenticatedRequest) -> dict[str, int]:
     """ "Log rejection" from an application's page arrives with its id."""
     raw = request.GET.get("application")
     if not raw:
@@ -46,7 +47,7 @@ def _initial_from_query(request) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-def rejection_log_view(request):
+def rejection_log_view(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         form = RejectionLogForm(request.POST, request.FILES, user=request.user)
         formset = NewContactFormSet(request.POST, prefix=NEW_CONTACT_PREFIX)
@@ -71,7 +72,7 @@ def rejection_log_view(request):
 
 
 @require_GET
-def rejection_log_pickers(request):
+def rejection_log_pickers(request: AuthenticatedRequest) -> HttpResponse:
     """htmx: the role and people pickers of the company just picked."""
     raw = request.GET.get("company", "")
     company = None
@@ -81,7 +82,7 @@ def rejection_log_pickers(request):
     return render(request, "reminders/_log_pickers.html", {"form": form})
 
 
-def rejection_logged(request, pk):
+def rejection_logged(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.for_user(request.user).select_related("company"), pk=pk
     )
@@ -106,7 +107,7 @@ def rejection_logged(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def rejection_edit(request, pk):
+def rejection_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     rejection = get_object_or_404(
         Rejection.objects.for_user(request.user).select_related("application__company"),
         application_id=pk,
@@ -145,7 +146,7 @@ def rejection_edit(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def outcome_record_view(request, pk):
+def outcome_record_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Offer accepted, declined, or withdrawn: from the application page or the board."""
     application = get_object_or_404(
         Application.objects.for_user(request.user)
@@ -179,7 +180,7 @@ def outcome_record_view(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def application_reopen_view(request, pk):
+def application_reopen_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Undo a rejection, a "never heard back" or a recorded outcome: the
     application is open again."""
     application = get_object_or_404(
@@ -199,7 +200,7 @@ def application_reopen_view(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def application_delete_view(request, pk):
+def application_delete_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.for_user(request.user).select_related("company"), pk=pk
     )
@@ -213,7 +214,7 @@ def application_delete_view(request, pk):
     )
 
 
-def mark_ghosted(request, pk):
+def mark_ghosted(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(Application.objects.for_user(request.user), pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])

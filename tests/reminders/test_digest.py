@@ -48,7 +48,7 @@ def test_a_daily_digest_sends_every_due_step_once_in_one_email(seeker):
     with time_machine.travel(SLOT + datetime.timedelta(seconds=5), tick=False):
         # The engine leaves a digest user's steps alone.
         assert engine.sweep(now=timezone.now()).claimed == 0
-        result, outcomes = sweep_and_send(timezone.now())
+        _, outcomes = sweep_and_send(timezone.now())
         assert outcomes == [digests.DigestOutcome.SENT]
         again, _ = sweep_and_send(timezone.now())
     assert again.claimed == []

@@ -69,7 +69,7 @@ def test_several_insiders_each_get_a_card_with_how_you_met_and_a_ready_note(seek
         assert "Recruiter" in part
         assert "You met during your Staff Engineer application." in part
         assert "Someone you know at Acme." in part  # Dana: works there, met elsewhere
-        assert "Last spoke: 25 January 2026" in part  # the latest of Priya's two
+        assert "Last spoke: 25 Jan 2026" in part  # the latest of Priya's two
         assert "No conversation logged yet." in part
     # The ones met during this application come first.
     assert text.index("Lee Chan") < text.index("Dana Webb")

@@ -36,7 +36,18 @@ def test_a_contact_cannot_be_linked_to_another_users_company(user, other_user):
 def test_updating_sets_the_applications_where_you_met(user):
     contact = ContactFactory(user=user)
     first, second = ApplicationFactory(user=user), ApplicationFactory(user=user)
-    contact_update(contact=contact, applications=[first, second], title="CTO")
+    contact_update(
+        contact=contact,
+        applications=[first, second],
+        name=contact.name,
+        company=contact.company,
+        role=contact.role,
+        title="CTO",
+        email=contact.email,
+        phone=contact.phone,
+        profile_url=contact.profile_url,
+        notes=contact.notes,
+    )
     assert set(contact.applications.all()) == {first, second}
     assert Contact.objects.get(pk=contact.pk).title == "CTO"
 
