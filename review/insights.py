@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -52,13 +53,15 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
 
 def search_start(user) -> datetime.date | None:
     """The day the current search started: the user's own date, else the day of
-    their first application (None when there is neither)."""
+    their first application (None when there is neither). An application whose
+    applied date is unknown (first logged at its rejection) counts from its
+    outcome's date: the earliest date it is known to have existed."""
     if user.search_started_on:
         return user.search_started_on
     return (
         Application.objects.for_user(user)
         .filter(furthest_stage__gte=Stage.APPLIED)
-        .aggregate(first=Min("applied_on"))["first"]
+        .aggregate(first=Min(Coalesce("applied_on", "outcome_on")))["first"]
     )
 
 
