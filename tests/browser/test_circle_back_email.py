@@ -108,9 +108,9 @@ def test_a_delivered_emails_snooze_link_confirms_and_shows_the_new_due_date(
     assert reminder.due_at.astimezone(user.zone).time() == datetime.time(9, 0)
     assert reminder.occurrence == 2
 
-    # The same link again: nothing changes.
+    # The same link again: nothing changes, and the page says it was snoozed.
     page.goto(snooze)
-    page.get_by_role("heading", name="Already done").wait_for()
+    page.get_by_role("heading", name="Snoozed since this email").wait_for()
     axe_check(page)
     reminder.refresh_from_db()
     assert reminder.due_date == today + datetime.timedelta(weeks=2)
