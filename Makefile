@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: run test demo lint typecheck format migrations-check install install-test bench bench-engine bench-stats bench-data clean
+.PHONY: run test demo lint typecheck format migrations-check install install-test bench bench-engine bench-stats bench-data clean prod-check prod-check-http
 
 $(VENV)/.runtime: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,15 @@ bench-stats: $(VENV)/.test
 ## Import of 5,000 rows; backup and restore of 5,000 applications with 10 and 100 MB of letters.
 bench-data: $(VENV)/.test
 	DATABASE_URL=$${DATABASE_URL:-postgres:///ajar} $(PY) -m bench.data
+
+## The README's production deployment, run for real (deploy/prod_check.py): DEBUG off on
+## PostgreSQL and Redis, gunicorn, two workers, beat, sign-in, a circle-back at an SMTP sink.
+prod-check: $(VENV)/.test
+	$(PY) deploy/prod_check.py
+
+## The same in the README's plain-HTTP loopback try-out of production mode.
+prod-check-http: $(VENV)/.test
+	$(PY) deploy/prod_check.py --plain-http
 
 clean:
 	rm -rf data staticfiles

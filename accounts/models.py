@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.timezones import validate_timezone
+from accounts.validators import validate_user_date
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -92,7 +93,9 @@ class User(AbstractUser):
 
     # The start of the current job search: insights count from here (defaults to
     # the first application when unset).
-    search_started_on = models.DateField(_("search started on"), null=True, blank=True)
+    search_started_on = models.DateField(
+        _("search started on"), null=True, blank=True, validators=[validate_user_date]
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -3,8 +3,9 @@
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Invitation, User
 
 
 @transaction.atomic
@@ -13,3 +14,12 @@ def user_search_start_set(*, user: User, started_on: datetime.date | None) -> No
     None goes back to the default, the day of the first application."""
     user.search_started_on = started_on
     user.save(update_fields=["search_started_on"])
+
+
+def invitation_consume(*, invitation_id: int) -> bool:
+    """Mark an invitation used. A conditional UPDATE: of two sign-ups racing on
+    one invitation, exactly one sees a row change; the other is refused."""
+    changed = Invitation.objects.filter(pk=invitation_id, accepted_at__isnull=True).update(
+        accepted_at=timezone.now()
+    )
+    return changed == 1

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import SEARCH_MAX, OwnedFilterSet
 from accounts.models import User
+from accounts.validators import validate_user_date
 from applications.forms import DATE_WIDGET
 from applications.models import Application, Company, Outcome, Source, Stage
 
@@ -32,10 +33,18 @@ class ApplicationFilter(OwnedFilterSet):
         label=_("Source"), choices=Source.choices, empty_label=_("Any source")
     )
     applied_from = django_filters.DateFilter(
-        field_name="applied_on", lookup_expr="gte", label=_("Applied from"), widget=DATE_WIDGET
+        field_name="applied_on",
+        lookup_expr="gte",
+        label=_("Applied from"),
+        widget=DATE_WIDGET,
+        validators=[validate_user_date],
     )
     applied_to = django_filters.DateFilter(
-        field_name="applied_on", lookup_expr="lte", label=_("Applied until"), widget=DATE_WIDGET
+        field_name="applied_on",
+        lookup_expr="lte",
+        label=_("Applied until"),
+        widget=DATE_WIDGET,
+        validators=[validate_user_date],
     )
 
     class Meta:

@@ -9,12 +9,12 @@ import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
+from accounts.validators import validate_user_date
 from applications.models import Application, Company, Stage
 
 if TYPE_CHECKING:
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-INTERVIEW_YEARS = (1900, 2999)
 TEXT_MAX = 100_000  # a long letter with its quoted thread fits; a pasted book does not
 
 
@@ -167,12 +166,15 @@ class StageEventForm(forms.Form):
     """A move of the current stage, or the correction of a recorded one."""
 
     stage = forms.TypedChoiceField(label=_("Stage"), choices=Stage.choices, coerce=int)
-    occurred_on = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    occurred_on = forms.DateField(
+        label=_("Date"), widget=DATE_WIDGET, validators=[validate_user_date]
+    )
     scheduled_at = forms.DateTimeField(
         label=_("Interview time"),
         required=False,
         widget=DATETIME_WIDGET,
         help_text=_("Optional, in your time zone."),
+        validators=[validate_user_date],
     )
     note = forms.CharField(
         label=_("Note"),
@@ -184,14 +186,6 @@ class StageEventForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["occurred_on"].initial = user_today(user)
-
-    def clean_scheduled_at(self) -> datetime.datetime | None:
-        # Near year 1 or 9999 the UTC value stored falls off Python's calendar,
-        # and the application's page could no longer be read.
-        value = self.cleaned_data.get("scheduled_at")
-        if value is not None and not INTERVIEW_YEARS[0] <= value.year <= INTERVIEW_YEARS[1]:
-            raise ValidationError(_("Check the year of the interview time."))
-        return value
 
 
 class BoardMoveForm(forms.Form):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OwnedQuerySet
+from accounts.validators import validate_user_date
 
 
 class Stage(models.IntegerChoices):
@@ -110,7 +111,9 @@ class Application(models.Model):
     salary_min = models.PositiveIntegerField(_("salary from"), null=True, blank=True)
     salary_max = models.PositiveIntegerField(_("salary to"), null=True, blank=True)
     salary_currency = models.CharField(_("currency"), max_length=3, blank=True)
-    applied_on = models.DateField(_("applied on"), null=True, blank=True)
+    applied_on = models.DateField(
+        _("applied on"), null=True, blank=True, validators=[validate_user_date]
+    )
     notes = models.TextField(_("notes"), blank=True)
     # The board column: moved freely, back as well as forward.
     current_stage = models.PositiveSmallIntegerField(
@@ -124,7 +127,9 @@ class Application(models.Model):
         _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.OPEN
     )
     # The day the outcome was set (a ghosted circle-back counts from it).
-    outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
+    outcome_on = models.DateField(
+        _("outcome date"), null=True, blank=True, validators=[validate_user_date]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -180,8 +185,10 @@ class StageEvent(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
     stage = models.PositiveSmallIntegerField(_("stage"), choices=Stage.choices)
-    occurred_on = models.DateField(_("date"))
-    scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    occurred_on = models.DateField(_("date"), validators=[validate_user_date])
+    scheduled_at = models.DateTimeField(
+        _("scheduled for"), null=True, blank=True, validators=[validate_user_date]
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -205,7 +212,7 @@ class Rejection(models.Model):
     application = models.OneToOneField(
         Application, on_delete=models.CASCADE, related_name="rejection"
     )
-    received_on = models.DateField(_("received on"))
+    received_on = models.DateField(_("received on"), validators=[validate_user_date])
     stage_reached = models.PositiveSmallIntegerField(_("how far it got"), choices=Stage.choices)
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from accounts.admin_login import admin_login
+from accounts.email_confirm import confirm_email
 from reminders.health import health
 from reminders.urls import account_urlpatterns
 from review.views.dashboard import dashboard
@@ -15,7 +17,13 @@ urlpatterns = [
     path("", include(account_urlpatterns)),
     path("data/", include("portability.urls")),
     path("", include("accounts.urls")),
+    # Before allauth's own: a GET of the link changes nothing and reveals nothing.
+    re_path(
+        r"^accounts/confirm-email/(?P<key>[-:\w]+)/$", confirm_email, name="account_confirm_email"
+    ),
     path("accounts/", include("allauth.urls")),
+    # Before the admin's own login, which has no rate limit or lockout.
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
 ]

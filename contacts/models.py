@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OwnedQuerySet
+from accounts.validators import validate_user_date
 from applications.models import Application, Company
 
 
@@ -87,7 +88,7 @@ class InteractionQuerySet(OwnedQuerySet["Interaction"]):
 
 class Interaction(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    occurred_on = models.DateField(_("date"))
+    occurred_on = models.DateField(_("date"), validators=[validate_user_date])
     channel = models.CharField(
         _("channel"), max_length=20, choices=InteractionChannel.choices, default="email"
     )

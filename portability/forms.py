@@ -3,6 +3,7 @@ import hashlib
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import validate_user_date
 from portability import formats
 from portability.activity import MAX_DAYS
 from portability.importing import ImportOptions, ImportPlan
@@ -167,8 +168,16 @@ class AccountDeleteForm(forms.Form):
 
 
 class ActivityForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_user_date],
+    )
+    end = forms.DateField(
+        label=_("To"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_user_date],
+    )
 
     def clean(self):
         data = super().clean()

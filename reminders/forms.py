@@ -11,6 +11,7 @@ from accounts.forms import IdsField, TimezoneField
 from accounts.models import User
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
+from accounts.validators import validate_user_date
 from applications.attachments import LetterFile, read_letter_file
 from applications.forms import (
     DATE_WIDGET,
@@ -171,7 +172,9 @@ class ReminderDoneForm(forms.Form):
         label=_("How?"), choices=InteractionChannel.choices, initial=InteractionChannel.EMAIL
     )
     occurred_on = forms.DateField(
-        label=_("When?"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("When?"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_user_date],
     )
     applied_again = forms.BooleanField(
         label=_("I applied again"),
@@ -274,6 +277,7 @@ class RejectionFieldsMixin(forms.Form):
         required=False,
         widget=DATE_WIDGET,
         help_text=_("Leave it for today."),
+        validators=[validate_user_date],
     )
     channel = forms.ChoiceField(
         label=_("How it came"), choices=Channel.choices, initial=Channel.EMAIL, required=False

@@ -7,11 +7,13 @@ the three, so that each of its steps is a plain call downwards.
 """
 
 import datetime
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import transaction
@@ -54,6 +56,8 @@ from reminders.models import (
 from reminders.scheduling import due_at_for, snoozed_due_date, step_due_date, thank_you_due_date
 from reminders.selectors import insiders_for
 
+logger = logging.getLogger(__name__)
+
 # A reminder in one of these has not been delivered and may still be moved.
 UNSENT_STATUSES = (ReminderStatus.WAITING, ReminderStatus.SCHEDULED, ReminderStatus.FAILED)
 
@@ -85,6 +89,13 @@ def _schedule(reminder: Reminder, *, user: User, settings_: ReminderSettings) ->
         reapply_after_months=reapply_after,
     )
     reminder.due_at = due_at_for(reminder.due_date, settings_.send_time, user.zone)
+    if settings.AJAR_COOLING_OFF_UNIT_SECONDS:
+        # For testing only (make prod-check): a cooling-off "day" lasts this many
+        # seconds from now, so a circle-back arrives within minutes.
+        reminder.due_at = timezone.now() + datetime.timedelta(
+            seconds=reminder.cooling_off_days * settings.AJAR_COOLING_OFF_UNIT_SECONDS
+        )
+        reminder.due_date = reminder.due_at.astimezone(user.zone).date()
     reminder.next_attempt_at = reminder.due_at
 
 
@@ -476,17 +487,43 @@ def reminder_test_send(*, user: User) -> None:
             _("Verify your email address first: reminders go only to a verified address."),
             code="unverified",
         )
+    _test_send_throttle(user)
     message = sample_message(user)
     message.connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
     try:
         message.send()
     except Exception as error:  # any mail failure is reported to the user
+        # The server's own words (host names, account names, the reply) go to the
+        # log for the operator, not onto the page.
+        logger.warning("test email to user %s failed", user.pk, exc_info=True)
         raise TestEmailFailed(
-            _("The test email could not be sent: %(error)s") % {"error": error},
+            _(
+                "The test email could not be sent: the mail server could not be "
+                "reached or refused it. The details are in the server's log."
+            ),
             code="send_failed",
         ) from error
 
 
+TEST_SENDS_PER_WINDOW = 3
+TEST_SEND_WINDOW_SECONDS = 10 * 60
+
+
+def _test_send_throttle(user: User) -> None:
+    """At most TEST_SENDS_PER_WINDOW test emails per user per window: each one
+    is a synchronous SMTP conversation and a message in someone's inbox."""
+    key = f"ajar:test-email:{user.pk}"
+    cache.add(key, 0, timeout=TEST_SEND_WINDOW_SECONDS)
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # expired between add and incr: a fresh window
+        cache.set(key, 1, timeout=TEST_SEND_WINDOW_SECONDS)
+        sent = 1
+    if sent > TEST_SENDS_PER_WINDOW:
+        raise TestEmailFailed(
+            _("You have sent several test emails just now: wait a few minutes and try again."),
+            code="throttled",
+        )
 # --- The cadence: its start, and undoing a conversation's move -------------------------
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.text import squash_spaces
+from accounts.validators import validate_user_date
 from applications.forms import model_choice
 from applications.models import Company, Source
 from review.stats import StatsFilters
@@ -45,8 +46,15 @@ class DateInput(forms.DateInput):
 
 
 class StatsFilterForm(forms.Form):
-    applied_from = forms.DateField(label=_("Applied from"), required=False, widget=DateInput())
-    applied_to = forms.DateField(label=_("Applied until"), required=False, widget=DateInput())
+    applied_from = forms.DateField(
+        label=_("Applied from"), required=False, widget=DateInput(), validators=[validate_user_date]
+    )
+    applied_to = forms.DateField(
+        label=_("Applied until"),
+        required=False,
+        widget=DateInput(),
+        validators=[validate_user_date],
+    )
     source = forms.ChoiceField(
         label=_("Source"), required=False, choices=[("", _("Any source")), *Source.choices]
     )
@@ -76,7 +84,10 @@ class StatsFilterForm(forms.Form):
 
 class SearchStartForm(forms.Form):
     search_started_on = forms.DateField(
-        label=_("Search started on"), required=False, widget=DateInput()
+        label=_("Search started on"),
+        required=False,
+        widget=DateInput(),
+        validators=[validate_user_date],
     )
 
     def __init__(self, *args: Any, today: datetime.date, **kwargs: Any) -> None:

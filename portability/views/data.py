@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.middleware import max_request_bytes
 from accounts.timezones import user_today
 from portability import activity, backup, exporting
 from portability.forms import AccountDeleteForm, ActivityForm, RestoreForm
@@ -71,6 +73,8 @@ def export_backup(request) -> FileResponse:
     )
 
 
+# A backup carries its letters: allowed beyond the usual request cap.
+@max_request_bytes(settings.AJAR_RESTORE_MAX_BYTES)
 @require_http_methods(["GET", "POST"])
 def restore(request) -> HttpResponse:
     if request.method == "GET":

@@ -269,7 +269,8 @@ def _act_on_link(
 
 
 @login_not_required
-@require_http_methods(["GET", "POST"])
+# HEAD is answered like GET (link checkers and mail scanners send it); only POST acts.
+@require_http_methods(["GET", "HEAD", "POST"])
 def email_link(request: HttpRequest, token: str) -> HttpResponse:
     found = _read_link(request, token)
     if isinstance(found, HttpResponse):
@@ -304,7 +305,7 @@ def email_link(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_not_required
 @csrf_exempt  # RFC 8058: the mail client POSTs with no session and no CSRF token.
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         user_id = links.read_unsubscribe_token(token)

@@ -6,10 +6,13 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("reminders", "0002_drop_redundant_reminder_indexes"), ("applications", "0001_initial")]
+BEFORE = [
+    ("reminders", "0002_drop_redundant_reminder_indexes"),
+    ("applications", "0002_user_dates_bounded"),
+]
 AFTER = [
     ("reminders", "0003_reminder_steps"),
-    ("applications", "0002_company_reapply_after_months"),
+    ("applications", "0003_company_reapply_after_months"),
 ]
 
 
