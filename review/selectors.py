@@ -336,6 +336,14 @@ def application_timeline(
         )
     elif application.outcome == "ghosted" and application.outcome_on:
         entries.append(TimelineEntry(on=application.outcome_on, kind="ghosted"))
+    # Every step of the cadence that is still to come or went out, not only
+    # the current one (a thank-you and the circle-back waiting behind it).
     if reminder is not None:
-        entries.append(TimelineEntry(on=reminder.due_date, kind="reminder", obj=reminder))
+        steps = (
+            Reminder.objects.filter(application_id=application.pk)
+            .exclude(status=ReminderStatus.CANCELLED)
+            .order_by("id")
+        )
+        for step in steps:
+            entries.append(TimelineEntry(on=step.due_date, kind="reminder", obj=step))
     return sorted(entries, key=lambda e: (e.on, _KIND_ORDER[e.kind]))

@@ -157,7 +157,7 @@ def test_a_new_user_logs_a_rejection_and_sees_when_to_circle_back(
     application = Application.objects.get(user__email=email)
     assert application.outcome == "rejected"
     assert Contact.objects.get(user__email=email).name == "Peter Gibbons"
-    assert Reminder.objects.get(application=application).due_date == due
+    assert Reminder.objects.get(application=application, step="circle_back").due_date == due
 
 
 def test_the_quickest_rejection_takes_six_actions_and_picks_the_companys_role_and_people(
