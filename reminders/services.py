@@ -524,6 +524,8 @@ def _test_send_throttle(user: User) -> None:
             _("You have sent several test emails just now: wait a few minutes and try again."),
             code="throttled",
         )
+
+
 # --- The cadence: its start, and undoing a conversation's move -------------------------
 
 
@@ -660,6 +662,35 @@ def _people_met(
     if letter_writer is not None:
         letter_writer.applications.add(application)
     return letter_writer
+
+
+@transaction.atomic
+def people_met_add(
+    *, user: User, application: Application, new_contacts: Sequence[NewContact]
+) -> list[Contact]:
+    """People met on an application, added after the fact (the confirmation
+    page after logging, or the application's page): each a new contact at its
+    company, linked to it. One marked as the letter's writer becomes whom a
+    thank-you still to come is addressed to. Returns the people added."""
+    check_owner(user, application)
+    if not new_contacts:
+        raise ValidationError(_("Name at least one person."))
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    before = set(application.contacts.values_list("pk", flat=True))
+    writer = _people_met(
+        user=user,
+        application=application,
+        contacts=(),
+        new_contacts=new_contacts,
+        letter_writer=None,
+    )
+    if writer is not None:
+        Reminder.objects.filter(
+            application=application,
+            step=ReminderStep.THANK_YOU,
+            status=ReminderStatus.SCHEDULED,
+        ).update(contact=writer, updated_at=timezone.now())
+    return list(application.contacts.exclude(pk__in=before).order_by("id"))
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ urlpatterns = [
     path("applications/<int:pk>/rejection/edit/", rejections.rejection_edit, name="rejection_edit"),
     path("applications/<int:pk>/reopen/", rejections.application_reopen_view, name="reopen"),
     path("applications/<int:pk>/outcome/", rejections.outcome_record_view, name="outcome"),
+    path("applications/<int:pk>/people/add/", rejections.people_add_view, name="people_add"),
     path("applications/<int:pk>/mark-ghosted/", rejections.mark_ghosted, name="mark_ghosted"),
     path(
         "applications/<int:pk>/delete/",

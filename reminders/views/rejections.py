@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import add_service_error, as_id
@@ -28,6 +30,7 @@ from reminders.services import (
     application_mark_ghosted,
     application_outcome_record,
     application_reopen,
+    people_met_add,
     rejection_log,
     rejection_update,
 )
@@ -102,7 +105,12 @@ def rejection_logged(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reminders/logged.html",
-        {"application": application, "reminder": reminder, "thank_you": thank_you},
+        {
+            "application": application,
+            "reminder": reminder,
+            "thank_you": thank_you,
+            "people_formset": NewContactFormSet(prefix=NEW_CONTACT_PREFIX),
+        },
     )
 
 
@@ -230,3 +238,32 @@ def mark_ghosted(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             % {"app": application, "due": due},
         )
     return redirect("dashboard")
+
+
+@require_http_methods(["GET", "POST"])
+def people_add_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """ "Add a person" on an application: one name per person, role and email
+    optional. From the confirmation page after logging and the application page."""
+    application = get_object_or_404(
+        Application.objects.for_user(request.user).select_related("company"), pk=pk
+    )
+    formset = NewContactFormSet(request.POST or None, prefix=NEW_CONTACT_PREFIX)
+    if request.method == "POST" and formset.is_valid():
+        people = new_contacts_from(formset)
+        try:
+            added = people_met_add(user=request.user, application=application, new_contacts=people)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                ngettext("Added %(n)s person.", "Added %(n)s people.", len(added))
+                % {"n": len(added)},
+            )
+            back = request.POST.get("next", "")
+            if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                return redirect(back)
+            return redirect(application)
+    return render(
+        request, "reminders/people_add.html", {"application": application, "formset": formset}
+    )

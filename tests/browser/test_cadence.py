@@ -199,3 +199,33 @@ def test_first_visit_fixes(page, live_server, user, login, axe_check):
     page.goto(f"{live_server.url}/applications/stats/")
     expect(page.get_by_test_id("saved-note")).to_contain_text("Not counted here: 1")
     expect(page.get_by_text("Threshold")).to_have_count(0)
+
+
+def test_people_met_are_asked_for_after_logging_and_added_in_place(
+    page, live_server, user, login, axe_check
+):
+    result = rejection_log(
+        user=user,
+        company_name="Globex",
+        role="Data Engineer",
+        stage_reached=Stage.INTERVIEW,
+        received_on=timezone.localdate(),
+    )
+    login(page, user)
+    page.goto(f"{live_server.url}/applications/{result.application.pk}/logged/")
+    expect(page.get_by_role("heading", name="Who did you meet along the way?")).to_be_visible()
+    axe_check(page)
+    page.locator("#id_new_contact-0-name").fill("Hank Scorpio")
+    page.get_by_role("button", name="Add another person").click()
+    page.locator("#id_new_contact-1-name").fill("Frank Grimes")
+    page.get_by_role("button", name="Add them").click()
+    expect(page.get_by_text("Added 2 people.")).to_be_visible()
+
+    page.goto(f"{live_server.url}{result.application.get_absolute_url()}")
+    page.get_by_text("Add a person").click()
+    page.locator("#id_new_contact-0-name").fill("Marge Bouvier")
+    page.get_by_role("button", name="Add them").click()
+    expect(page.get_by_role("link", name="Marge Bouvier")).to_be_visible()
+    axe_check(page)
+    assert_no_horizontal_scroll(page)
+    assert result.application.contacts.count() == 3

@@ -171,3 +171,64 @@ def test_logging_a_rejection_for_a_new_application_invents_no_history(user):
     assert not application.events.exists()
     assert application.furthest_stage == Stage.ONSITE
     assert result.rejection.stage_reached == Stage.ONSITE
+
+
+# --- People met, added after the fact ---------------------------------------------------------
+
+
+def _people(**rows):
+    data = {
+        "new_contact-TOTAL_FORMS": str(len(rows)),
+        "new_contact-INITIAL_FORMS": "0",
+        "new_contact-MIN_NUM_FORMS": "0",
+        "new_contact-MAX_NUM_FORMS": "20",
+    }
+    for i, (name, extra) in enumerate(rows.items()):
+        data[f"new_contact-{i}-name"] = name.replace("_", " ")
+        data[f"new_contact-{i}-role"] = extra.get("role", "other")
+        data[f"new_contact-{i}-email"] = extra.get("email", "")
+        if extra.get("wrote"):
+            data[f"new_contact-{i}-wrote_letter"] = "on"
+    return data
+
+
+def test_the_confirmation_page_asks_for_the_people_met_and_adds_them(user_client, user):
+    result = rejection_log(
+        user=user, company_name="Acme", role="Dev", stage_reached=Stage.ONSITE, received_on=DAY
+    )
+    logged = reverse("reminders:rejection_logged", args=[result.application.pk])
+    page = user_client.get(logged).content.decode()
+    assert "Who did you meet along the way?" in page
+    response = user_client.post(
+        reverse("reminders:people_add", args=[result.application.pk]),
+        {
+            **_people(Priya_Raman={"wrote": True}, Tom_Okafor={"role": "interviewer"}),
+            "next": logged,
+        },
+    )
+    assert response["Location"] == logged
+    names = set(result.application.contacts.values_list("name", flat=True))
+    assert names == {"Priya Raman", "Tom Okafor"}
+    # Named as the letter's writer: the thank-you still to come is addressed to them.
+    assert Reminder.objects.get(pk=result.thank_you.pk).contact.name == "Priya Raman"
+
+
+def test_the_application_page_has_add_a_person_in_place(user_client, user):
+    application = ApplicationFactory(user=user)
+    page = user_client.get(application.get_absolute_url()).content.decode()
+    assert "Add a person" in page
+    response = user_client.post(
+        reverse("reminders:people_add", args=[application.pk]),
+        {**_people(Ada_Lovelace={}), "next": "https://evil.example/"},
+    )
+    assert response["Location"] == application.get_absolute_url()
+    assert application.contacts.get().name == "Ada Lovelace"
+
+
+def test_adding_nobody_or_a_bad_email_changes_nothing(user_client, user):
+    application = ApplicationFactory(user=user)
+    url = reverse("reminders:people_add", args=[application.pk])
+    user_client.post(url, _people(**{"": {}}))
+    response = user_client.post(url, _people(Ada={"email": "not an email"}))
+    assert response.status_code == 200
+    assert not application.contacts.exists()
