@@ -528,7 +528,11 @@ class OutcomeForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    on = forms.DateField(label=_("On"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label=_("On"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_user_date],
+    )
     keep_circle_back = forms.BooleanField(
         label=_("Circle back with them later anyway"),
         required=False,

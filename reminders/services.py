@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User, check_owner
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
+from accounts.validators import validate_user_date
 from applications.attachments import EML, LetterFile, email_body_text
 from applications.models import (
     Application,
@@ -932,6 +933,7 @@ def application_outcome_record(
     user = application.user
     if on > user_today(user):
         raise ValidationError({"on": _("Give a date that has passed.")})
+    validate_user_date(on)
     # Locks every step; refused while one is being sent.
     reminder_cancel(application=application)
     if outcome in (Outcome.OFFER_ACCEPTED, Outcome.OFFER_DECLINED) and (
