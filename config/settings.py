@@ -73,6 +73,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Links in emails are rendered in the worker, without a request: they need a base.
 BASE_URL = env.str("BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The name the account emails and pages greet with ("Hello from Ajar!"), not the host.
+AJAR_SITE_NAME = env.str("AJAR_SITE_NAME", default="Ajar")
 
 # --- Applications --------------------------------------------------------------
 INSTALLED_APPS = [
