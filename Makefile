@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: run test demo lint typecheck format migrations-check install install-test bench bench-engine bench-stats bench-data clean prod-check prod-check-http
+.PHONY: run test demo lint typecheck format migrations-check install install-test bench bench-engine bench-stats bench-data bench-mail clean prod-check prod-check-http
 
 $(VENV)/.runtime: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,7 +54,7 @@ migrations-check: $(VENV)/.runtime
 ## Benchmarks on PostgreSQL and Redis (figures and method: docs/benchmarks.md).
 BENCH_DATABASE_URL ?= postgres:///ajar_bench
 BENCH_SIZES ?= 10000,1000000
-bench: bench-engine bench-stats bench-data
+bench: bench-engine bench-stats bench-mail bench-data
 
 bench-engine: $(VENV)/.test
 	$(PY) -m bench.engine --database-url $(BENCH_DATABASE_URL) --sizes $(BENCH_SIZES)
@@ -77,3 +77,7 @@ prod-check-http: $(VENV)/.test
 
 clean:
 	rm -rf data staticfiles
+
+## Mail in: parse and draft a 10,000-message mbox (messages/s, peak memory from 1,000 to 10,000).
+bench-mail: $(VENV)/.test
+	DATABASE_URL=$${DATABASE_URL:-postgres:///ajar} $(PY) -m bench.mail --sizes $${BENCH_MAIL_SIZES:-1000,10000}

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "contacts",
     "reminders",
     "portability",
+    "inbox",
     "review",
 ]
 
@@ -445,6 +446,15 @@ if SENTRY_DSN:
         send_default_pii=False,
     )
 
+# --- Mail in -------------------------------------------------------------------------
+# The operator's mailbox; each user gets a plus-address on it (ajar+TOKEN@example.com).
+AJAR_INBOUND_ADDRESS = env.str("AJAR_INBOUND_ADDRESS", default="")
+# imap[s]://user:password@host[:port]/FOLDER: polled by beat when set.
+AJAR_INBOUND_IMAP_URL = env.str("AJAR_INBOUND_IMAP_URL", default="")
+AJAR_INBOUND_IMAP_INTERVAL = env.float("AJAR_INBOUND_IMAP_INTERVAL", default=300.0)  # seconds
+# Where processed messages are moved to (created when missing).
+AJAR_INBOUND_IMAP_PROCESSED = env.str("AJAR_INBOUND_IMAP_PROCESSED", default="Ajar/Processed")
+
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -470,3 +480,9 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": AJAR_SWEEP_INTERVAL},
     },
 }
+if AJAR_INBOUND_IMAP_URL:
+    CELERY_BEAT_SCHEDULE["inbox-imap-poll"] = {
+        "task": "inbox.tasks.imap_poll",
+        "schedule": AJAR_INBOUND_IMAP_INTERVAL,
+        "options": {"expires": AJAR_INBOUND_IMAP_INTERVAL},
+    }

@@ -16,6 +16,7 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("", include(account_urlpatterns)),
     path("data/", include("portability.urls")),
+    path("inbox/", include("inbox.urls")),
     path("", include("accounts.urls")),
     # Before allauth's own: a GET of the link changes nothing and reveals nothing.
     re_path(

@@ -12,7 +12,7 @@ from accounts.models import User
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from accounts.validators import validate_user_date
-from applications.attachments import LetterFile, read_letter_file
+from applications.attachments import EML, LetterFile, read_letter_file
 from applications.forms import (
     DATE_WIDGET,
     ApplicationChoiceField,
@@ -24,9 +24,9 @@ from applications.forms import (
 from applications.models import Application, Channel, Company, Outcome, Stage
 from contacts.models import Contact, ContactRole, InteractionChannel
 from reminders.links import SNOOZE_WEEKS
-from reminders.models import COOLING_OFF_MAX, COOLING_OFF_MIN, ReminderSettings
+from reminders.models import COOLING_OFF_MAX, COOLING_OFF_MIN, HeldLetter, ReminderSettings
 from reminders.notes import PLACEHOLDERS, unknown_placeholders
-from reminders.services import NewContact
+from reminders.services import NewContact, held_letter_get, letter_fill
 
 
 class ReminderSettingsForm(forms.ModelForm):
@@ -353,6 +353,9 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
     contacts = ContactChoiceField(
         label=_("Already in your contacts"), queryset=Contact.objects.none(), required=False
     )
+    # A letter attached earlier, kept on the server (HeldLetter): survives a
+    # validation error without being attached again.
+    letter_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
 
     field_order = [
         "company",
@@ -375,6 +378,18 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
         super().__init__(*args, **kwargs)
         self._setup_company(user)
         self._setup_dates(user)
+        self.held_letter: HeldLetter | None = None
+        self.held_letter_token = ""
+        # Attaching an email fills company, role, date and text in place.
+        self.fields["letter_file"].widget.attrs.update(
+            {
+                "hx-post": reverse("reminders:log_rejection_letter"),
+                "hx-trigger": "change",
+                "hx-encoding": "multipart/form-data",
+                "hx-target": "#letter-fill",
+                "hx-swap": "innerHTML",
+            }
+        )
         self.picked_company = self._picked_company(user)
         if self.show_company_picker:
             # Picking a company swaps in its open applications and its people.
@@ -418,9 +433,37 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
         except (TypeError, ValueError, Company.DoesNotExist):
             return None
 
+    def clean_letter_token(self):
+        token = self.cleaned_data.get("letter_token") or ""
+        if token:
+            self.held_letter = held_letter_get(user=self.user, token=token)
+            if self.held_letter is None:
+                # Shown on the file field, where the user can attach it again.
+                self.add_error(
+                    "letter_file", _("The letter attached earlier has expired: attach it again.")
+                )
+                return ""
+            self.held_letter_token = token
+        return token
+
+    def _letter_from_held(self, cleaned) -> None:
+        held = self.held_letter
+        if cleaned.get("letter_file") is None and held is not None:
+            cleaned["letter_file"] = LetterFile(held.filename, held.content_type, bytes(held.data))
+        letter = cleaned.get("letter_file")
+        typed_date = (self.data.get(self.add_prefix("received_on")) or "").strip()
+        untouched = not typed_date or typed_date == user_today(self.user).isoformat()
+        if isinstance(letter, LetterFile) and letter.content_type == EML and untouched:
+            # No date typed (or the field's default, today): the letter's own
+            # date, so the circle-back counts from it.
+            received_on = letter_fill(user=self.user, letter=letter).received_on
+            if received_on is not None and received_on <= user_today(self.user):
+                cleaned["received_on"] = received_on
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
+        self._letter_from_held(cleaned)
         application = cleaned.get("application")
         if application is None:
             self._clean_company(cleaned)

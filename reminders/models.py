@@ -463,3 +463,35 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.beat_at}"
+
+
+class HeldLetterQuerySet(OwnedQuerySet):
+    pass
+
+
+class HeldLetter(models.Model):
+    """A letter file attached to the log-rejection form, kept on the server while
+    the form goes back and forth (a validation error, a suggested application),
+    so the user never attaches it twice. The form carries a signed token naming
+    it; it is deleted once the rejection is logged, or after a day."""
+
+    MAX_AGE_SECONDS = 24 * 3600
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HeldLetterQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__lte=5 * 1024 * 1024), name="held_letter_size_capped"
+            ),
+        ]
+
+    def __str__(self):
+        return self.filename

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
@@ -26,6 +27,7 @@ from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from accounts.validators import validate_user_date
 from applications.attachments import EML, LetterFile, email_body_text
+from applications.letters.parser import LetterError, parse_letter
 from applications.models import (
     Application,
     Attachment,
@@ -36,6 +38,7 @@ from applications.models import (
     Stage,
     StageEvent,
 )
+from applications.selectors import ApplicationMatcher
 from applications.services import (
     application_create,
     application_refresh_furthest_stage,
@@ -48,6 +51,7 @@ from reminders.emails import sample_message
 from reminders.links import SNOOZE_WEEKS
 from reminders.models import (
     ACTIVE_STATUSES,
+    HeldLetter,
     Reminder,
     ReminderKind,
     ReminderSettings,
@@ -1005,3 +1009,64 @@ def company_delete(*, company: Company) -> None:
     alone = Interaction.objects.left_alone_by(Contact.objects.filter(company=company))
     Interaction.objects.filter(pk__in=list(alone.values_list("pk", flat=True))).delete()
     company.delete()
+
+
+# --- A letter attached to the log-rejection form ----------------------------------------
+
+HELD_LETTER_SALT = "reminders.held-letter"
+
+
+@dataclass(frozen=True)
+class LetterFill:
+    """What the form can fill in from a letter: blank where the letter does not say."""
+
+    company: str = ""
+    role: str = ""
+    received_on: datetime.date | None = None
+    text: str = ""
+    application: Application | None = None  # an open application it matches
+
+
+def held_letter_create(*, user: User, letter: LetterFile) -> tuple[HeldLetter, str]:
+    """Keep an attached letter on the server; returns it with its signed token.
+    Letters held for more than a day are let go."""
+    stale = timezone.now() - datetime.timedelta(seconds=HeldLetter.MAX_AGE_SECONDS)
+    HeldLetter.objects.for_user(user).filter(created_at__lt=stale).delete()
+    held = HeldLetter.objects.create(
+        user=user,
+        filename=letter.filename,
+        content_type=letter.content_type,
+        size=letter.size,
+        data=letter.data,
+    )
+    return held, signing.dumps(held.pk, salt=HELD_LETTER_SALT)
+
+
+def held_letter_get(*, user: User, token: str) -> HeldLetter | None:
+    """The user's held letter a token names, or None (expired, forged, another's)."""
+    try:
+        pk = signing.loads(token, salt=HELD_LETTER_SALT, max_age=HeldLetter.MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        return None
+    if not isinstance(pk, int):
+        return None
+    return HeldLetter.objects.for_user(user).filter(pk=pk).first()
+
+
+def letter_fill(*, user: User, letter: LetterFile) -> LetterFill:
+    """Company, role, date and text read from an email letter (the one parser),
+    and the open application they match, if any. A PDF fills nothing."""
+    if letter.content_type != EML:
+        return LetterFill()
+    try:
+        parsed = parse_letter(letter.data)
+    except LetterError:
+        return LetterFill()
+    match = ApplicationMatcher.for_user(user).best(parsed.company.value, parsed.role.value)
+    return LetterFill(
+        company=parsed.company.value[:200],
+        role=parsed.role.value[:200],
+        received_on=parsed.received_on(user.zone),
+        text=parsed.text,
+        application=Application.objects.for_user(user).filter(pk=match).first() if match else None,
+    )

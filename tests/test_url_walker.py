@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from config.urls import PUBLIC_URL_NAMES
 from tests import factories
+from tests.inbox.factories import InboundAttachmentFactory, InboundMessageFactory
 
 # URL name -> a function (owner) -> kwargs naming one of owner's objects.
 # Every URL with arguments that is not public must appear here.
@@ -64,6 +65,15 @@ OBJECT_URLS = {
     "portability:reminder_ics": lambda owner: {"pk": factories.ReminderFactory(user=owner).pk},
     "portability:interview_ics": lambda owner: {"pk": _scheduled_interview(owner).pk},
     "portability:contact_vcard": lambda owner: {"pk": factories.ContactFactory(user=owner).pk},
+    # The Inbox (rejection emails issue).
+    "inbox:detail": lambda owner: {"pk": InboundMessageFactory(user=owner).pk},
+    "inbox:confirm": lambda owner: {"pk": InboundMessageFactory(user=owner).pk},
+    "inbox:dismiss": lambda owner: {"pk": InboundMessageFactory(user=owner).pk},
+    "inbox:add_stage": lambda owner: {"pk": InboundMessageFactory(user=owner).pk},
+    "inbox:raw_download": lambda owner: {"pk": InboundMessageFactory(user=owner).pk},
+    "inbox:attachment_download": lambda owner: {
+        "pk": InboundAttachmentFactory(message__user=owner).pk
+    },
 }
 
 

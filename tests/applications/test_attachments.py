@@ -34,10 +34,20 @@ def _log(client, data: bytes):
     )
 
 
-def test_an_email_file_with_a_header_the_parser_chokes_on_is_a_field_error(user_client):
+def test_an_email_file_with_headers_the_stdlib_chokes_on_is_still_read(user_client):
+    # The letter parser reads headers as plain strings, so broken ones do not
+    # stop it: the letter is saved with its text.
     response = _log(user_client, BROKEN_HEADER)
+    assert response.status_code == 302
+    assert Rejection.objects.get().letter_text == "body"
+
+
+def test_an_email_file_that_is_no_email_is_a_field_error_with_the_parsers_sentence(user_client):
+    response = _log(user_client, b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
     assert response.status_code == 200
-    assert "letter_file" in response.context["form"].errors
+    assert response.context["form"].errors["letter_file"] == [
+        "This is not an email message: it looks like a PNG image."
+    ]
     assert not Application.objects.exists()
 
 

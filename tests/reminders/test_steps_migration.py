@@ -7,11 +7,11 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [
-    ("reminders", "0002_drop_redundant_reminder_indexes"),
+    ("reminders", "0003_held_letter"),
     ("applications", "0002_user_dates_bounded"),
 ]
 AFTER = [
-    ("reminders", "0003_reminder_steps"),
+    ("reminders", "0004_reminder_steps"),
     ("applications", "0003_company_reapply_after_months"),
 ]
 

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("applications", "0003_company_reapply_after_months"),
         ("contacts", "0001_initial"),
-        ("reminders", "0002_drop_redundant_reminder_indexes"),
+        ("reminders", "0003_held_letter"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

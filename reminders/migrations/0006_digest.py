@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("applications", "0003_company_reapply_after_months"),
         ("contacts", "0001_initial"),
-        ("reminders", "0004_reminder_waiting_and_declined"),
+        ("reminders", "0005_reminder_waiting_and_declined"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

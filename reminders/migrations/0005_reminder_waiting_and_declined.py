@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("applications", "0003_company_reapply_after_months"),
         ("contacts", "0001_initial"),
-        ("reminders", "0003_reminder_steps"),
+        ("reminders", "0004_reminder_steps"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
