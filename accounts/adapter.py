@@ -1,4 +1,6 @@
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
@@ -21,7 +23,27 @@ def invitation_from_session(request: HttpRequest) -> Invitation | None:
     return Invitation.objects.filter(token=token, accepted_at__isnull=True).first()
 
 
+@dataclass(frozen=True)
+class AjarSite:
+    """What allauth's emails call the current site: the name from settings and
+    the host of BASE_URL, never the host a request happened to use."""
+
+    name: str
+    domain: str
+
+
+def ajar_site() -> AjarSite:
+    return AjarSite(name=settings.AJAR_SITE_NAME, domain=urlsplit(settings.BASE_URL).netloc)
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # "Hello from Ajar!", not "Hello from 127.0.0.1:8000!".
+        super().send_mail(template_prefix, email, {**context, "current_site": ajar_site()})
+
+    def format_email_subject(self, subject: str) -> str:
+        return f"[{settings.AJAR_SITE_NAME}] {subject}"
+
     def get_signup_redirect_url(self, request: HttpRequest) -> str:
         # Where the login that follows verifying the address lands (allauth
         # resumes the sign-up in the same session): the one onboarding screen.

@@ -1,6 +1,7 @@
 from typing import Self
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -63,6 +64,14 @@ class Company(models.Model):
     name = models.CharField(_("name"), max_length=200)
     website = models.URLField(_("website"), blank=True, max_length=500)
     notes = models.TextField(_("notes"), blank=True)
+    # "You may re-apply after 6 months": the circle-back waits at least this long.
+    reapply_after_months = models.PositiveSmallIntegerField(
+        _("may re-apply after (months)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(36)],
+        help_text=_("If they said when you may apply again, the circle-back waits for it."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CompanyQuerySet.as_manager()
@@ -72,6 +81,11 @@ class Company(models.Model):
         ordering = [Lower("name")]
         constraints = [
             models.UniqueConstraint("user", Lower("name"), name="company_name_unique_per_user_ci"),
+            models.CheckConstraint(
+                condition=Q(reapply_after_months__isnull=True)
+                | Q(reapply_after_months__gte=1, reapply_after_months__lte=36),
+                name="company_reapply_after_in_range",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -64,7 +64,13 @@ def application_create(
     salary_currency: str = "",
     applied_on: datetime.date | None = None,
     notes: str = "",
+    record_history: bool = True,
 ) -> Application:
+    """A new application at `stage`, with the stage event of its creation.
+
+    `record_history=False` (an application first met at its rejection) writes
+    no stage event and leaves an unknown applied date unknown: history only
+    holds dates the user gave."""
     check_owner(user, company)
     application = Application(
         user=user,
@@ -82,10 +88,12 @@ def application_create(
         applied_on=applied_on,
         notes=notes,
     )
-    if application.applied_on is None and stage >= Stage.APPLIED:
+    if record_history and application.applied_on is None and stage >= Stage.APPLIED:
         application.applied_on = occurred_on or user_today(user)
     application.full_clean(exclude=["user", "company"])
     application.save()
+    if not record_history:
+        return application
     StageEvent.objects.create(
         application=application,
         stage=stage,

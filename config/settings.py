@@ -73,6 +73,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Links in emails are rendered in the worker, without a request: they need a base.
 BASE_URL = env.str("BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The name the account emails and pages greet with ("Hello from Ajar!"), not the host.
+AJAR_SITE_NAME = env.str("AJAR_SITE_NAME", default="Ajar")
 
 # --- Applications --------------------------------------------------------------
 INSTALLED_APPS = [
@@ -295,12 +297,12 @@ AJAR_RESTORE_MAX_BYTES = env.int("AJAR_RESTORE_MAX_BYTES", default=1024 * 1024 *
 
 # --- Email -------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:pass@smtp.example.com:587. The embedded default
-# writes each message to a file under data/mail, the "file mailbox".
+# writes each message to its own .eml file under data/mail, the "file mailbox".
 if env.str("EMAIL_URL", default=""):
     _email = env.email_url("EMAIL_URL")
 else:
     _email = {
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_BACKEND": "accounts.mailbox.EmlFileBackend",
         "EMAIL_FILE_PATH": str(DATA_DIR / "mail"),
     }
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
@@ -480,6 +482,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": AJAR_SWEEP_INTERVAL,
         # A sweep that waited longer than one interval in the queue is stale: the
         # next one will do its work.
+        "options": {"expires": AJAR_SWEEP_INTERVAL},
+    },
+    # Steps of a cadence waiting behind a thank-you that went out: scheduled.
+    # Daily and weekly digests: gathered, claimed and sent like reminders.
+    "reminders-digest-sweep": {
+        "task": "reminders.tasks.digest_sweep",
+        "schedule": AJAR_SWEEP_INTERVAL,
+        "options": {"expires": AJAR_SWEEP_INTERVAL},
+    },
+    "reminders-advance-cadence": {
+        "task": "reminders.tasks.advance_cadence",
+        "schedule": AJAR_SWEEP_INTERVAL,
         "options": {"expires": AJAR_SWEEP_INTERVAL},
     },
 }

@@ -72,7 +72,12 @@ class ContactForm(forms.ModelForm):
             "applications",
             "notes",
         ]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            # A checkbox list with a filter box (static/js/checklist.js), not a
+            # Ctrl-click multi-select.
+            "applications": forms.CheckboxSelectMultiple,
+        }
         field_classes = {"applications": IdsField}
         help_texts = {"email": _("Optional.")}
 
@@ -86,7 +91,7 @@ class ContactForm(forms.ModelForm):
         applications.queryset = Application.objects.for_user(user).select_related("company")
         applications.required = False
         applications.help_text = _(
-            "The applications where you met them. Hold Ctrl (⌘ on a Mac) to pick several."
+            "The applications where you met them: tick each one; type above the list to find one."
         )
 
     def clean_name(self) -> str:

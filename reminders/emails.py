@@ -6,6 +6,7 @@ One helper, `make_message`, renders an email's subject, text and HTML templates
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -17,14 +18,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.dates import since_words
 from accounts.models import User
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from applications.models import Application, Stage
 from contacts.models import Contact
 from reminders import links
-from reminders.models import Reminder, ReminderKind, ReminderSettings
-from reminders.notes import first_name, render_note
+from reminders.models import Reminder, ReminderKind, ReminderSettings, ReminderStep
+from reminders.notes import THANK_YOU_NOTE, first_name, render_note
 from reminders.selectors import insiders_for
 
 if TYPE_CHECKING:
@@ -126,14 +128,25 @@ def note_values(
     }
 
 
+def _recipients(reminder: Reminder) -> Iterable[Contact]:
+    """Whom this step writes to: the thank-you goes to the letter's writer
+    when known; otherwise every insider."""
+    if reminder.step == ReminderStep.THANK_YOU and reminder.contact_id is not None:
+        return insiders_for(reminder).filter(pk=reminder.contact_id)
+    # The send's locking query says whether there is anyone to look up.
+    return insiders_for(reminder) if getattr(reminder, "has_insiders", True) else ()
+
+
 def insiders_of(
     reminder: Reminder, *, note_template: str, stage_label: "str | StrPromise"
 ) -> list[Insider]:
     application = reminder.application
-    subject = _("Keeping in touch: %(company)s") % {"company": application.company.name}
+    if reminder.step == ReminderStep.THANK_YOU:
+        subject = _("Thank you: %(role)s") % {"role": application.role}
+    else:
+        subject = _("Keeping in touch: %(company)s") % {"company": application.company.name}
     insiders = []
-    # The send's locking query says whether there is anyone to look up.
-    contacts = insiders_for(reminder) if getattr(reminder, "has_insiders", True) else ()
+    contacts = _recipients(reminder)
     for contact in contacts:
         note = render_note(
             note_template,
@@ -154,7 +167,7 @@ def insiders_of(
                 title=contact.title,
                 email=contact.email,
                 how_met=_how_met(contact, application),
-                last_spoke=contact.last_contacted_on,  # type: ignore[attr-defined]  # annotated
+                last_spoke=contact.last_contacted_on,  # type: ignore[attr-defined]  # annotated by insiders_for
                 note=note,
                 mailto=mailto,
                 note_to_copy=shortened,
@@ -182,15 +195,24 @@ def reminder_context(reminder: Reminder) -> dict[str, Any]:
     application = reminder.application
     rejection = reminder.rejection
     stage = stage_reached(reminder)
-    note_template = _note_template(reminder.user)
+    thank_you = reminder.step == ReminderStep.THANK_YOU
+    note_template = str(THANK_YOU_NOTE) if thank_you else _note_template(reminder.user)
     return {
+        "step": reminder.step,
+        "thank_you": thank_you,
+        "radar": reminder.step == ReminderStep.KEEP_ON_RADAR,
+        "declined": reminder.kind == ReminderKind.DECLINED,
         "user_name": first_name(reminder.user.get_short_name()),
         "company": application.company.name,
         "role": application.role,
         "ghosted": reminder.kind == ReminderKind.GHOSTED,
         "stage": str(stage.label).lower(),
         "counted_from": reminder.counted_from,
-        "cooling_off_days": reminder.cooling_off_days,
+        # From the real dates at the time of sending: a snoozed, late or
+        # late-logged reminder says how long ago it really was.
+        "counted_from_words": since_words(
+            reminder.counted_from, timezone.localdate(timezone=reminder.user.zone)
+        ),
         "channel": rejection.get_channel_display().lower() if rejection else "",
         "feedback": rejection.feedback if rejection else "",
         "invited_to_reapply": bool(rejection and rejection.invited_to_reapply),
@@ -278,7 +300,7 @@ def sample_message(user: User) -> EmailMultiAlternatives:
         "ghosted": False,
         "stage": str(sample["stage"].label).lower(),
         "counted_from": today - datetime.timedelta(days=30),
-        "cooling_off_days": 30,
+        "counted_from_words": since_words(today - datetime.timedelta(days=30), today),
         "channel": _("email"),
         "feedback": "",
         "invited_to_reapply": True,
@@ -312,8 +334,19 @@ def sample_message(user: User) -> EmailMultiAlternatives:
         )
 
 
+# Sample insiders for the preview; the first whose first name is not the user's.
+SAMPLE_INSIDERS = ("Sam Rivera", "Alex Example", "Jordan Lee")
+
+
+def sample_insider_name(user: User) -> str:
+    mine = first_name(user.name or user.get_short_name()).casefold()
+    return next(n for n in SAMPLE_INSIDERS if first_name(n).casefold() != mine)
+
+
 def note_preview_text(user: User, template: str) -> str:
-    """The note as an insider would read it, with made-up names."""
+    """The note as a sample insider would read it: never greeting the user by
+    their own name."""
+    insider = sample_insider_name(user)
     reminder = (
         Reminder.objects.for_user(user)
         .select_related("application__company", "rejection")
@@ -325,12 +358,12 @@ def note_preview_text(user: User, template: str) -> str:
             user=user,
             application=reminder.application,
             stage_label=stage_reached(reminder).label,
-            contact_name="Alex Example",
+            contact_name=insider,
         )
     else:
         values = {
-            "first_name": "Alex",
-            "name": "Alex Example",
+            "first_name": first_name(insider),
+            "name": insider,
             "role": _("Product Designer"),
             "company": "Example Co",
             "stage": _("final round"),

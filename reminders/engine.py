@@ -51,7 +51,7 @@ from django.utils import timezone
 
 from reminders import mailer
 from reminders.emails import MESSAGE_RELATED, reminder_message
-from reminders.models import Heartbeat, Reminder, ReminderSettings, ReminderStatus
+from reminders.models import DigestMode, Heartbeat, Reminder, ReminderSettings, ReminderStatus
 from reminders.scheduling import due_at_for
 from reminders.selectors import has_insiders
 
@@ -76,6 +76,8 @@ def sendable_q() -> Q:
         Exists(verified),
         user__is_active=True,
         user__reminder_settings__email_enabled=True,
+        # A user with a daily or weekly digest gets theirs from reminders.digest.
+        user__reminder_settings__digest_mode=DigestMode.EACH,
         due_at__gte=F("user__reminder_settings__email_enabled_at"),
     )
 

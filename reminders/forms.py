@@ -21,7 +21,7 @@ from applications.forms import (
     long_text,
     model_choice,
 )
-from applications.models import Application, Channel, Company, Stage
+from applications.models import Application, Channel, Company, Outcome, Stage
 from contacts.models import Contact, ContactRole, InteractionChannel
 from reminders.links import SNOOZE_WEEKS
 from reminders.models import COOLING_OFF_MAX, COOLING_OFF_MIN, HeldLetter, ReminderSettings
@@ -51,18 +51,63 @@ class ReminderSettingsForm(forms.ModelForm):
 NOTE_TEMPLATE_MAX = 4000
 
 
+# The stages a rejection can come after that may take their own cooling-off.
+STAGES_WITH_OWN_COOLING_OFF = (
+    Stage.APPLIED,
+    Stage.SCREEN,
+    Stage.INTERVIEW,
+    Stage.ONSITE,
+    Stage.FINAL_ROUND,
+    Stage.OFFER,
+)
+
+
 class ReminderSettingsNoteForm(ReminderSettingsForm):
-    """The Settings page's version: also the note the reminder email suggests."""
+    """The Settings page's version: also the note the reminder email suggests,
+    and the cadence: thank-you, cooling-off per stage, keep on radar, digest."""
 
     class Meta(ReminderSettingsForm.Meta):
-        fields = [*ReminderSettingsForm.Meta.fields, "note_template"]
+        fields = [
+            *ReminderSettingsForm.Meta.fields,
+            "thank_you_enabled",
+            "keep_on_radar_months",
+            "digest_mode",
+            "digest_weekday",
+            "note_template",
+        ]
         widgets = {
             **ReminderSettingsForm.Meta.widgets,
             "note_template": forms.Textarea(attrs={"rows": 9}),
+            "digest_weekday": forms.Select(
+                choices=[
+                    (0, _("Monday")),
+                    (1, _("Tuesday")),
+                    (2, _("Wednesday")),
+                    (3, _("Thursday")),
+                    (4, _("Friday")),
+                    (5, _("Saturday")),
+                    (6, _("Sunday")),
+                ]
+            ),
+        }
+        help_texts = {
+            **ReminderSettingsForm.Meta.help_texts,
+            "digest_weekday": _("For a weekly digest, at your send time."),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        by_stage = (self.instance.cooling_off_by_stage or {}) if self.instance else {}
+        for stage in STAGES_WITH_OWN_COOLING_OFF:
+            self.fields[f"cooling_off_{stage.value}"] = forms.IntegerField(
+                label=_("Cooling-off after the %(stage)s stage (days)")
+                % {"stage": stage.label.lower()},
+                required=False,
+                min_value=COOLING_OFF_MIN,
+                max_value=COOLING_OFF_MAX,
+                initial=by_stage.get(str(stage.value)),
+                help_text=_("Blank: the cooling-off above."),
+            )
         names = ", ".join(f"{{{name}}} ({label})" for name, label in PLACEHOLDERS.items())
         self.fields["note_template"].help_text = _(
             "The note each reminder email suggests you send. Placeholders: %(names)s."
@@ -77,6 +122,21 @@ class ReminderSettingsNoteForm(ReminderSettingsForm):
                 "aria-controls": "note-preview",
             }
         )
+
+    def cadence(self) -> dict:
+        """The cadence settings, as reminder_settings_update takes them."""
+        data = self.cleaned_data
+        return {
+            "thank_you_enabled": data["thank_you_enabled"],
+            "keep_on_radar_months": data["keep_on_radar_months"],
+            "digest_mode": data["digest_mode"],
+            "digest_weekday": data["digest_weekday"],
+            "cooling_off_by_stage": {
+                str(stage.value): data[f"cooling_off_{stage.value}"]
+                for stage in STAGES_WITH_OWN_COOLING_OFF
+                if data.get(f"cooling_off_{stage.value}") is not None
+            },
+        }
 
     def clean_note_template(self) -> str:
         template = self.cleaned_data["note_template"].replace("\r\n", "\n").strip()
@@ -168,6 +228,11 @@ class NewContactForm(forms.Form):
         label=_("Role in the process"), choices=ContactRole.choices, initial=ContactRole.OTHER
     )
     email = forms.EmailField(label=_("Email"), required=False)
+    wrote_letter = forms.BooleanField(
+        label=_("Wrote the letter"),
+        required=False,
+        help_text=_("The thank-you nudge is addressed to them."),
+    )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -187,7 +252,10 @@ NewContactFormSet = forms.formset_factory(
 def new_contacts_from(formset: "forms.BaseFormSet[NewContactForm]") -> list[NewContact]:
     return [
         NewContact(
-            name=f.cleaned_data["name"], role=f.cleaned_data["role"], email=f.cleaned_data["email"]
+            name=f.cleaned_data["name"],
+            role=f.cleaned_data["role"],
+            email=f.cleaned_data["email"],
+            wrote_letter=f.cleaned_data.get("wrote_letter", False),
         )
         for f in formset.forms
         if f.has_changed() and f.cleaned_data.get("name")
@@ -228,6 +296,13 @@ class RejectionFieldsMixin(forms.Form):
     feedback = long_text(_("Feedback they gave"), rows=2)
     invited_to_reapply = forms.BooleanField(
         label=_("They invited me to apply again"), required=False
+    )
+    reapply_after_months = forms.IntegerField(
+        label=_("They said I may apply again after (months)"),
+        required=False,
+        min_value=1,
+        max_value=36,
+        help_text=_("The circle-back waits at least this long."),
     )
     cooling_off_days = forms.IntegerField(
         label=_("Circle back after (days)"),
@@ -294,6 +369,7 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
         "letter_file",
         "feedback",
         "invited_to_reapply",
+        "reapply_after_months",
         "cooling_off_days",
         "contacts",
     ]
@@ -411,6 +487,7 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
             "letter_file": data.get("letter_file"),
             "feedback": data["feedback"],
             "invited_to_reapply": data["invited_to_reapply"],
+            "reapply_after_months": data.get("reapply_after_months"),
             "cooling_off_days": data.get("cooling_off_days"),
             "contacts": list(data.get("contacts") or ()),
         }
@@ -461,6 +538,7 @@ class RejectionLogArgs(TypedDict):
     letter_file: LetterFile | None
     feedback: str
     invited_to_reapply: bool
+    reapply_after_months: int | None
     cooling_off_days: int | None
     contacts: list[Contact]
     application: NotRequired[Application]
@@ -479,3 +557,40 @@ class RejectionEditArgs(TypedDict):
     invited_to_reapply: bool
     letter_file: LetterFile | None
     remove_letter_file: bool
+
+
+class OutcomeForm(forms.Form):
+    """Offer accepted, offer declined, or withdrawn, with the day it happened."""
+
+    outcome = forms.ChoiceField(
+        label=_("What happened"),
+        choices=[
+            (Outcome.OFFER_ACCEPTED, _("I accepted their offer")),
+            (Outcome.OFFER_DECLINED, _("I turned their offer down")),
+            (Outcome.WITHDRAWN, _("I withdrew")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    on = forms.DateField(
+        label=_("On"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_user_date],
+    )
+    keep_circle_back = forms.BooleanField(
+        label=_("Circle back with them later anyway"),
+        required=False,
+        help_text=_(
+            "For a declined offer: a company you turned down may still be one you want. "
+            "Ajar reminds you after the cooling-off, with its own wording."
+        ),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_on(self):
+        day = self.cleaned_data["on"]
+        if day > user_today(self.user):
+            raise ValidationError(_("Give a date that has passed."))
+        return day

@@ -35,3 +35,16 @@ def render_note(template: str, values: dict[str, str]) -> str:
 def first_name(name: str) -> str:
     parts = name.split()
     return parts[0] if parts else name
+
+
+# The thank-you step's note: short, and asking for what would help next time.
+THANK_YOU_NOTE = _("""Hi {first_name},
+
+Thank you for letting me know, and for your time during the process for the \
+{role} role. I enjoyed meeting the team at {company}.
+
+If you have a moment, I would be grateful for any feedback on what would have \
+made the difference. I'd love to stay in touch.
+
+Best,
+{my_name}""")

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -64,7 +64,11 @@ def reminders_page(
     }
     reminders = (
         Reminder.objects.for_user(user)
-        .select_related("application__company", "rejection", "reapplication")
+        .select_related("application__company", "rejection", "reapplication", "contact")
+        # Whom to write to, on each card: one query for every card's people.
+        .prefetch_related(
+            Prefetch("application__contacts", queryset=Contact.objects.order_by("name", "id"))
+        )
         .order_by("due_at", "id")
     )
     for reminder in reminders:
@@ -75,6 +79,9 @@ def reminders_page(
             groups["due"].append(reminder)
         elif status == ReminderStatus.SCHEDULED:
             groups["snoozed" if reminder.snoozed_count else "upcoming"].append(reminder)
+        elif status == ReminderStatus.WAITING:
+            # The next step after a pending thank-you.
+            groups["upcoming"].append(reminder)
         else:
             groups[status].append(reminder)
     # Finished ones read newest first.

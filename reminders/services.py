@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User, check_owner
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
+from accounts.validators import validate_user_date
 from applications.attachments import EML, LetterFile, email_body_text
 from applications.letters.parser import LetterError, parse_letter
 from applications.models import (
@@ -45,6 +46,7 @@ from applications.services import (
 )
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 from contacts.services import interaction_log
+from reminders import cadence
 from reminders.emails import sample_message
 from reminders.links import SNOOZE_WEEKS
 from reminders.models import (
@@ -54,14 +56,15 @@ from reminders.models import (
     ReminderKind,
     ReminderSettings,
     ReminderStatus,
+    ReminderStep,
 )
-from reminders.scheduling import due_at_for, due_date_for, snoozed_due_date
+from reminders.scheduling import due_at_for, snoozed_due_date, step_due_date, thank_you_due_date
 from reminders.selectors import insiders_for
 
 logger = logging.getLogger(__name__)
 
 # A reminder in one of these has not been delivered and may still be moved.
-UNSENT_STATUSES = (ReminderStatus.SCHEDULED, ReminderStatus.FAILED)
+UNSENT_STATUSES = (ReminderStatus.WAITING, ReminderStatus.SCHEDULED, ReminderStatus.FAILED)
 
 
 class ReminderBeingSent(ValidationError):
@@ -77,7 +80,19 @@ def reminder_settings_get(*, user: User) -> ReminderSettings:
 
 
 def _schedule(reminder: Reminder, *, user: User, settings_: ReminderSettings) -> None:
-    reminder.due_date = due_date_for(reminder.counted_from, reminder.cooling_off_days)
+    # Only the first circle-back waits for "you may re-apply after N months":
+    # keep-on-radar steps come after it anyway.
+    reapply_after = (
+        reminder.application.company.reapply_after_months
+        if reminder.step == ReminderStep.CIRCLE_BACK
+        else None
+    )
+    reminder.due_date = step_due_date(
+        reminder.counted_from,
+        cooling_off_days=reminder.cooling_off_days,
+        interval_months=reminder.interval_months,
+        reapply_after_months=reapply_after,
+    )
     reminder.due_at = due_at_for(reminder.due_date, settings_.send_time, user.zone)
     if settings.AJAR_COOLING_OFF_UNIT_SECONDS:
         # For testing only (make prod-check): a cooling-off "day" lasts this many
@@ -100,10 +115,24 @@ def _reset_delivery(reminder: Reminder) -> None:
     reminder.failure_acknowledged = False
 
 
-def _locked(application: Application) -> Reminder | None:
-    # Lock the row: the send task holds this lock while it talks to SMTP, so we
-    # wait for it and then see "sent" rather than racing it.
-    return Reminder.objects.select_for_update().filter(application=application).first()
+def _lock_steps(application: Application) -> list[Reminder]:
+    """Lock every step of the application, oldest first, and refuse while one
+    is being sent. The send task holds its row's lock while it talks to SMTP,
+    so we wait for it and then see "sent" rather than racing it."""
+    steps = list(
+        Reminder.objects.select_for_update().filter(application=application).order_by("id")
+    )
+    if any(step.status == ReminderStatus.SENDING for step in steps):
+        raise ReminderBeingSent
+    return steps
+
+
+def _cancel(reminder: Reminder) -> None:
+    reminder.status = ReminderStatus.CANCELLED
+    reminder.resolved_at = timezone.now()
+    reminder.claim_token = None
+    reminder.lease_expires_at = None
+    reminder.save()
 
 
 def reminder_schedule(
@@ -116,16 +145,24 @@ def reminder_schedule(
     cooling_off_days: int | None = None,
 ) -> Reminder:
     """Create the application's circle-back, or schedule its existing row anew.
+    Any other step still waiting is cancelled: one pending step per application.
 
-    Refused while an email for it is being sent.
+    Refused while an email for the application is being sent.
     """
     settings_ = reminder_settings_get(user=user)
-    days = cooling_off_days or settings_.cooling_off_days
-    reminder = _locked(application)
+    stage = rejection.stage_reached if rejection is not None else application.furthest_stage
+    days = cooling_off_days or settings_.cooling_off_for(stage)
+    steps = _lock_steps(application)
+    circle_backs = [step for step in steps if step.step == ReminderStep.CIRCLE_BACK]
+    reminder = circle_backs[-1] if circle_backs else None
+    for step in steps:
+        if step is not reminder and step.status in (
+            ReminderStatus.SCHEDULED,
+            ReminderStatus.WAITING,
+        ):
+            _cancel(step)
     if reminder is None:
-        reminder = Reminder(user=user, application=application)
-    elif reminder.status == ReminderStatus.SENDING:
-        raise ReminderBeingSent
+        reminder = Reminder(user=user, application=application, step=ReminderStep.CIRCLE_BACK)
     elif reminder.status not in UNSENT_STATUSES:
         # A new rejection after an earlier circle-back went out: a new occurrence.
         reminder.occurrence += 1
@@ -160,19 +197,13 @@ def reminder_reschedule(
 
 
 def reminder_cancel(*, application: Application) -> Reminder | None:
-    """The rejection was undone or deleted: an unsent reminder is cancelled."""
-    reminder = _locked(application)
-    if reminder is None:
-        return None
-    if reminder.status == ReminderStatus.SENDING:
-        raise ReminderBeingSent
-    if reminder.status in UNSENT_STATUSES:
-        reminder.status = ReminderStatus.CANCELLED
-        reminder.resolved_at = timezone.now()
-        reminder.claim_token = None
-        reminder.lease_expires_at = None
-        reminder.save()
-    return reminder
+    """The rejection was undone or deleted: every unsent step is cancelled.
+    Returns the latest step, if any."""
+    steps = _lock_steps(application)
+    for step in steps:
+        if step.status in UNSENT_STATUSES:
+            _cancel(step)
+    return steps[-1] if steps else None
 
 
 @transaction.atomic
@@ -182,7 +213,7 @@ def reminders_recompute_for_user(*, user: User) -> int:
     settings_ = reminder_settings_get(user=user)
     moved = 0
     reminders = Reminder.objects.select_for_update().filter(
-        user=user, status=ReminderStatus.SCHEDULED
+        user=user, status__in=(ReminderStatus.SCHEDULED, ReminderStatus.WAITING)
     )
     for reminder in reminders:
         due_at = due_at_for(reminder.due_date, settings_.send_time, user.zone)
@@ -197,6 +228,15 @@ def reminders_recompute_for_user(*, user: User) -> int:
     return moved
 
 
+CADENCE_SETTINGS = (
+    "thank_you_enabled",
+    "cooling_off_by_stage",
+    "keep_on_radar_months",
+    "digest_mode",
+    "digest_weekday",
+)
+
+
 @transaction.atomic
 def reminder_settings_update(
     *,
@@ -206,7 +246,10 @@ def reminder_settings_update(
     email_enabled: bool,
     note_template: str | None = None,
     time_zone: str | None = None,
+    cadence: dict | None = None,
 ) -> ReminderSettings:
+    """`cadence` (the Settings page) may set thank_you_enabled,
+    cooling_off_by_stage, keep_on_radar_months, digest_mode, digest_weekday."""
     settings_ = ReminderSettings.objects.select_for_update().get(
         pk=reminder_settings_get(user=user).pk
     )
@@ -224,6 +267,10 @@ def reminder_settings_update(
     settings_.email_enabled = email_enabled
     if note_template is not None:
         settings_.note_template = note_template
+    for name, value in (cadence or {}).items():
+        if name not in CADENCE_SETTINGS:
+            raise ValidationError(_("Unknown setting %(name)s.") % {"name": name})
+        setattr(settings_, name, value)
     settings_.full_clean(exclude=["user"])
     settings_.save()
     if recompute:
@@ -231,6 +278,7 @@ def reminder_settings_update(
     return settings_
 
 
+@transaction.atomic
 @transaction.atomic
 def user_settings_update(
     *,
@@ -241,6 +289,7 @@ def user_settings_update(
     email_enabled: bool,
     note_template: str | None = None,
     time_zone: str | None = None,
+    cadence: dict | None = None,
 ) -> None:
     """The Settings page: the user's name and their reminder settings, saved
     together (a refused setting leaves the name as it was)."""
@@ -253,6 +302,7 @@ def user_settings_update(
         email_enabled=email_enabled,
         note_template=note_template,
         time_zone=time_zone,
+        cadence=cadence,
     )
 
 
@@ -335,6 +385,9 @@ def reminder_done(
     _resolve(reminder, ReminderStatus.DONE)
     if reapplied_role is not None:
         reminder_reapply(reminder=reminder, role=reapplied_role, applied_on=day)
+    else:
+        # The next step: the circle-back after a thank-you, or keep on radar.
+        cadence.cadence_next(reminder=reminder)
     return reminder
 
 
@@ -395,6 +448,9 @@ def reminder_snooze(*, reminder: Reminder, weeks: int, occurrence: int | None = 
 def reminder_dismiss(*, reminder: Reminder, occurrence: int | None = None) -> Reminder:
     reminder = _lock_actionable(reminder, occurrence=occurrence)
     _resolve(reminder, ReminderStatus.DISMISSED)
+    # A dismissed thank-you lets its circle-back go; a dismissed circle-back
+    # ends the cadence (not this company).
+    cadence.cadence_next(reminder=reminder)
     return reminder
 
 
@@ -475,6 +531,94 @@ def _test_send_throttle(user: User) -> None:
         )
 
 
+# --- The cadence: its start, and undoing a conversation's move -------------------------
+
+
+@dataclass(frozen=True)
+class CadenceStart:
+    circle_back: Reminder
+    thank_you: Reminder | None
+
+    @property
+    def pending(self) -> Reminder:
+        return self.thank_you or self.circle_back
+
+
+def cadence_start(
+    *,
+    user: User,
+    application: Application,
+    rejection: Rejection | None,
+    kind: ReminderKind,
+    counted_from: datetime.date,
+    cooling_off_days: int | None = None,
+    writer: Contact | None = None,
+) -> CadenceStart:
+    """The steps after a rejection (or a "never heard back", or an offer you
+    turned down): the circle-back, and before it, when the setting is on and
+    the letter is recent, a thank-you the day after, addressed to `writer`
+    (who wrote the letter) when known. Call inside the caller's transaction."""
+    circle_back = reminder_schedule(
+        user=user,
+        application=application,
+        rejection=rejection,
+        kind=kind,
+        counted_from=counted_from,
+        cooling_off_days=cooling_off_days,
+    )
+    settings_ = reminder_settings_get(user=user)
+    today = user_today(user)
+    wants_thank_you = (
+        kind == ReminderKind.REJECTED
+        and rejection is not None
+        and settings_.thank_you_enabled
+        and (today - counted_from).days <= cadence.THANK_YOU_WITHIN_DAYS
+    )
+    if not wants_thank_you:
+        return CadenceStart(circle_back=circle_back, thank_you=None)
+    # The circle-back queues behind the thank-you: one pending step.
+    circle_back.status = ReminderStatus.WAITING
+    circle_back.save(update_fields=["status", "updated_at"])
+    thank_you = Reminder(
+        user=user,
+        application=application,
+        rejection=rejection,
+        kind=kind,
+        step=ReminderStep.THANK_YOU,
+        contact=writer,
+        counted_from=counted_from,
+        cooling_off_days=1,
+    )
+    cadence.set_due(thank_you, max(thank_you_due_date(counted_from), today), settings_)
+    thank_you.save()
+    return CadenceStart(circle_back=circle_back, thank_you=thank_you)
+
+
+class NotMoved(ValidationError):
+    pass
+
+
+@transaction.atomic
+def reminder_move_undo(*, reminder: Reminder) -> Reminder:
+    """Undo "moved: you talked to them": back to the date it had before."""
+    reminder = Reminder.objects.select_for_update().select_related("user").get(pk=reminder.pk)
+    if reminder.status == ReminderStatus.SENDING:
+        raise ReminderBeingSent
+    if reminder.due_date_before_move is None or reminder.status not in (
+        ReminderStatus.SCHEDULED,
+        ReminderStatus.WAITING,
+    ):
+        raise NotMoved(_("This step was not moved by a conversation."))
+    cadence.set_due(
+        reminder, reminder.due_date_before_move, reminder_settings_get(user=reminder.user)
+    )
+    reminder.due_date_before_move = None
+    reminder.moved_by = None
+    reminder.moved_on = None
+    reminder.save()
+    return reminder
+
+
 # --- Logging a rejection: the one use case that spans the three apps -----------------
 
 
@@ -483,13 +627,75 @@ class NewContact:
     name: str
     role: str = ContactRole.OTHER
     email: str = ""
+    # This person wrote the rejection letter: the thank-you is addressed to them.
+    wrote_letter: bool = False
 
 
 @dataclass(frozen=True)
 class RejectionLogResult:
     application: Application
     rejection: Rejection | None
-    reminder: Reminder
+    reminder: Reminder  # the circle-back
+    thank_you: Reminder | None = None
+
+
+def _people_met(
+    *,
+    user: User,
+    application: Application,
+    contacts: Sequence[Contact],
+    new_contacts: Sequence[NewContact],
+    letter_writer: Contact | None,
+) -> Contact | None:
+    """Link the people met to the application, adding the new ones; returns
+    who wrote the letter, if known."""
+    for contact in contacts:
+        contact.applications.add(application)
+    for new in new_contacts:
+        contact = Contact(
+            user=user,
+            company=application.company,
+            name=new.name.strip()[:200],
+            role=new.role,
+            email=new.email.strip(),
+        )
+        contact.full_clean(exclude=["user", "company", "applications"])
+        contact.save()
+        contact.applications.add(application)
+        if new.wrote_letter:
+            letter_writer = contact
+    if letter_writer is not None:
+        letter_writer.applications.add(application)
+    return letter_writer
+
+
+@transaction.atomic
+def people_met_add(
+    *, user: User, application: Application, new_contacts: Sequence[NewContact]
+) -> list[Contact]:
+    """People met on an application, added after the fact (the confirmation
+    page after logging, or the application's page): each a new contact at its
+    company, linked to it. One marked as the letter's writer becomes whom a
+    thank-you still to come is addressed to. Returns the people added."""
+    check_owner(user, application)
+    if not new_contacts:
+        raise ValidationError(_("Name at least one person."))
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    before = set(application.contacts.values_list("pk", flat=True))
+    writer = _people_met(
+        user=user,
+        application=application,
+        contacts=(),
+        new_contacts=new_contacts,
+        letter_writer=None,
+    )
+    if writer is not None:
+        Reminder.objects.filter(
+            application=application,
+            step=ReminderStep.THANK_YOU,
+            status=ReminderStatus.SCHEDULED,
+        ).update(contact=writer, updated_at=timezone.now())
+    return list(application.contacts.exclude(pk__in=before).order_by("id"))
 
 
 @transaction.atomic
@@ -510,6 +716,8 @@ def rejection_log(
     cooling_off_days: int | None = None,
     contacts: Sequence[Contact] = (),
     new_contacts: Sequence[NewContact] = (),
+    letter_writer: Contact | None = None,
+    reapply_after_months: int | None = None,
 ) -> RejectionLogResult:
     """Record a rejection (or that they never wrote back) and schedule its circle-back.
 
@@ -524,14 +732,16 @@ def rejection_log(
         if not role.strip():
             raise ValidationError({"role": _("Name the role.")})
         company = company_get_or_create(user=user, name=company_name)
+        # Only the rejection's date is known: no applied date, no stage event
+        # made up (how far it got is on the rejection itself).
         application = application_create(
             user=user,
             company=company,
             role=role.strip()[:200],
             stage=stage_reached,
-            occurred_on=received_on,
+            record_history=False,
         )
-    check_owner(user, application, *contacts)
+    check_owner(user, application, *contacts, *([letter_writer] if letter_writer else []))
     application = Application.objects.select_for_update().get(pk=application.pk)
     if Rejection.objects.filter(application=application).exists():
         raise ValidationError(_("This application already has a rejection: edit that one."))
@@ -584,30 +794,38 @@ def rejection_log(
     application.save()
 
     # 4. The people met along the way.
-    for contact in contacts:
-        contact.applications.add(application)
-    for new in new_contacts:
-        contact = Contact(
-            user=user,
-            company=application.company,
-            name=new.name.strip()[:200],
-            role=new.role,
-            email=new.email.strip(),
-        )
-        contact.full_clean(exclude=["user", "company", "applications"])
-        contact.save()
-        contact.applications.add(application)
+    letter_writer = _people_met(
+        user=user,
+        application=application,
+        contacts=contacts,
+        new_contacts=new_contacts,
+        letter_writer=letter_writer,
+    )
 
-    # 5. The circle-back: a row with its due time. Nothing is queued.
-    reminder = reminder_schedule(
+    # "You may re-apply after N months": the company's, so later ones respect it too.
+    if reapply_after_months is not None:
+        company = application.company
+        company.reapply_after_months = reapply_after_months
+        company.full_clean(validate_unique=False, validate_constraints=False)
+        company.save(update_fields=["reapply_after_months"])
+
+    # 5. The cadence: rows with their due times (a thank-you first, when it
+    # applies, then the circle-back). Nothing is queued.
+    steps = cadence_start(
         user=user,
         application=application,
         rejection=rejection,
         kind=ReminderKind.GHOSTED if ghosted else ReminderKind.REJECTED,
         counted_from=received_on,
         cooling_off_days=cooling_off_days,
+        writer=letter_writer,
     )
-    return RejectionLogResult(application=application, rejection=rejection, reminder=reminder)
+    return RejectionLogResult(
+        application=application,
+        rejection=rejection,
+        reminder=steps.circle_back,
+        thank_you=steps.thank_you,
+    )
 
 
 @transaction.atomic
@@ -629,11 +847,23 @@ def rejection_update(
     Refused while its reminder is being sent.
     """
     rejection = Rejection.objects.select_for_update().get(pk=rejection.pk)
-    reminder = Reminder.objects.filter(application_id=rejection.application_id).first()
-    if reminder is not None:
-        days = cooling_off_days or reminder.cooling_off_days
-        # Locks the reminder and refuses when it is being sent.
+    # Locks every step and refuses when one is being sent.
+    steps = _lock_steps(rejection.application)
+    circle_backs = [step for step in steps if step.step == ReminderStep.CIRCLE_BACK]
+    if circle_backs:
+        reminder = circle_backs[-1]
+        days = cooling_off_days or reminder.cooling_off_days or 0
         reminder_reschedule(reminder=reminder, counted_from=received_on, cooling_off_days=days)
+    for step in steps:
+        if step.step == ReminderStep.THANK_YOU and step.status == ReminderStatus.SCHEDULED:
+            step.counted_from = received_on
+            user = rejection.application.user
+            cadence.set_due(
+                step,
+                max(thank_you_due_date(received_on), user_today(user)),
+                reminder_settings_get(user=user),
+            )
+            step.save()
     if letter_file is not None and not letter_text and letter_file.content_type == EML:
         letter_text = email_body_text(letter_file.data)
     if channel is not None:
@@ -664,8 +894,8 @@ def rejection_update(
 
 @transaction.atomic
 def application_reopen(*, application: Application) -> Application:
-    """Undo a rejection or a "ghosted": the application is open again, its
-    rejection deleted and an unsent circle-back cancelled."""
+    """Undo a rejection, a "ghosted" or a recorded outcome: the application is
+    open again, its rejection deleted and every unsent step cancelled."""
     application = Application.objects.select_for_update().get(pk=application.pk)
     reminder_cancel(application=application)
     Rejection.objects.filter(application=application).delete()
@@ -673,6 +903,67 @@ def application_reopen(*, application: Application) -> Application:
     application.outcome_on = None
     application.save(update_fields=["outcome", "outcome_on", "updated_at"])
     return application
+
+
+# Outcomes the user records themselves (a rejection has its own form).
+RECORDED_OUTCOMES = (Outcome.OFFER_ACCEPTED, Outcome.OFFER_DECLINED, Outcome.WITHDRAWN)
+
+
+@transaction.atomic
+def application_outcome_record(
+    *,
+    application: Application,
+    outcome: Outcome,
+    on: datetime.date,
+    keep_circle_back: bool = False,
+) -> RejectionLogResult | None:
+    """Offer accepted, offer declined, or withdrawn, on a date the user gave.
+
+    From an open application, or a ghosted one (they wrote back after all).
+    An accepted offer and a withdrawal cancel any unsent circle-back; a declined
+    offer starts one when the user asks to keep the door ajar (a company you
+    turned down may still be one you want). An offer means the process reached
+    the offer stage on that day. Undone like a rejection (application_reopen).
+    Returns the declined offer's cadence, if one was started.
+    """
+    outcome = Outcome(outcome)
+    if outcome not in RECORDED_OUTCOMES:
+        raise ValidationError({"outcome": _("Pick accepted, declined or withdrawn.")})
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.outcome not in (Outcome.OPEN, Outcome.GHOSTED):
+        raise ValidationError(
+            _("This application is already closed: undo its outcome first to record another.")
+        )
+    user = application.user
+    if on > user_today(user):
+        raise ValidationError({"on": _("Give a date that has passed.")})
+    validate_user_date(on)
+    # Locks every step; refused while one is being sent.
+    reminder_cancel(application=application)
+    if outcome in (Outcome.OFFER_ACCEPTED, Outcome.OFFER_DECLINED) and (
+        application.current_stage != Stage.OFFER
+    ):
+        StageEvent.objects.create(
+            application=application,
+            stage=Stage.OFFER,
+            occurred_on=on,
+            note=_("Recorded with the outcome."),
+        )
+        application.current_stage = Stage.OFFER
+    application.outcome = outcome
+    application.outcome_on = on
+    application_refresh_furthest_stage(application)
+    application.save()
+    if outcome != Outcome.OFFER_DECLINED or not keep_circle_back:
+        return None
+    steps = cadence_start(
+        user=user,
+        application=application,
+        rejection=None,
+        kind=ReminderKind.DECLINED,
+        counted_from=on,
+    )
+    return RejectionLogResult(application=application, rejection=None, reminder=steps.circle_back)
 
 
 def application_mark_ghosted(

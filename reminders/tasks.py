@@ -21,7 +21,7 @@ from celery.signals import worker_process_shutdown
 from django.db import DatabaseError
 from django.utils import timezone
 
-from reminders import engine, mailer
+from reminders import cadence, digest, engine, mailer
 
 logger = logging.getLogger(__name__)
 # One warning when sweeps start failing on the database, not one per sweep.
@@ -43,6 +43,27 @@ def sweep() -> dict[str, int]:
         _sweep_database_down.clear()
         logger.warning("Sweeps resumed: the database answers again.")
     return {"reclaimed": result.reclaimed, "claimed": result.claimed}
+
+
+@shared_task(name="reminders.tasks.advance_cadence", ignore_result=True)
+def advance_cadence() -> dict:
+    result = cadence.cadence_advance(now=timezone.now())
+    return {"scheduled": result.scheduled, "superseded": result.superseded}
+
+
+@shared_task(name="reminders.tasks.digest_sweep", ignore_result=True)
+def digest_sweep() -> dict:
+    result = digest.digest_sweep(now=timezone.now())
+    return {
+        "reclaimed": result.reclaimed,
+        "created": result.created,
+        "claimed": len(result.claimed),
+    }
+
+
+@shared_task(name="reminders.tasks.send_digest", ignore_result=True)
+def send_digest(digest_id: int, token: str) -> str:
+    return digest.digest_send(digest_id=digest_id, token=token)
 
 
 @shared_task(name=engine.SEND_TASK, ignore_result=True)

@@ -21,6 +21,8 @@ urlpatterns = [
     path("applications/<int:pk>/logged/", rejections.rejection_logged, name="rejection_logged"),
     path("applications/<int:pk>/rejection/edit/", rejections.rejection_edit, name="rejection_edit"),
     path("applications/<int:pk>/reopen/", rejections.application_reopen_view, name="reopen"),
+    path("applications/<int:pk>/outcome/", rejections.outcome_record_view, name="outcome"),
+    path("applications/<int:pk>/people/add/", rejections.people_add_view, name="people_add"),
     path("applications/<int:pk>/mark-ghosted/", rejections.mark_ghosted, name="mark_ghosted"),
     path(
         "applications/<int:pk>/delete/",
@@ -32,6 +34,7 @@ urlpatterns = [
     path("reminders/<int:pk>/snooze/", reminders.reminder_snooze_view, name="snooze"),
     path("reminders/<int:pk>/dismiss/", reminders.reminder_dismiss_view, name="dismiss"),
     path("reminders/<int:pk>/retry/", reminders.reminder_retry_view, name="retry"),
+    path("reminders/<int:pk>/undo-move/", reminders.reminder_move_undo_view, name="move_undo"),
     path("reminders/<int:pk>/applied-again/", reminders.reminder_reapply_view, name="reapply"),
     path(
         "reminders/failures/acknowledge/",

@@ -14,12 +14,18 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.timezones import user_today
-from applications.models import Application, Channel, Company, Outcome, Source, Stage
+from applications.models import Channel, Company, Outcome, Source, Stage
 from applications.services import application_create, application_move
 from contacts.models import Contact, ContactRole, InteractionChannel
 from contacts.services import interaction_log
+from reminders.cadence import cadence_advance, cadence_next
 from reminders.models import Reminder, ReminderStatus
-from reminders.services import NewContact, rejection_log, reminder_settings_get
+from reminders.services import (
+    NewContact,
+    application_outcome_record,
+    rejection_log,
+    reminder_settings_get,
+)
 
 DEMO_EMAIL = "demo@ajar.localhost"
 DEMO_PASSWORD = "ajar-demo-2026"  # noqa: S105 -- the documented demo login
@@ -68,7 +74,7 @@ PLAN = (
     + [(Stage.SCREEN, Outcome.GHOSTED)] * 1
     + [(Stage.OFFER, Outcome.OFFER_DECLINED)] * 1
     + [(Stage.INTERVIEW, Outcome.WITHDRAWN)] * 1
-    + [(Stage.APPLIED, Outcome.OPEN)] * 1
+    + [(Stage.OFFER, Outcome.OFFER_ACCEPTED)] * 1
     + [(Stage.INTERVIEW, Outcome.OPEN)] * 2
 )
 
@@ -116,6 +122,9 @@ def _apply_state(reminder: Reminder, state, now, rng) -> None:
     elif state == ReminderStatus.FAILED:
         fields = {
             "status": state,
+            # Seeded, not a failure of this host's mail: shown on the Reminders
+            # page, without the banner on every page.
+            "failure_acknowledged": True,
             "attempts": 6,
             "last_error": "550 5.1.1 The email account that you tried to reach does not exist.",
         }
@@ -213,5 +222,67 @@ def demo_load(*, seed: int = 7) -> User:
             )
             _apply_state(result.reminder, next(reminder_states, "upcoming"), now, rng)
         elif outcome != Outcome.OPEN:
-            Application.objects.filter(pk=application.pk).update(outcome=outcome, outcome_on=day)
+            application_outcome_record(
+                application=application,
+                outcome=outcome,
+                on=day,
+                keep_circle_back=outcome == Outcome.OFFER_DECLINED,
+            )
+    _every_step(user, companies, contacts_by_company, today, now)
     return user
+
+
+def _every_step(user, companies, contacts_by_company, today, now) -> None:
+    """The rest of the cadence: a thank-you waiting to go (its circle-back
+    behind it), one sent with its circle-back scheduled, a keep-on-radar after
+    a circle-back done, and a circle-back moved by a conversation."""
+    for days_ago, company in ((0, companies[0]), (2, companies[1])):
+        writer = contacts_by_company[company.pk][0]
+        application = application_create(
+            user=user,
+            company=company,
+            role="Principal Engineer",
+            stage=Stage.APPLIED,
+            occurred_on=today - datetime.timedelta(days=40),
+        )
+        application_move(
+            application=application,
+            stage=Stage.FINAL_ROUND,
+            occurred_on=today - datetime.timedelta(days=days_ago + 3),
+        )
+        result = rejection_log(
+            user=user,
+            application=application,
+            stage_reached=Stage.FINAL_ROUND,
+            received_on=today - datetime.timedelta(days=days_ago),
+            letter_writer=writer,
+            contacts=[writer],
+        )
+        if days_ago and result.thank_you is not None:
+            Reminder.objects.filter(pk=result.thank_you.pk).update(
+                status=ReminderStatus.SENT, sent_at=now - datetime.timedelta(days=1), attempts=1
+            )
+    cadence_advance(now=now)
+    done = Reminder.objects.for_user(user).filter(status=ReminderStatus.DONE).first()
+    if done is not None:
+        cadence_next(reminder=done)
+    moved = (
+        Reminder.objects.for_user(user)
+        .circle_backs()
+        .filter(
+            status=ReminderStatus.SCHEDULED,
+            counted_from__lt=today - datetime.timedelta(days=1),
+            due_at__gt=now + datetime.timedelta(days=1),
+        )
+        .exclude(application__contacts=None)
+        .select_related("application")
+        .first()
+    )
+    if moved is not None:
+        interaction_log(
+            user=user,
+            contacts=list(moved.application.contacts.all()[:1]),
+            occurred_on=today - datetime.timedelta(days=1),
+            channel=InteractionChannel.IN_PERSON,
+            summary="Caught up over coffee; they mentioned a team that is growing.",
+        )

@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -52,13 +53,15 @@ def months_before(day: datetime.date, months: int) -> datetime.date:
 
 def search_start(user) -> datetime.date | None:
     """The day the current search started: the user's own date, else the day of
-    their first application (None when there is neither)."""
+    their first application (None when there is neither). An application whose
+    applied date is unknown (first logged at its rejection) counts from its
+    outcome's date: the earliest date it is known to have existed."""
     if user.search_started_on:
         return user.search_started_on
     return (
         Application.objects.for_user(user)
         .filter(furthest_stage__gte=Stage.APPLIED)
-        .aggregate(first=Min("applied_on"))["first"]
+        .aggregate(first=Min(Coalesce("applied_on", "outcome_on")))["first"]
     )
 
 
@@ -116,9 +119,8 @@ def insights_for(user, today: datetime.date, *, start=_UNKNOWN) -> list[Insight]
                 )
                 % {"count": counts["final"], "since": _day(window_start)},
                 figures=(
+                    # Only what the user can check; thresholds are ours, not theirs.
                     (_("Final-round rejections"), counts["final"]),
-                    (_("Months counted"), months),
-                    (_("Threshold"), final_threshold),
                 ),
                 link_url=applications_url(outcome=Outcome.REJECTED, stage=Stage.FINAL_ROUND),
                 link_text=_("See the final-round rejections"),
@@ -155,10 +157,7 @@ def insights_for(user, today: datetime.date, *, start=_UNKNOWN) -> list[Insight]
                     )
                 )
                 % params,
-                figures=(
-                    (_("Rejections in this search"), total),
-                    (_("Threshold"), review_threshold),
-                ),
+                figures=((_("Rejections in this search"), total),),
                 link_url=applications_url(outcome=Outcome.REJECTED),
                 link_text=_("See the rejections"),
             )
@@ -193,6 +192,7 @@ def _detail_url(application_id: int) -> str:
 def _on_your_radar(user, start: datetime.date) -> Insight | None:
     """Companies that rejected after a long process, with a real letter (pasted
     or attached, not a portal's status change): they know you."""
+    current_step = Reminder.objects.filter(application=OuterRef("application_id")).latest_first()
     rows = (
         Rejection.objects.for_user(user)
         .filter(
@@ -202,6 +202,10 @@ def _on_your_radar(user, start: datetime.date) -> Insight | None:
         .exclude(channel=Channel.PORTAL)
         .filter(~Q(letter_text="") | Q(attachment__isnull=False))
         .order_by("-received_on", "-id")
+        .annotate(
+            step_status=Subquery(current_step.values("status")[:1]),
+            step_due_date=Subquery(current_step.values("due_date")[:1]),
+        )
         # Plain tuples: a user with hundreds of such rejections must not cost
         # hundreds of model instances for the five that are shown.
         .values_list(
@@ -211,8 +215,8 @@ def _on_your_radar(user, start: datetime.date) -> Insight | None:
             "application__role",
             "stage_reached",
             "received_on",
-            "application__reminder__status",
-            "application__reminder__due_date",
+            "step_status",
+            "step_due_date",
         )
     )
     limit = settings.AJAR_INSIGHT_MAX_ITEMS

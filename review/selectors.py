@@ -65,8 +65,10 @@ def company_list(user: User) -> QuerySet[Company]:
         ),
         furthest=Subquery(apps.annotate(m=Max("furthest_stage")).values("m")[:1]),
         next_circle_back=Subquery(
-            Reminder.objects.filter(
-                application__company=OuterRef("pk"), status=ReminderStatus.SCHEDULED
+            Reminder.objects.circle_backs()
+            .filter(
+                application__company=OuterRef("pk"),
+                status__in=(ReminderStatus.SCHEDULED, ReminderStatus.WAITING),
             )
             .order_by("due_date")
             .values("due_date")[:1]
@@ -107,7 +109,9 @@ def _reply(application: Application) -> CompanyReply:
 
 def company_applications(company: Company) -> list[Application]:
     applications = list(
-        company.applications.select_related("rejection", "reminder").order_by("-created_at", "-id")
+        company.applications.select_related("rejection")
+        .prefetch_related(Prefetch("reminders", queryset=Reminder.objects.latest_first()))
+        .order_by("-created_at", "-id")
     )
     with_file = set(
         Attachment.objects.filter(
@@ -118,9 +122,11 @@ def company_applications(company: Company) -> list[Application]:
         rejection = getattr(application, "rejection", None)
         if rejection is not None:
             rejection.has_file = application.pk in with_file
-        # The page's one extra per-row value, set like an annotation (mypy cannot
-        # see an attribute set at run time on a model instance).
+        # The page's per-row values, set like annotations (mypy cannot see an
+        # attribute set at run time on a model instance).
         application.reply = _reply(application)  # type: ignore[attr-defined]
+        steps = application.reminders.all()
+        application.current_step = steps[0] if steps else None  # type: ignore[attr-defined]
     return applications
 
 
@@ -281,7 +287,8 @@ def attachment_of(application: Application) -> Attachment | None:
 
 
 def reminder_of(application: Application) -> Reminder | None:
-    return Reminder.objects.filter(application=application).first()
+    """The application's current step of its cadence (the newest row)."""
+    return Reminder.objects.filter(application=application).latest_first().first()
 
 
 def _has_rejection(application: Application) -> bool:
@@ -329,6 +336,14 @@ def application_timeline(
         )
     elif application.outcome == "ghosted" and application.outcome_on:
         entries.append(TimelineEntry(on=application.outcome_on, kind="ghosted"))
+    # Every step of the cadence that is still to come or went out, not only
+    # the current one (a thank-you and the circle-back waiting behind it).
     if reminder is not None:
-        entries.append(TimelineEntry(on=reminder.due_date, kind="reminder", obj=reminder))
+        steps = (
+            Reminder.objects.filter(application_id=application.pk)
+            .exclude(status=ReminderStatus.CANCELLED)
+            .order_by("id")
+        )
+        for step in steps:
+            entries.append(TimelineEntry(on=step.due_date, kind="reminder", obj=step))
     return sorted(entries, key=lambda e: (e.on, _KIND_ORDER[e.kind]))

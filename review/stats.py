@@ -143,6 +143,8 @@ class Week:
 @dataclass
 class Stats:
     total: int = 0
+    # Still at "saved": on the list, but never sent, so not in these figures.
+    saved: int = 0
     open: int = 0
     closed: int = 0
     funnel: list[FunnelStep] = field(default_factory=list)
@@ -178,6 +180,12 @@ def stats_for(user, filters: StatsFilters | None = None) -> Stats:
         applications.values_list("furthest_stage", "outcome", "source").annotate(n=Count("id"))
     )
     _add_counts(stats, counts)
+    stats.saved = (
+        Application.objects.for_user(user)
+        .filter(furthest_stage=Stage.SAVED)
+        .filter(filters.q())
+        .count()
+    )
 
     rejection_counts = list(
         Rejection.objects.for_user(user)

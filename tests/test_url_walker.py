@@ -34,6 +34,9 @@ OBJECT_URLS = {
         "pk": factories.RejectedApplicationFactory(user=owner).pk
     },
     "reminders:reopen": lambda owner: {"pk": factories.RejectedApplicationFactory(user=owner).pk},
+    "reminders:outcome": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
+    "reminders:people_add": lambda owner: {"pk": factories.ApplicationFactory(user=owner).pk},
+    "reminders:move_undo": lambda owner: {"pk": factories.ReminderFactory(user=owner).pk},
     "applications:letter_download": lambda owner: {
         "pk": factories.AttachmentFactory(user=owner).rejection.application_id
     },

@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import add_service_error, as_id
@@ -20,18 +22,21 @@ from applications.attachments import LetterFile, read_letter_file
 from applications.models import Application, Attachment, Company, Outcome, Rejection
 from reminders.forms import (
     NewContactFormSet,
+    OutcomeForm,
     RejectionEditForm,
     RejectionLogForm,
     new_contacts_from,
 )
-from reminders.models import Reminder
+from reminders.models import Reminder, ReminderStatus, ReminderStep
 from reminders.services import (
     application_delete,
     application_mark_ghosted,
+    application_outcome_record,
     application_reopen,
     held_letter_create,
     held_letter_get,
     letter_fill,
+    people_met_add,
     rejection_log,
     rejection_update,
 )
@@ -193,11 +198,24 @@ def rejection_logged(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return HttpResponseNotAllowed(["GET"])
     if application.is_open:
         return redirect(application)
-    reminder = Reminder.objects.for_user(request.user).filter(application=application).first()
+    steps = list(
+        Reminder.objects.for_user(request.user)
+        .filter(application=application)
+        .exclude(status=ReminderStatus.CANCELLED)
+        .select_related("contact")
+        .latest_first()[:2]
+    )
+    reminder = next((s for s in steps if s.step == ReminderStep.CIRCLE_BACK), None)
+    thank_you = next((s for s in steps if s.step == ReminderStep.THANK_YOU), None)
     return render(
         request,
         "reminders/logged.html",
-        {"application": application, "reminder": reminder},
+        {
+            "application": application,
+            "reminder": reminder,
+            "thank_you": thank_you,
+            "people_formset": NewContactFormSet(prefix=NEW_CONTACT_PREFIX),
+        },
     )
 
 
@@ -208,7 +226,7 @@ def rejection_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         application_id=pk,
     )
     application = rejection.application
-    reminder = Reminder.objects.filter(application=application).first()
+    reminder = Reminder.objects.filter(application=application).latest_first().first()
     initial = {
         "received_on": rejection.received_on,
         "channel": rejection.channel,
@@ -241,11 +259,46 @@ def rejection_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def application_reopen_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """Undo a rejection or a "never heard back": the application is open again."""
+def outcome_record_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Offer accepted, declined, or withdrawn: from the application page or the board."""
     application = get_object_or_404(
         Application.objects.for_user(request.user)
-        .filter(outcome__in=[Outcome.REJECTED, Outcome.GHOSTED])
+        .filter(outcome__in=[Outcome.OPEN, Outcome.GHOSTED])
+        .select_related("company"),
+        pk=pk,
+    )
+    picked = request.GET.get("outcome")
+    initial = {"on": user_today(request.user), "outcome": picked or None}
+    form = OutcomeForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            application_outcome_record(
+                application=application,
+                outcome=data["outcome"],
+                on=data["on"],
+                keep_circle_back=data["keep_circle_back"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Recorded: %(outcome)s.") % {"outcome": Outcome(data["outcome"]).label.lower()},
+            )
+            return redirect(application)
+    return render(
+        request, "reminders/outcome_form.html", {"form": form, "application": application}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def application_reopen_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Undo a rejection, a "never heard back" or a recorded outcome: the
+    application is open again."""
+    application = get_object_or_404(
+        Application.objects.for_user(request.user)
+        .exclude(outcome=Outcome.OPEN)
         .select_related("company"),
         pk=pk,
     )
@@ -290,3 +343,32 @@ def mark_ghosted(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             % {"app": application, "due": due},
         )
     return redirect("dashboard")
+
+
+@require_http_methods(["GET", "POST"])
+def people_add_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """ "Add a person" on an application: one name per person, role and email
+    optional. From the confirmation page after logging and the application page."""
+    application = get_object_or_404(
+        Application.objects.for_user(request.user).select_related("company"), pk=pk
+    )
+    formset = NewContactFormSet(request.POST or None, prefix=NEW_CONTACT_PREFIX)
+    if request.method == "POST" and formset.is_valid():
+        people = new_contacts_from(formset)
+        try:
+            added = people_met_add(user=request.user, application=application, new_contacts=people)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                ngettext("Added %(n)s person.", "Added %(n)s people.", len(added))
+                % {"n": len(added)},
+            )
+            back = request.POST.get("next", "")
+            if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                return redirect(back)
+            return redirect(application)
+    return render(
+        request, "reminders/people_add.html", {"application": application, "formset": formset}
+    )

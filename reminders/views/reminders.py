@@ -37,6 +37,7 @@ from reminders.services import (
     reminder_dismiss,
     reminder_done,
     reminder_failure_acknowledge,
+    reminder_move_undo,
     reminder_reapply,
     reminder_retry,
     reminder_settings_get,
@@ -317,3 +318,19 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         reminder_unsubscribe(user=user)
         return render(request, "reminders/unsubscribe.html", {"done": True, "email": user.email})
     return render(request, "reminders/unsubscribe.html", {"done": False, "email": user.email})
+
+
+def reminder_move_undo_view(request, pk):
+    """Undo "moved: you talked to them": the step goes back to its date."""
+    reminder = _own(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        reminder = reminder_move_undo(reminder=reminder)
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    else:
+        messages.success(
+            request, _("Moved back to %(day)s.") % {"day": _format_day(reminder.due_date)}
+        )
+    return redirect(reminder.application)

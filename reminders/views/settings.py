@@ -23,7 +23,8 @@ from reminders.services import (
 def _save_reminder_settings(request: AuthenticatedRequest, form: ReminderSettingsForm) -> None:
     reminder_settings_update(
         user=request.user,
-        time_zone=form.cleaned_data["time_zone"],
+        # Onboarding does not ask again for the zone detected at sign-up.
+        time_zone=form.cleaned_data.get("time_zone"),
         cooling_off_days=form.cleaned_data["cooling_off_days"],
         send_time=form.cleaned_data["send_time"],
         email_enabled=form.cleaned_data["email_enabled"],
@@ -65,6 +66,7 @@ def settings_view(request: AuthenticatedRequest) -> HttpResponse:
             send_time=reminder_form.cleaned_data["send_time"],
             email_enabled=reminder_form.cleaned_data["email_enabled"],
             note_template=reminder_form.cleaned_data["note_template"],
+            cadence=reminder_form.cadence(),
         )
         messages.success(request, _("Settings saved."))
         return redirect("settings")
@@ -76,16 +78,14 @@ def settings_view(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def onboarding(request: AuthenticatedRequest) -> HttpResponse:
-    """The one screen after sign-up: confirm the zone, the cooling-off, emails."""
+    """The one screen after sign-up: the cooling-off, the send time, emails.
+    The time zone was detected at sign-up; it is shown, and edited in Settings."""
     reminder_settings = reminder_settings_get(user=request.user)
-    initial = {"time_zone": request.user.time_zone}
-    if request.method == "POST":
-        form = ReminderSettingsForm(request.POST, instance=reminder_settings, initial=initial)
-        if form.is_valid():
-            _save_reminder_settings(request, form)
-            return redirect("onboarding_next")
-    else:
-        form = ReminderSettingsForm(instance=reminder_settings, initial=initial)
+    form = ReminderSettingsForm(request.POST or None, instance=reminder_settings)
+    form.fields.pop("time_zone")
+    if request.method == "POST" and form.is_valid():
+        _save_reminder_settings(request, form)
+        return redirect("onboarding_next")
     return render(request, "reminders/onboarding.html", {"form": form})
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from accounts.http import AuthenticatedRequest
 from applications.forms import StageEventForm
 from applications.models import Application, Stage
+from reminders.forms import NewContactFormSet
 from review import selectors
 
 
@@ -25,6 +26,7 @@ def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 application, reminder=reminder, attachment=attachment
             ),
             "reminder": reminder,
+            "people_formset": NewContactFormSet(prefix="new_contact"),
             "move_form": StageEventForm(
                 user=request.user, initial={"stage": _next_stage(application)}
             ),

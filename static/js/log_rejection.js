@@ -46,11 +46,12 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // "Add another person" also serves the people form of an application.
+    setUpAddPerson();
     var form = document.querySelector("form.log-rejection");
     if (!form) {
       return;
     }
-    setUpAddPerson();
     syncTypedFields();
     form.addEventListener("change", function (event) {
       if (event.target.id === "id_company" || event.target.id === "id_application") {

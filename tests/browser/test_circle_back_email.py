@@ -108,9 +108,9 @@ def test_a_delivered_emails_snooze_link_confirms_and_shows_the_new_due_date(
     assert reminder.due_at.astimezone(user.zone).time() == datetime.time(9, 0)
     assert reminder.occurrence == 2
 
-    # The same link again: nothing changes.
+    # The same link again: nothing changes, and the page says it was snoozed.
     page.goto(snooze)
-    page.get_by_role("heading", name="Already done").wait_for()
+    page.get_by_role("heading", name="Snoozed since this email").wait_for()
     axe_check(page)
     reminder.refresh_from_db()
     assert reminder.due_date == today + datetime.timedelta(weeks=2)
@@ -164,7 +164,7 @@ def test_the_reminders_pages_pass_axe_and_the_csp_at_phone_width(
     page.goto(f"{live_server.url}/settings/")
     note = page.get_by_label("Note template")
     note.fill("Hello {first_name}, still keen on {company}. {my_name}")
-    page.locator("#note-preview").get_by_text("Hello Alex, still keen on").wait_for()
+    page.locator("#note-preview").get_by_text("Hello Sam, still keen on").wait_for()
     assert page.get_by_text("No reminder email has been delivered yet.").is_visible()
     axe_check(page)
     assert_no_horizontal_scroll(page)

@@ -85,10 +85,12 @@ def test_a_new_user_logs_a_rejection_and_sees_when_to_circle_back(
     visit.check()
     visit.click(page.get_by_role("button", name="Confirm"))
 
-    # Onboarding: the zone, the cooling-off period, emails; then the next actions.
+    # Onboarding: the cooling-off period, emails; the zone from sign-up is only
+    # shown, not asked again; then the next actions.
     page.wait_for_url("**/welcome/")
     visit.check()
-    expect(page.get_by_label("Time zone")).to_have_value(ZONE)
+    expect(page.get_by_label("Time zone")).to_have_count(0)
+    expect(page.get_by_test_id("zone")).to_contain_text(ZONE)
     visit.fill(page.get_by_label("Cooling-off period (days)"), "21")
     visit.click(page.get_by_role("button", name="Continue"))
     expect(page.get_by_role("heading", name="You're set. What first?")).to_be_visible()
@@ -155,7 +157,7 @@ def test_a_new_user_logs_a_rejection_and_sees_when_to_circle_back(
     application = Application.objects.get(user__email=email)
     assert application.outcome == "rejected"
     assert Contact.objects.get(user__email=email).name == "Peter Gibbons"
-    assert Reminder.objects.get(application=application).due_date == due
+    assert Reminder.objects.get(application=application, step="circle_back").due_date == due
 
 
 def test_the_quickest_rejection_takes_six_actions_and_picks_the_companys_role_and_people(

@@ -58,7 +58,7 @@ def test_several_insiders_each_get_a_card_with_how_you_met_and_a_ready_note(seek
     for part in (text, body):
         assert "Staff Engineer" in part
         assert "final round stage" in part
-        assert "1 Feb 2026" in part
+        assert "on 1 February" in part
         assert "by email" in part
         assert "never heard back" not in part
         for name in ("Priya Raman", "Tom Okafor", "Dana Webb", "Lee Chan"):
@@ -126,7 +126,7 @@ def test_a_ghosted_application_is_worded_as_silence_not_a_no(seeker):
     assert message.subject == "No word from Acme? Time to circle back"
     for part in (message.body, html_part(message)):
         assert "never heard back" in part
-        assert "3 Mar 2026" in part
+        assert "you marked it on 3 March" in part
         assert "interview stage" in part
         assert "said no" not in part
 

@@ -70,15 +70,17 @@ def test_a_snooze_link_confirmed_moves_the_due_date_and_a_second_use_is_already_
 
         again = csrf_client.get(url)
         assert again.status_code == 200
-        assert b"Already done" in again.content
-        assert post_confirm_already(csrf_client, url)
+        # Snoozed, not done: the page says so.
+        assert b"Snoozed since this email" in again.content
+        assert b"Already done" not in again.content
+        assert post_confirm_already(csrf_client, url, b"Snoozed since this email")
     assert snapshot(reminder) == before
 
 
-def post_confirm_already(client, url):
+def post_confirm_already(client, url, heading=b"Already done"):
     page = client.get(url)
     response = client.post(url, {"csrfmiddlewaretoken": str(page.context["csrf_token"])})
-    return response.status_code == 200 and b"Already done" in response.content
+    return response.status_code == 200 and heading in response.content
 
 
 def test_a_done_link_logs_one_interaction_per_contact_with_the_channel(csrf_client, user):
@@ -182,7 +184,8 @@ def test_a_link_from_before_a_snooze_no_longer_acts(csrf_client, user):
     reminder = log_rejection(user).reminder
     old_dismiss = link(reminder, "dismiss")
     post_confirm(csrf_client, link(reminder, "snooze", 1))
-    assert post_confirm_already(csrf_client, old_dismiss)
+    # A used Dismiss on a snoozed reminder is not headed "Already done".
+    assert post_confirm_already(csrf_client, old_dismiss, b"Snoozed since this email")
     reminder.refresh_from_db()
     assert reminder.status == ReminderStatus.SCHEDULED
 

@@ -148,7 +148,7 @@ def test_a_second_rejection_for_one_application_is_refused_and_changes_nothing(u
     with pytest.raises(ValidationError):
         rejection_log(user=user, application=application, stage_reached=Stage.SCREEN)
     assert Rejection.objects.count() == 1
-    assert Reminder.objects.count() == 1
+    assert Reminder.objects.count() == 2  # the first one's thank-you and circle-back
 
 
 def test_another_users_contact_is_refused_and_nothing_is_saved(user, other_user):
@@ -375,4 +375,4 @@ def test_logging_a_rejection_succeeds_with_the_broker_down(settings, user):
         )
     finally:
         app.conf.broker_url = None
-    assert Reminder.objects.filter(pk=result.reminder.pk, status="scheduled").exists()
+    assert Reminder.objects.filter(pk=result.thank_you.pk, status="scheduled").exists()

@@ -204,9 +204,57 @@ def settings_data(user, **changes):
         "reminders-send_time": "09:00",
         "reminders-email_enabled": "on",
         "reminders-note_template": "Hi {first_name}, any news at {company}?",
+        "reminders-thank_you_enabled": "on",
+        "reminders-keep_on_radar_months": "6",
+        "reminders-digest_mode": "each",
+        "reminders-digest_weekday": "0",
     }
     data.update(changes)
     return data
+
+
+def test_the_settings_page_saves_the_cadence_and_a_cooling_off_per_stage(user_client, user):
+    response = user_client.post(
+        reverse("settings"),
+        settings_data(
+            user,
+            **{
+                "reminders-thank_you_enabled": "",
+                "reminders-keep_on_radar_months": "12",
+                "reminders-digest_mode": "weekly",
+                "reminders-digest_weekday": "4",
+                "reminders-cooling_off_60": "45",
+                "reminders-cooling_off_30": "",
+            },
+        ),
+    )
+    assert response.status_code == 302
+    settings_ = ReminderSettings.objects.get(user=user)
+    assert settings_.thank_you_enabled is False
+    assert (settings_.keep_on_radar_months, settings_.digest_mode) == (12, "weekly")
+    assert settings_.digest_weekday == 4
+    assert settings_.cooling_off_by_stage == {"60": 45}
+    page = user_client.get(reverse("settings")).content.decode()
+    assert 'name="reminders-cooling_off_60"' in page
+    assert 'value="45"' in page
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"reminders-cooling_off_60": "0"},
+        {"reminders-cooling_off_60": "400"},
+        {"reminders-keep_on_radar_months": "5"},
+        {"reminders-digest_mode": "hourly"},
+        {"reminders-digest_weekday": "9"},
+    ],
+)
+def test_bad_cadence_settings_are_field_errors_and_nothing_is_saved(user_client, user, bad):
+    response = user_client.post(reverse("settings"), settings_data(user, **bad))
+    assert response.status_code == 200
+    settings_ = ReminderSettings.objects.get(user=user)
+    assert (settings_.keep_on_radar_months, settings_.digest_mode) == (6, "each")
+    assert settings_.cooling_off_by_stage == {}
 
 
 def test_changing_zone_and_send_time_in_settings_recomputes_scheduled_reminders(user_client, user):
@@ -249,7 +297,7 @@ def test_the_settings_page_shows_the_preview_the_last_delivery_and_the_test_butt
     reminder = log_rejection(user).reminder
     html = user_client.get(reverse("settings")).content.decode()
     assert "No reminder email has been delivered yet." in html
-    assert "Hi Alex," in html  # the preview of the default note
+    assert "Hi Sam," in html  # the preview of the default note, to a sample insider
     assert "Staff Engineer role at Acme" in html
     assert reverse("reminders:send_test") in html
     sent_at = datetime.datetime(2026, 3, 3, 9, 0, 5, tzinfo=datetime.UTC)
@@ -265,7 +313,7 @@ def test_the_note_preview_renders_as_you_type(user_client, user):
         HTTP_HX_REQUEST="true",
     )
     html = unescape(response.content.decode())
-    assert f"Hello Alex from {user.name} {{oops}}" in html
+    assert f"Hello Sam from {user.name} {{oops}}" in html
     assert "Unknown placeholders stay as typed: {oops}" in html
 
 
@@ -319,3 +367,27 @@ def test_deactivating_a_user_stops_their_reminders():
     reminder.user.is_active = False
     reminder.user.save(update_fields=["is_active"])
     assert list(overdue(timezone.now())) == []
+
+
+def test_the_welcome_page_does_not_ask_for_the_time_zone_again(user_client, user):
+    user.time_zone = "Asia/Tokyo"
+    user.save()
+    page = user_client.get(reverse("onboarding")).content.decode()
+    assert 'name="time_zone"' not in page
+    assert "Asia/Tokyo" in page
+    response = user_client.post(
+        reverse("onboarding"),
+        {"cooling_off_days": "45", "send_time": "08:00", "email_enabled": "on"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.time_zone == "Asia/Tokyo"
+    assert ReminderSettings.objects.get(user=user).cooling_off_days == 45
+
+
+def test_the_note_preview_never_greets_the_user_by_their_own_name(user_client, user):
+    user.name = "Sam Seeker"
+    user.save()
+    html = user_client.get(reverse("settings")).content.decode()
+    assert "Hi Alex," in html
+    assert "Hi Sam," not in html

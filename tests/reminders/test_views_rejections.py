@@ -90,7 +90,7 @@ def test_the_minimal_rejection_creates_the_application_and_its_circle_back(clien
     assert response["Location"] == reverse("reminders:rejection_logged", args=[application.pk])
     assert application.outcome == Outcome.REJECTED
     assert application.rejection.received_on == datetime.date(2026, 3, 10)
-    reminder = Reminder.objects.get(application=application)
+    reminder = Reminder.objects.get(application=application, step="circle_back")
     assert reminder.due_date == datetime.date(2026, 4, 9)
     page = client.get(response["Location"]).content.decode()
     # 09:00 in New York, not in UTC.
@@ -381,7 +381,8 @@ def test_editing_a_rejections_date_moves_its_circle_back(user_client, user):
 def test_a_rejection_whose_email_is_being_sent_cannot_be_edited(user_client, user):
     application = ApplicationFactory(user=user)
     result = rejection_log(user=user, application=application, stage_reached=Stage.APPLIED)
-    Reminder.objects.filter(pk=result.reminder.pk).update(
+    # Its thank-you is the step going out.
+    Reminder.objects.filter(pk=result.thank_you.pk).update(
         status=ReminderStatus.SENDING,
         claim_token="00000000-0000-0000-0000-000000000001",
         lease_expires_at=NOW,
@@ -403,7 +404,7 @@ def test_undoing_a_rejection_reopens_the_application_and_cancels_the_circle_back
     application.refresh_from_db()
     assert application.outcome == Outcome.OPEN
     assert not Rejection.objects.exists()
-    assert Reminder.objects.get().status == ReminderStatus.CANCELLED
+    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.CANCELLED}
 
 
 def test_an_open_application_has_nothing_to_undo(user_client, user):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from applications.models import Application, Company, Outcome, Rejection, Stage
 from contacts.models import Interaction
-from reminders.models import Reminder, ReminderStatus
+from reminders.models import Reminder, ReminderKind, ReminderStatus, ReminderStep
 from review.demo import DEMO_EMAIL, DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +25,7 @@ def _picture(user):
         "letters": Rejection.objects.for_user(user).exclude(letter_text="").count(),
         "statuses": set(Reminder.objects.for_user(user).values_list("status", flat=True)),
         "interactions": Interaction.objects.for_user(user).count(),
+        "steps": set(Reminder.objects.for_user(user).values_list("step", flat=True)),
     }
 
 
@@ -39,10 +40,20 @@ def test_the_demo_account_covers_every_stage_outcome_and_reminder_state(settings
     assert 38 <= picture["applications"] <= 42
     assert picture["companies"] == 15
     assert picture["stages"] == set(Stage.values)
-    assert {Outcome.OPEN, Outcome.REJECTED, Outcome.GHOSTED} <= picture["outcomes"]
+    assert picture["outcomes"] == set(Outcome.values)
     assert picture["letters"] == 12
     assert picture["statuses"] == set(ReminderStatus.values)
     assert picture["interactions"] > 0
+    assert picture["steps"] == set(ReminderStep.values)
+    # A circle-back moved by a conversation, an offer declined that keeps one.
+    assert Reminder.objects.for_user(user).filter(moved_on__isnull=False).exists()
+    assert Reminder.objects.for_user(user).filter(kind=ReminderKind.DECLINED).exists()
+    # The seeded failure shows on the Reminders page, not as a banner everywhere.
+    assert (
+        not Reminder.objects.for_user(user)
+        .filter(status=ReminderStatus.FAILED, failure_acknowledged=False)
+        .exists()
+    )
     due_soon = Reminder.objects.for_user(user).filter(
         status=ReminderStatus.SCHEDULED,
         due_at__gte=before + datetime.timedelta(seconds=30),

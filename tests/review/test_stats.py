@@ -532,9 +532,10 @@ def test_a_set_search_start_saves_a_query(user_client, user):
     assert _queries(user_client) == EXPECTED_QUERIES - 1
 
 
-# Session and user; the failed-reminders banner of base.html; 4 for the figures;
-# the search start (the first application); 3 for the insights.
-EXPECTED_QUERIES = 11
+# Session and user; the failed-reminders banner of base.html; 5 for the figures
+# (one counts the saved applications they leave out); the search start (the
+# first application); 3 for the insights.
+EXPECTED_QUERIES = 12
 
 
 def test_the_page_is_private_to_its_user(client, seeded, other_user):
@@ -586,3 +587,11 @@ def test_table_rows_link_to_the_list_with_the_pages_filters(user_client, seeded)
     assert f'<a href="{base}&amp;outcome=ghosted">Ghosted</a>' in html
     # A row counting nothing has nothing to show.
     assert f'href="{base}&amp;outcome=withdrawn"' not in html
+
+
+def test_the_page_explains_the_saved_applications_it_does_not_count(user_client, seeded):
+    from review.stats import stats_for
+
+    assert stats_for(seeded).saved == 1
+    html = user_client.get(reverse("review:stats")).content.decode()
+    assert "Not counted here: 1 application still at “saved”, never sent" in html
