@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from applications.letters.parser import LetterError, parse_letter
 from applications.models import Attachment
+from letters.parser import LetterError, parse_letter
 
 PDF = "application/pdf"
 EML = "message/rfc822"

@@ -21,9 +21,9 @@ from django.core.exceptions import ImproperlyConfigured
 from imap_tools import MailBox, MailBoxUnencrypted
 from imap_tools.mailbox import BaseMailBox
 
-from applications.letters.parser import MAX_MESSAGE_BYTES
 from inbox.models import ImapState, Source
 from inbox.services import Outcome, forwarded_letter_ingest
+from letters.parser import MAX_MESSAGE_BYTES
 
 logger = logging.getLogger(__name__)
 

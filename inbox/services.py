@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.timezones import user_today
 from applications.attachments import EML, LetterFile
-from applications.letters.parser import LetterError, ParsedLetter, parse_letter
 from applications.models import Application, Channel, Stage
 from applications.services import application_move
 from inbox.models import (
@@ -39,6 +38,7 @@ from inbox.models import (
 )
 from inbox.models import Kind as DraftKind
 from inbox.selectors import ApplicationMatcher
+from letters.parser import LetterError, ParsedLetter, parse_letter
 from reminders.services import rejection_log, reminder_settings_get
 
 

@@ -27,7 +27,6 @@ from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from accounts.validators import validate_user_date
 from applications.attachments import EML, LetterFile, email_body_text
-from applications.letters.parser import LetterError, parse_letter
 from applications.models import (
     Application,
     Attachment,
@@ -46,6 +45,7 @@ from applications.services import (
 )
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 from contacts.services import interaction_log
+from letters.parser import LetterError, parse_letter
 from reminders import cadence
 from reminders.emails import sample_message
 from reminders.links import SNOOZE_WEEKS

@@ -31,9 +31,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, InterfaceError, OperationalError
 
 from accounts.models import User
-from applications.letters.parser import MAX_MESSAGE_BYTES, LetterError, ParsedLetter, parse_letter
 from inbox.models import Source
 from inbox.services import IngestResult, Outcome, forwarded_letter_ingest, letter_ingest
+from letters.parser import MAX_MESSAGE_BYTES, LetterError, ParsedLetter, parse_letter
 
 EX_OK = 0
 EX_NOUSER = 67

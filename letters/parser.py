@@ -29,7 +29,7 @@ import html2text
 import quotequail
 from dateutil import parser as dateparser
 
-from applications.letters.classify import Classification, Kind, classify, read_list
+from letters.classify import Classification, Kind, classify, read_list
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024

@@ -7,8 +7,8 @@ import zoneinfo
 
 import pytest
 
-from applications.letters.classify import Kind, classify
-from applications.letters.parser import (
+from letters.classify import Kind, classify
+from letters.parser import (
     MAX_DEPTH,
     LetterError,
     html_to_text,
