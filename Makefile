@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: run test demo lint format migrations-check install install-test bench bench-engine bench-stats clean
+.PHONY: run test demo lint format migrations-check install install-test bench bench-engine bench-stats bench-web clean
 
 $(VENV)/.runtime: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ bench-engine: $(VENV)/.test
 
 bench-stats: $(VENV)/.test
 	DATABASE_URL=$${DATABASE_URL:-postgres:///ajar} $(PY) -m bench.stats
+
+## Every page under wrk as a ratio to a floor view, at 2,000 and 200,000 applications.
+## Needs wrk (Debian: apt-get install wrk). BENCH_WEB_ARGS="--duration 5 --rounds 1" for a quick look.
+BENCH_WEB_DATABASE_URL ?= postgres:///ajar_bench_web
+bench-web: $(VENV)/.test
+	BENCH_WEB_DATABASE_URL=$(BENCH_WEB_DATABASE_URL) $(PY) -m bench.web $(BENCH_WEB_ARGS)
 
 clean:
 	rm -rf data staticfiles

@@ -334,6 +334,11 @@ AJAR_INSIGHT_LONG_PROCESS_STAGE = env.int("AJAR_INSIGHT_LONG_PROCESS_STAGE", def
 # Companies or applications listed under one insight before "and N more".
 AJAR_INSIGHT_MAX_ITEMS = env.int("AJAR_INSIGHT_MAX_ITEMS", default=5)
 
+# --- Benchmarks ------------------------------------------------------------------------
+# `make bench-web` measures every page as a ratio to a "floor": a login-required view
+# rendering a one-line template (bench/floor.py). Off everywhere else.
+AJAR_BENCH_FLOOR = env.bool("AJAR_BENCH_FLOOR", default=False)
+
 # --- Logging ---------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
