@@ -7,8 +7,10 @@ id is a field error, never a lookup.
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.pickers import SearchSelect
 from accounts.timezones import user_today
 from applications.models import Application, Company, Outcome, Source, Stage
 
@@ -28,10 +30,20 @@ def long_text(label, rows=4, **kwargs):
     )
 
 
+def company_picker() -> SearchSelect:
+    """A company picker that renders only the chosen one: an account can hold
+    tens of thousands of companies."""
+    return SearchSelect(
+        search_url=reverse_lazy("applications:company_options"),
+        placeholder=_("Search your companies"),
+    )
+
+
 class CompanyChoiceField(forms.ModelChoiceField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("empty_label", _("A new company (type it below)"))
+        kwargs.setdefault("widget", company_picker())
         super().__init__(queryset=Company.objects.none(), **kwargs)
 
 
@@ -134,6 +146,7 @@ class ApplicationFilterForm(forms.Form):
         queryset=Company.objects.none(),
         required=False,
         empty_label=_("Any company"),
+        widget=company_picker(),
     )
     source = forms.ChoiceField(
         label=_("Source"), choices=[("", _("Any source")), *Source.choices], required=False

@@ -2,10 +2,13 @@
 another user's id is an invalid choice (a field error, nothing saved)."""
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import IdsField
+from accounts.pickers import SearchSelect, SearchSelectMultiple
 from accounts.timezones import user_today
+from applications.forms import company_picker
 from applications.models import Application, Company
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 
@@ -25,7 +28,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def _contact_label(contact) -> str:
+def contact_label(contact: Contact) -> str:
     parts = [contact.get_role_display()]
     if contact.company_id:
         parts.append(contact.company.name)
@@ -35,7 +38,11 @@ def _contact_label(contact) -> str:
 class ContactFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     company = forms.ModelChoiceField(
-        label=_("Company"), queryset=Company.objects.none(), required=False, empty_label=_("Any")
+        label=_("Company"),
+        queryset=Company.objects.none(),
+        required=False,
+        empty_label=_("Any"),
+        widget=company_picker(),
     )
     role = forms.ChoiceField(
         label=_("Role in the process"),
@@ -69,7 +76,14 @@ class ContactForm(forms.ModelForm):
             "applications",
             "notes",
         ]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "company": company_picker(),
+            "applications": SearchSelectMultiple(
+                search_url=reverse_lazy("applications:options"),
+                placeholder=_("Search your applications"),
+            ),
+        }
         field_classes = {"applications": IdsField}
         help_texts = {"email": _("Optional.")}
 
@@ -82,7 +96,8 @@ class ContactForm(forms.ModelForm):
         applications.queryset = Application.objects.for_user(user).select_related("company")
         applications.required = False
         applications.help_text = _(
-            "The applications where you met them. Hold Ctrl (⌘ on a Mac) to pick several."
+            "The applications where you met them: search, then pick. Hold Ctrl (⌘ on a Mac) "
+            "to pick several."
         )
 
     def clean_name(self):
@@ -97,6 +112,9 @@ class ContactMergeForm(forms.Form):
         label=_("Duplicate to fold into this contact"),
         queryset=Contact.objects.none(),
         empty_label=_("Pick a contact"),
+        widget=SearchSelect(
+            search_url=reverse_lazy("contacts:options"), placeholder=_("Search your contacts")
+        ),
     )
 
     def __init__(self, *args, user, contact, **kwargs):
@@ -105,7 +123,7 @@ class ContactMergeForm(forms.Form):
         field.queryset = (
             Contact.objects.for_user(user).exclude(pk=contact.pk).select_related("company")
         )
-        field.label_from_instance = _contact_label
+        field.label_from_instance = contact_label
 
 
 class InteractionForm(forms.ModelForm):
@@ -148,9 +166,9 @@ class InteractionForm(forms.ModelForm):
         # Any of the user's contacts is valid; the page offers the likely ones.
         contacts.queryset = Contact.objects.for_user(user).select_related("company")
         if scope is not None:
-            contacts.widget.choices = [(c.pk, _contact_label(c)) for c in scope]
+            contacts.widget.choices = [(c.pk, contact_label(c)) for c in scope]
         else:
-            contacts.label_from_instance = _contact_label
+            contacts.label_from_instance = contact_label
         self.fields["channel"].choices = InteractionChannel.choices
 
     def clean_occurred_on(self):

@@ -3,17 +3,25 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from accounts.forms import as_id
+from accounts.pickers import picker_options
 from accounts.timezones import user_today
 from applications.models import Application, Company
 from contacts import selectors, services
-from contacts.forms import ContactFilterForm, ContactForm, ContactMergeForm, InteractionForm
+from contacts.forms import (
+    ContactFilterForm,
+    ContactForm,
+    ContactMergeForm,
+    InteractionForm,
+    contact_label,
+)
 from contacts.models import Contact, Interaction
 
 PAGE_SIZE = 50
@@ -238,3 +246,14 @@ def interaction_delete(request, pk):
     services.interaction_delete(interaction=interaction)
     messages.success(request, _("Conversation deleted."))
     return redirect(_safe_next(request, reverse("contacts:list")))
+
+
+@require_GET
+def contact_options(request: HttpRequest) -> HttpResponse:
+    """htmx: the options of a contacts picker that match what was typed."""
+    return picker_options(
+        request,
+        queryset=Contact.objects.for_user(request.user).select_related("company"),
+        matching=lambda contacts, word: contacts.filter(name__icontains=word),
+        label=contact_label,
+    )

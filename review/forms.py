@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from applications.forms import company_picker
 from applications.models import Company, Source
 from review.stats import StatsFilters
 
@@ -24,6 +25,7 @@ class CompanyMergeForm(forms.Form):
         label=_("Duplicate to fold into this company"),
         queryset=Company.objects.none(),
         empty_label=_("Pick a company"),
+        widget=company_picker(),
     )
 
     def __init__(self, *args, user, company, **kwargs):
