@@ -140,8 +140,17 @@ class Application(models.Model):
             ),
         ]
         indexes = [
-            # The board and the lists: a user's applications by column.
-            models.Index(fields=["user", "outcome", "current_stage"], name="application_board_idx"),
+            # The board, one query per column: WHERE user AND outcome = 'open' AND
+            # current_stage = s ORDER BY updated_at DESC, id DESC LIMIT 50; its
+            # prefix serves the column totals and the list's stage/outcome filters.
+            models.Index(
+                fields=["user", "outcome", "current_stage", "-updated_at", "-id"],
+                name="application_board_idx",
+            ),
+            # The list: ORDER BY applied_on DESC, created_at DESC, id DESC LIMIT 25.
+            models.Index(
+                fields=["user", "-applied_on", "-created_at", "-id"], name="application_list_idx"
+            ),
         ]
 
     def __str__(self):

@@ -3,8 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Q, QuerySet
 
 from applications.models import Application, Stage
 
@@ -20,7 +19,11 @@ def application_search(
     applied_from: datetime.date | None = None,
     applied_to: datetime.date | None = None,
 ) -> QuerySet[Application]:
-    """The list page: the user's applications matching every given filter."""
+    """The list page: the user's applications matching every given filter.
+
+    Each word of `q` is looked for in the role, the company's name, the location,
+    the notes and the rejection letter; on PostgreSQL trigram indexes serve these
+    `icontains` (migration 0003_trigram_search), on SQLite they are plain LIKEs."""
     applications = Application.objects.for_user(user).select_related("company")
     for word in q.split()[:10]:
         applications = applications.filter(
@@ -28,6 +31,7 @@ def application_search(
             | Q(company__name__icontains=word)
             | Q(location__icontains=word)
             | Q(notes__icontains=word)
+            | Q(rejection__letter_text__icontains=word)
         )
     if stage:
         applications = applications.filter(current_stage=stage)
@@ -71,7 +75,12 @@ def board_cards(user, *, closed: bool = False):
 
 
 def board_columns(user, *, closed: bool = False, limit: int = BOARD_COLUMN_SIZE):
-    """One column per stage with its first `limit` cards: two queries in all."""
+    """One column per stage with its first `limit` cards.
+
+    A query per column, each an index range scan of application_board_idx that
+    stops after `limit` rows: numbering every card with a window function sorted
+    all 113,931 open applications of a large account (110 MB spilled to disk)
+    to keep 350. Eight queries, whatever the account holds."""
     cards = board_cards(user, closed=closed)
     totals = dict(
         cards.order_by()
@@ -80,16 +89,8 @@ def board_columns(user, *, closed: bool = False, limit: int = BOARD_COLUMN_SIZE)
         .values_list("current_stage", "n")
     )
     columns = {stage: BoardColumn(stage=stage, total=totals.get(stage, 0)) for stage in Stage}
-    # One query for every column: number the cards within their stage, keep the first few.
-    ranked = cards.annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=[F("current_stage")],
-            order_by=[F("updated_at").desc(), F("id").desc()],
-        )
-    ).filter(rank__lte=limit)
-    for application in ranked:
-        columns[Stage(application.current_stage)].cards.append(application)
+    for column in columns.values():
+        column.cards = list(cards.filter(current_stage=column.stage)[:limit])
     return list(columns.values())
 
 

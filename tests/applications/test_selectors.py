@@ -69,3 +69,34 @@ def test_a_ghosted_application_shows_the_silence_instead_of_a_rejection(user):
     application.refresh_from_db()
     kinds = [e.kind for e in application_timeline(application, reminder=None, attachment=None)]
     assert kinds == ["stage", "ghosted"]
+
+
+def test_the_search_finds_words_of_the_rejection_letter(user):
+    found = ApplicationFactory(user=user, role="Engineer")
+    rejection_log(
+        user=user,
+        application=found,
+        stage_reached=Stage.APPLIED,
+        letter_text="We chose a candidate with more Kubernetes experience.",
+    )
+    ApplicationFactory(user=user, role="Engineer")
+    assert list(application_search(user=user, q="kubernetes")) == [found]
+
+
+def test_on_postgresql_the_search_has_trigram_indexes():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%gin_trgm_ops%' ORDER BY 1"
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    assert names == [
+        "application_location_trgm",
+        "application_notes_trgm",
+        "application_role_trgm",
+        "company_name_trgm",
+        "rejection_letter_trgm",
+    ]
