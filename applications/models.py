@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -109,6 +110,11 @@ class Application(models.Model):
     )
     # The day the outcome was set (a ghosted circle-back counts from it).
     outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
+    # The last news: the latest of its stage events, its conversations and the day
+    # it was applied for (or created). Kept by the services that write those
+    # (applications.services.application_activity_refresh), so the dashboard's
+    # quiet applications are an index range, not a scan of the whole history.
+    last_activity_on = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -147,6 +153,13 @@ class Application(models.Model):
                 fields=["user", "outcome", "current_stage", "-updated_at", "-id"],
                 name="application_board_idx",
             ),
+            # The dashboard's quiet applications: WHERE user AND outcome = 'open'
+            # AND last_activity_on <= cutoff ORDER BY last_activity_on, id LIMIT 11.
+            models.Index(
+                fields=["user", "last_activity_on", "id"],
+                name="application_quiet_idx",
+                condition=Q(outcome="open"),
+            ),
             # The list: ORDER BY applied_on DESC, created_at DESC, id DESC LIMIT 25.
             models.Index(
                 fields=["user", "-applied_on", "-created_at", "-id"], name="application_list_idx"
@@ -158,6 +171,14 @@ class Application(models.Model):
 
     def get_absolute_url(self):
         return reverse("review:application", args=[self.pk])
+
+    def clean(self):
+        if (
+            self.salary_min is not None
+            and self.salary_max is not None
+            and self.salary_min > self.salary_max
+        ):
+            raise ValidationError({"salary_max": _("The upper bound is below the lower one.")})
 
     @property
     def is_open(self) -> bool:

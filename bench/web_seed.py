@@ -172,6 +172,19 @@ SEQUENCES = (
 )
 
 
+def refresh_activity(user_id: int) -> None:
+    """Each application's last news, as the services keep it (the rows above
+    bypass them). Absent before the column existed: the benchmark also runs
+    on older code."""
+    try:
+        from applications.services import activity_expression
+    except ImportError:
+        return
+    from applications.models import Application
+
+    Application.objects.filter(user_id=user_id).update(last_activity_on=activity_expression())
+
+
 def wipe() -> None:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE accounts_user, django_session RESTART IDENTITY CASCADE")
@@ -208,6 +221,7 @@ def seed(accounts: list[Account]) -> None:
                     "letter": LETTER,
                 },
             )
+            refresh_activity(account.user_id)
         for table, column in SEQUENCES:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "

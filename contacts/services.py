@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import check_owner
 from applications.models import Application, Company
+from applications.services import application_activity_refresh
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 
 
@@ -43,6 +44,7 @@ def interaction_log(
     if application is not None:
         for contact in contacts:
             contact.applications.add(application)
+        application_activity_refresh(application_ids=[application.pk])
     return interaction
 
 
@@ -90,8 +92,11 @@ def contact_delete(*, contact: Contact) -> None:
         .filter(n=1)
         .values_list("pk", flat=True)
     )
-    Interaction.objects.filter(pk__in=list(alone)).delete()
+    gone = Interaction.objects.filter(pk__in=list(alone))
+    applications = set(gone.values_list("application_id", flat=True))
+    gone.delete()
     contact.delete()
+    application_activity_refresh(application_ids=applications)
 
 
 @transaction.atomic
@@ -159,7 +164,9 @@ def interaction_log_with_new_contacts(
 
 @transaction.atomic
 def interaction_delete(*, interaction: Interaction) -> None:
+    application_id = interaction.application_id
     interaction.delete()
+    application_activity_refresh(application_ids=[application_id])
 
 
 # --- Companies: a merge moves their contacts too -------------------------------------

@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.db.models import (
     Count,
-    DateField,
     F,
     Max,
     OuterRef,
@@ -20,7 +19,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -183,34 +182,21 @@ def company_deletion_summary(company) -> CompanyDeletion:
 def stale_applications(user, *, today: datetime.date, days: int | None = None):
     """Open applications with no news (no move, no conversation) for `days`:
     candidates for "mark as ghosted". The wishlist and offers wait on the user,
-    not on the company, so they are left out."""
+    not on the company, so they are left out.
+
+    The last news is Application.last_activity_on, kept by the services: the
+    query is a range of application_quiet_idx, where computing it from the
+    history ran two correlated subqueries per open application (90,119 of them
+    each, 1.3 s, for an account of 200,000)."""
     days = settings.AJAR_GHOSTED_AFTER_DAYS if days is None else days
-    last_event = (
-        StageEvent.objects.filter(application=OuterRef("pk"))
-        .order_by("-occurred_on")
-        .values("occurred_on")[:1]
-    )
-    last_talk = (
-        Interaction.objects.filter(application=OuterRef("pk"))
-        .order_by("-occurred_on")
-        .values("occurred_on")[:1]
-    )
-    created_on = TruncDate("created_at", output_field=DateField())
-    fallback = Coalesce(F("applied_on"), created_on)
     return (
         Application.objects.for_user(user)
         .open()
+        .filter(last_activity_on__lte=today - datetime.timedelta(days=days))
         .exclude(current_stage__in=[Stage.SAVED, Stage.OFFER])
         .select_related("company")
-        .annotate(
-            last_news_on=Greatest(
-                Coalesce(Subquery(last_event), fallback),
-                Coalesce(Subquery(last_talk), fallback),
-                fallback,
-            )
-        )
-        .filter(last_news_on__lte=today - datetime.timedelta(days=days))
-        .order_by("last_news_on", "id")
+        .annotate(last_news_on=F("last_activity_on"))
+        .order_by("last_activity_on", "id")
     )
 
 

@@ -7,8 +7,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.models import Outcome, Stage
-from applications.services import application_move
-from contacts.services import interaction_log
+from applications.services import (
+    application_move,
+    application_update,
+    stage_event_delete,
+    stage_event_update,
+)
+from contacts.services import contact_delete, interaction_delete, interaction_log
 from reminders.models import Reminder, ReminderKind, ReminderStatus
 from reminders.services import application_mark_ghosted, rejection_log
 from tests.factories import (
@@ -158,10 +163,10 @@ def test_another_users_application_cannot_be_marked_ghosted(user_client, other_u
     assert theirs.outcome == Outcome.OPEN
 
 
-def test_the_dashboard_query_count_is_the_same_with_5_and_500_rows(client):
+def test_the_dashboard_query_count_is_the_same_with_5_and_5000_rows(client):
     small, large = UserFactory(), UserFactory()
     make_rows(small, 5)
-    make_rows(large, 500)
+    make_rows(large, 5000)
     counts = []
     for owner in (small, large):
         client.force_login(owner)
@@ -171,3 +176,73 @@ def test_the_dashboard_query_count_is_the_same_with_5_and_500_rows(client):
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
     assert counts[1] <= 12
+
+
+# --- The last news, kept by the services (Application.last_activity_on) ----------
+
+
+def _last(application):
+    application.refresh_from_db(fields=["last_activity_on"])
+    return application.last_activity_on
+
+
+def test_the_last_news_follows_moves_corrections_and_conversations(user):
+    application = ApplicationFactory(user=user, applied_on=APPLIED)
+    assert _last(application) == APPLIED
+    event = application_move(
+        application=application, stage=Stage.SCREEN, occurred_on=datetime.date(2026, 2, 20)
+    )
+    assert _last(application) == datetime.date(2026, 2, 20)
+    # A move dated earlier than the last news does not pull it back.
+    application_move(
+        application=application, stage=Stage.INTERVIEW, occurred_on=datetime.date(2026, 2, 10)
+    )
+    assert _last(application) == datetime.date(2026, 2, 20)
+    stage_event_update(event=event, stage=Stage.SCREEN, occurred_on=datetime.date(2026, 2, 5))
+    assert _last(application) == datetime.date(2026, 2, 10)
+    talk = interaction_log(
+        user=user,
+        contacts=[ContactFactory(user=user)],
+        occurred_on=datetime.date(2026, 3, 1),
+        application=application,
+    )
+    assert _last(application) == datetime.date(2026, 3, 1)
+    interaction_delete(interaction=talk)
+    assert _last(application) == datetime.date(2026, 2, 10)
+    stage_event_delete(event=application.events.get(stage=Stage.INTERVIEW))
+    assert _last(application) == datetime.date(2026, 2, 5)
+
+
+def test_deleting_the_only_person_of_a_conversation_updates_the_last_news(user):
+    application = ApplicationFactory(user=user, applied_on=APPLIED)
+    person = ContactFactory(user=user)
+    interaction_log(
+        user=user, contacts=[person], occurred_on=datetime.date(2026, 3, 1), application=application
+    )
+    contact_delete(contact=person)
+    assert _last(application) == APPLIED
+
+
+def test_changing_the_applied_date_moves_the_last_news(user):
+    application = ApplicationFactory(user=user, applied_on=APPLIED)
+    application_update(
+        application=application, company=application.company, applied_on=datetime.date(2026, 1, 1)
+    )
+    # The creation's stage event keeps its own date.
+    assert _last(application) == APPLIED
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_quiet_list_is_an_index_range_on_postgresql(user):
+    from review.selectors import stale_applications
+
+    if connection.vendor != "postgresql":
+        pytest.skip("EXPLAIN is PostgreSQL's")
+    make_rows(user, 50)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE applications_application")
+        cursor.execute("SET enable_seqscan = off")
+        plan = stale_applications(user, today=NOW.date())[:11].explain()
+        cursor.execute("RESET enable_seqscan")
+    assert "application_quiet_idx" in plan
+    assert "SubPlan" not in plan
