@@ -33,6 +33,7 @@ from applications.models import (
 )
 from applications.services import (
     application_create,
+    application_note_activity,
     application_refresh_furthest_stage,
     company_get_or_create,
 )
@@ -97,14 +98,16 @@ def reminder_schedule(
     kind: ReminderKind,
     counted_from: datetime.date,
     cooling_off_days: int | None = None,
+    new_application: bool = False,
 ) -> Reminder:
     """Create the application's circle-back, or schedule its existing row anew.
 
-    Refused while an email for it is being sent.
+    Refused while an email for it is being sent. An application created in the
+    caller's transaction has no reminder yet: `new_application` skips the lookup.
     """
     settings_ = reminder_settings_get(user=user)
     days = cooling_off_days or settings_.cooling_off_days
-    reminder = _locked(application)
+    reminder = None if new_application else _locked(application)
     if reminder is None:
         reminder = Reminder(user=user, application=application)
     elif reminder.status == ReminderStatus.SENDING:
@@ -119,7 +122,10 @@ def reminder_schedule(
     reminder.cooling_off_days = days
     _schedule(reminder, user=user, settings_=settings_)
     _reset_delivery(reminder)
-    reminder.full_clean(exclude=["user", "application", "rejection"])
+    # The fields' choices and validators cover the check constraints; the
+    # delivery ones (a lease when sending, sent_at when sent) hold for a row this
+    # function sets to scheduled. The database enforces them all.
+    reminder.full_clean(exclude=["user", "application", "rejection"], validate_constraints=False)
     reminder.save()
     return reminder
 
@@ -429,6 +435,19 @@ class RejectionLogResult:
     reminder: Reminder
 
 
+def _lock_open_application(application: Application) -> Application:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if Rejection.objects.filter(application=application).exists():
+        raise ValidationError(_("This application already has a rejection: edit that one."))
+    # Checked under the lock: the caller's copy may predate another request that
+    # closed it (a double-clicked "never heard back"), whose reminder must stay.
+    if not application.is_open:
+        raise ValidationError(
+            _("This application is already closed: undo its outcome first to log another.")
+        )
+    return application
+
+
 @transaction.atomic
 def rejection_log(
     *,
@@ -457,6 +476,9 @@ def rejection_log(
     stage_reached = Stage(stage_reached)
 
     # 1. The application: the one picked, or a new one for the typed company and role.
+    # A new one is this transaction's own row: nobody else can see it yet, so it
+    # needs no lock, has no rejection, and its furthest stage is the one given.
+    created = application is None
     if application is None:
         if not role.strip():
             raise ValidationError({"role": _("Name the role.")})
@@ -469,15 +491,8 @@ def rejection_log(
             occurred_on=received_on,
         )
     check_owner(user, application, *contacts)
-    application = Application.objects.select_for_update().get(pk=application.pk)
-    if Rejection.objects.filter(application=application).exists():
-        raise ValidationError(_("This application already has a rejection: edit that one."))
-    # Checked under the lock: the caller's copy may predate another request that
-    # closed it (a double-clicked "never heard back"), whose reminder must stay.
-    if not application.is_open:
-        raise ValidationError(
-            _("This application is already closed: undo its outcome first to log another.")
-        )
+    if not created:
+        application = _lock_open_application(application)
 
     # 2. The rejection itself; "never heard back" is an outcome, not a rejection.
     rejection = None
@@ -493,7 +508,10 @@ def rejection_log(
             feedback=feedback,
             invited_to_reapply=invited_to_reapply,
         )
-        rejection.full_clean(exclude=["application"])
+        # The fields' choices check what the table's check constraints do (and the
+        # database enforces them): Django would validate each constraint again
+        # with a SELECT in a savepoint, three statements apiece.
+        rejection.full_clean(exclude=["application"], validate_constraints=False)
         rejection.save()
         if letter_file is not None:
             Attachment.objects.create(
@@ -514,9 +532,11 @@ def rejection_log(
             note=_("Recorded with the outcome."),
         )
         application.current_stage = stage_reached
+        application_note_activity(application, received_on)
     application.outcome = Outcome.GHOSTED if ghosted else Outcome.REJECTED
     application.outcome_on = received_on
-    application_refresh_furthest_stage(application)
+    if not created:
+        application_refresh_furthest_stage(application)
     application.save()
 
     # 4. The people met along the way.
@@ -525,12 +545,12 @@ def rejection_log(
     for new in new_contacts:
         contact = Contact(
             user=user,
-            company=application.company,
+            company_id=application.company_id,
             name=new.name.strip()[:200],
             role=new.role,
             email=new.email.strip(),
         )
-        contact.full_clean(exclude=["user", "company", "applications"])
+        contact.full_clean(exclude=["user", "company", "applications"], validate_constraints=False)
         contact.save()
         contact.applications.add(application)
 
@@ -541,6 +561,7 @@ def rejection_log(
         rejection=rejection,
         kind=ReminderKind.GHOSTED if ghosted else ReminderKind.REJECTED,
         counted_from=received_on,
+        new_application=created,
         cooling_off_days=cooling_off_days,
     )
     return RejectionLogResult(application=application, rejection=rejection, reminder=reminder)
