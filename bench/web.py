@@ -72,6 +72,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-post", action="store_true")
     parser.add_argument("--skip-fixed", action="store_true")
     parser.add_argument("--json", type=Path, help="where to write the results")
+    parser.add_argument(
+        "--explain",
+        type=int,
+        default=0,
+        metavar="N",
+        help="EXPLAIN ANALYZE the N slowest queries of each page at the last size",
+    )
     return parser.parse_args(argv)
 
 
@@ -417,6 +424,27 @@ def measure_pages(cookies: dict[str, str], paths: dict[str, dict[str, str]]) -> 
     return list(results.values()), floors, floor_single * 1000
 
 
+def explain_pages(pages: dict[str, str], cookie: str, top: int) -> str:
+    """Each page's slowest queries, rendered in this process, with their plans."""
+    out = []
+    client = Client()
+    name, value = cookie.split("=", 1)
+    client.cookies[name] = value
+    for page, path in pages.items():
+        with CaptureQueriesContext(connection) as queries:
+            client.get(path)
+        slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:top]
+        for query in slowest:
+            if not query["sql"].lstrip().upper().startswith("SELECT"):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            out.append(f"### {page} ({path}): {float(query['time']) * 1000:.1f} ms\n\n")
+            out.append(f"```sql\n{query['sql'][:1500]}\n```\n\n```\n{plan}\n```\n\n")
+    return "".join(out)
+
+
 def csrf_tokens(path: str, cookie: str, count: int) -> tuple[str, list[str]]:
     """Tokens from real GETs of the form, and the cookie with their csrftoken."""
     _, status, _, headers, _body = get(path, cookie)
@@ -549,10 +577,7 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
-    started = time.perf_counter()
-    accounts = web_seed.accounts_for(ARGS.large, ARGS.medium, ARGS.others, ARGS.other_size)
-    by_size = {"medium": accounts[0], "large": accounts[1]}
+def prepare(accounts: list[web_seed.Account]) -> None:
     call_command("migrate", interactive=False, verbosity=0)
     if not ARGS.skip_seed:
         print(f"seeding {sum(a.applications for a in accounts):,} applications ...", flush=True)
@@ -561,6 +586,13 @@ def main() -> int:
         web_seed.seed(accounts)
         print(f"seeded in {time.perf_counter() - seed_started:.1f} s", flush=True)
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def main() -> int:
+    started = time.perf_counter()
+    accounts = web_seed.accounts_for(ARGS.large, ARGS.medium, ARGS.others, ARGS.other_size)
+    by_size = {"medium": accounts[0], "large": accounts[1]}
+    prepare(accounts)
     sizes = [s for s in ARGS.sizes.split(",") if s]
     cookies = {size: session_cookie(by_size[size].email) for size in sizes}
     wanted = {name.strip() for name in ARGS.pages.split(",") if name.strip()}
@@ -574,6 +606,10 @@ def main() -> int:
     }
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
+    if ARGS.explain:
+        target = out / f"explain-{sizes[-1]}.md"
+        target.write_text(explain_pages(paths[sizes[-1]], cookies[sizes[-1]], ARGS.explain))
+        print(f"plans: {target}")
     log = out / "gunicorn.log"
     server = start_gunicorn(log)
     report: dict = {
