@@ -185,11 +185,16 @@ def interaction_log(request):
             contact = get_object_or_404(
                 Contact.objects.for_user(user), pk=_int_or_404(source["contact"])
             )
+        # From a page, the likely people as checkboxes; from nowhere in
+        # particular, a search over all of them (the form's picker).
+        narrowed = application is not None or company is not None or contact is not None
         form = InteractionForm(
             user=user,
             scope=selectors.contacts_in_scope(
                 user, application=application, company=company, contact=contact
-            ),
+            )
+            if narrowed
+            else None,
             initial={
                 "occurred_on": user_today(user),
                 "application": application,

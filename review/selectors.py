@@ -200,21 +200,41 @@ def stale_applications(user, *, today: datetime.date, days: int | None = None):
     )
 
 
-def circle_backs(user, *, now: datetime.datetime, within_days: int = 7):
-    """Circle-backs to act on: due (scheduled and past due, or emailed and not
-    yet done) and coming up within a week."""
+def circle_backs(
+    user, *, now: datetime.datetime, limit: int, within_days: int = 7
+) -> list[Reminder]:
+    """The first `limit` circle-backs to act on, by due time: due (scheduled and
+    past due, or emailed and not yet done) and coming up within a week; each
+    with `insiders`, the number of contacts at its company.
+
+    Three queries, none reading more than `limit` reminders: one range of
+    reminder_user_status_idx per status, merged here, then the insider counts of
+    the companies shown. (One OR'ed query with a COUNT ... GROUP BY over every
+    due reminder took 0.9 s for an account of 200,000 applications.)"""
     soon = now + datetime.timedelta(days=within_days)
-    return (
-        Reminder.objects.for_user(user)
-        .filter(
-            Q(status=ReminderStatus.SCHEDULED, due_at__lte=soon) | Q(status=ReminderStatus.SENT)
-        )
-        .select_related("application", "application__company")
-        .annotate(
-            insiders=Count("application__company__contacts", distinct=True),
-        )
-        .order_by("due_at", "id")
+    mine = Reminder.objects.for_user(user).select_related("application__company")
+    order = ("due_at", "id")
+    picked = sorted(
+        [
+            *mine.filter(status=ReminderStatus.SCHEDULED, due_at__lte=soon).order_by(*order)[
+                :limit
+            ],
+            *mine.filter(status=ReminderStatus.SENT).order_by(*order)[:limit],
+        ],
+        key=lambda reminder: (reminder.due_at, reminder.id),
+    )[:limit]
+    companies = {reminder.application.company_id for reminder in picked}
+    insiders = dict(
+        Contact.objects.for_user(user)
+        .filter(company_id__in=companies)
+        .order_by()
+        .values_list("company_id")
+        .annotate(n=Count("id"))
+        .values_list("company_id", "n")
     )
+    for reminder in picked:
+        reminder.insiders = insiders.get(reminder.application.company_id, 0)
+    return picked
 
 
 def recent_outcomes(user, *, since: datetime.date):
