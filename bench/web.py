@@ -182,7 +182,7 @@ def pages_for(user_id: int) -> dict[str, str]:
         "applications list": first_url("applications:list"),
         "board": first_url("applications:board"),
         "application detail": first_url(
-            "review:application_detail", "applications:detail", pk=detail_pk(user_id)
+            "review:application", "applications:detail", pk=detail_pk(user_id)
         ),
         "contacts": first_url("contacts:list"),
         "log-rejection form": first_url("reminders:log_rejection", "applications:log_rejection"),
