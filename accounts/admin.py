@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -28,7 +30,7 @@ class InvitationAdmin(admin.ModelAdmin):
     raw_id_fields = ["invited_by"]
     search_fields = ["email"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: Any, obj: Invitation, form: Any, change: bool) -> None:
         if not change:
             obj.invited_by = request.user
         super().save_model(request, obj, form, change)

@@ -1,5 +1,9 @@
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -23,7 +27,7 @@ class IdsField(forms.ModelMultipleChoiceField):
     query: Django looks them up with `pk__in`, and SQLite's driver raises
     OverflowError (a 500) on an integer beyond 64 bits."""
 
-    def _check_values(self, value):
+    def _check_values(self, value: Iterable[Any]) -> Any:
         for pk in value:
             if as_id(pk) is None:
                 raise ValidationError(
@@ -31,11 +35,12 @@ class IdsField(forms.ModelMultipleChoiceField):
                     code="invalid_pk_value",
                     params={"pk": pk},
                 )
-        return super()._check_values(value)
+        # A private Django method that django-stubs does not declare.
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 class TimezoneField(forms.ChoiceField):
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", _("Time zone"))
         super().__init__(choices=timezone_choices, **kwargs)
 
@@ -52,11 +57,11 @@ class SignupExtraForm(forms.Form):
         help_text=_("Reminders arrive at your chosen time of day in this zone."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].widget.attrs["data-detect-timezone"] = "true"
 
-    def signup(self, request, user):
+    def signup(self, request: HttpRequest, user: User) -> None:
         user.time_zone = self.cleaned_data["time_zone"]
         user.save(update_fields=["time_zone"])
 
@@ -69,7 +74,7 @@ class ProfileForm(forms.ModelForm):
         fields = ["name", "time_zone"]
 
 
-def add_service_error(form, error: ValidationError) -> None:
+def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
     # A service error naming a field lands beside it; others above the form.
     if hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():

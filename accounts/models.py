@@ -1,5 +1,6 @@
 import secrets
 import zoneinfo
+from typing import Any, ClassVar, Self, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -9,17 +10,21 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.timezones import validate_timezone
+from accounts.validators import validate_user_date
+
+_M = TypeVar("_M", bound=models.Model)
 
 
-class OwnedQuerySet(models.QuerySet):
+class OwnedQuerySet(models.QuerySet[_M]):
     """Base QuerySet of every model that belongs to one user."""
 
     user_field = "user"
 
-    def for_user(self, user):
+    def for_user(self, user: "User | int") -> Self:
+        """The rows of `user` (a User, or a user's id when only that is at hand)."""
         return self.filter(**{self.user_field: user})
 
-    def lock_in_order(self, *objects):
+    def lock_in_order(self, *objects: _M) -> list[_M]:
         """Lock the rows of `objects` in primary-key order (two transactions
         locking the same rows, say two merges of one pair, cannot deadlock) and
         return them fresh from the database, in the order given."""
@@ -28,7 +33,7 @@ class OwnedQuerySet(models.QuerySet):
         return [locked[pk] for pk in pks]
 
 
-def check_owner(user, *objects) -> None:
+def check_owner(user: "User", *objects: Any) -> None:
     """The last line of defence behind forms that scope their choices to the
     user: a service refuses another user's row even if a form let it through."""
     for obj in objects:
@@ -36,10 +41,19 @@ def check_owner(user, *objects) -> None:
             raise PermissionDenied("Not yours.")
 
 
-class UserManager(BaseUserManager):
+def merged_notes(keep: str, duplicate: str) -> str:
+    """The notes of two rows being merged: the kept one's, then the duplicate's
+    when they say something new."""
+    keep, duplicate = keep.strip(), duplicate.strip()
+    if not duplicate or duplicate in keep:
+        return keep
+    return "\n\n".join(n for n in (keep, duplicate) if n)
+
+
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def _create_user(self, email, password, **extra_fields):
+    def _create_user(self, email: str, password: str | None, **extra_fields: Any) -> "User":
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
@@ -47,26 +61,30 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email, password=None, **extra_fields):
+    def create_user(self, email: str, password: str | None = None, **extra_fields: Any) -> "User":
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra_fields)
 
-    def create_superuser(self, email, password=None, **extra_fields):
+    def create_superuser(
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> "User":
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra_fields)
 
-    def get_by_natural_key(self, email):
+    def get_by_natural_key(self, email: str | None) -> "User":
         return self.get(email__iexact=email)
 
 
 class User(AbstractUser):
     """A job seeker. Logs in by email; every datetime shown is in `time_zone`."""
 
-    username = None
-    first_name = None
-    last_name = None
+    # Django's documented way to drop an inherited field; django-stubs types the
+    # fields as str and does not model their removal.
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     name = models.CharField(_("name"), max_length=150, blank=True)
     email = models.EmailField(_("email address"), unique=True)
     time_zone = models.CharField(
@@ -75,23 +93,27 @@ class User(AbstractUser):
 
     # The start of the current job search: insights count from here (defaults to
     # the first application when unset).
-    search_started_on = models.DateField(_("search started on"), null=True, blank=True)
+    search_started_on = models.DateField(
+        _("search started on"), null=True, blank=True, validators=[validate_user_date]
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    # An email-login manager in place of auth's username one; django-stubs pins
+    # AbstractUser.objects to auth's UserManager, whose create_user takes a username.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.email
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
 
@@ -102,10 +124,10 @@ class User(AbstractUser):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             return zoneinfo.ZoneInfo("UTC")
 
-    def get_full_name(self):
+    def get_full_name(self) -> str:
         return self.name or self.email
 
-    def get_short_name(self):
+    def get_short_name(self) -> str:
         return self.name or self.email.split("@")[0]
 
 
@@ -124,5 +146,5 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.email

@@ -9,7 +9,7 @@ stays a field error.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -21,6 +21,9 @@ from django.utils.translation import gettext as _
 
 from accounts.forms import as_id
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 PICKER_LIMIT = 20
 
 
@@ -28,7 +31,7 @@ class _SearchMixin:
     """Shared by the single and multiple pickers: only the chosen options, and the
     search box that fetches more."""
 
-    search_url: str
+    search_url: "str | StrPromise"
     placeholder: Any
     allow_multiple_selected: bool
     choices: Any
@@ -99,14 +102,18 @@ class _SearchMixin:
 
 
 class SearchSelect(_SearchMixin, forms.Select):
-    def __init__(self, *, search_url: str, placeholder: Any, attrs: dict | None = None) -> None:
+    def __init__(
+        self, *, search_url: "str | StrPromise", placeholder: Any, attrs: dict | None = None
+    ) -> None:
         super().__init__(attrs=attrs)
         self.search_url = search_url
         self.placeholder = placeholder
 
 
 class SearchSelectMultiple(_SearchMixin, forms.SelectMultiple):
-    def __init__(self, *, search_url: str, placeholder: Any, attrs: dict | None = None) -> None:
+    def __init__(
+        self, *, search_url: "str | StrPromise", placeholder: Any, attrs: dict | None = None
+    ) -> None:
         super().__init__(attrs=attrs)
         self.search_url = search_url
         self.placeholder = placeholder

@@ -1,6 +1,7 @@
 import datetime
 import zoneinfo
 from functools import cache
+from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -30,6 +31,13 @@ def validate_timezone(value: str) -> None:
         ) from exc
 
 
-def user_today(user) -> datetime.date:
+class Zoned(Protocol):
+    """A user (accounts.models.User, which imports this module for its validator)."""
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo: ...
+
+
+def user_today(user: Zoned) -> datetime.date:
     """Today's date where the user lives (their zone, not the server's)."""
     return timezone.localdate(timezone=user.zone)

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from applications.models import Application, Attachment, Company, Rejection, StageEvent
 
@@ -46,5 +48,5 @@ class AttachmentAdmin(admin.ModelAdmin):
     exclude = ["data"]
     show_full_result_count = False
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
         return super().get_queryset(request).defer("data")

@@ -3,18 +3,16 @@
 The content type is sniffed from the bytes, never taken from the browser.
 """
 
-import email
-import email.policy
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from applications.letters.parser import LetterError, parse_letter
 from applications.models import Attachment
 
 PDF = "application/pdf"
 EML = "message/rfc822"
-ALLOWED_EXTENSIONS = (".pdf", ".eml")
 
 
 @dataclass(frozen=True)
@@ -26,19 +24,6 @@ class LetterFile:
     @property
     def size(self) -> int:
         return len(self.data)
-
-
-def _looks_like_email(data: bytes) -> bool:
-    head = data[:4096]
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        text = head.decode("latin-1")
-    message = email.message_from_string(text, policy=email.policy.default)
-    try:
-        return bool(message.keys()) and any(message.get(h) for h in ("From", "Subject", "Date"))
-    except Exception:  # the stdlib's header parser fails in many ways on junk
-        return False
 
 
 def read_letter_file(uploaded) -> LetterFile:
@@ -53,7 +38,13 @@ def read_letter_file(uploaded) -> LetterFile:
         raise ValidationError(_("The file is empty."), code="file_empty")
     if data.startswith(b"%PDF-"):
         return LetterFile(name, PDF, data)
-    if name.lower().endswith(".eml") and _looks_like_email(data):
+    if name.lower().endswith(".eml"):
+        # Read by the one letter parser, as every other door reads mail: what it
+        # cannot read is a field error with its sentence.
+        try:
+            parse_letter(data)
+        except LetterError as exc:
+            raise ValidationError(str(exc), code="file_type") from exc
         return LetterFile(name, EML, data)
     raise ValidationError(
         _("Attach the letter as a PDF or as an email file (.eml)."), code="file_type"
@@ -61,19 +52,8 @@ def read_letter_file(uploaded) -> LetterFile:
 
 
 def email_body_text(data: bytes) -> str:
-    """The plain-text body of an email file, for the letter's text."""
-    message = email.message_from_bytes(data, policy=email.policy.default)
+    """The text of an email file, for the letter's text (blank when unreadable)."""
     try:
-        body = message.get_body(preferencelist=("plain", "html"))
-        if body is None:
-            return ""
-        content = body.get_content()
-        is_html = body.get_content_type() == "text/html"
-    except Exception:  # an unknown charset or a header the parser chokes on
+        return parse_letter(data).text
+    except LetterError:
         return ""
-    if is_html:
-        from django.utils.html import strip_tags
-
-        content = strip_tags(content)
-    # PostgreSQL refuses NUL in text; a letter never needs one.
-    return content.replace("\x00", "").strip()

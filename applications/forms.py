@@ -5,22 +5,29 @@ user's own rows by a ModelChoiceField with a for_user queryset: another user's
 id is a field error, never a lookup.
 """
 
+import datetime
+from typing import TYPE_CHECKING, Any, TypedDict
+
 from django import forms
-from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.pickers import SearchSelect
+from accounts.text import squash_spaces
 from accounts.timezones import user_today
-from applications.models import Application, Company, Outcome, Source, Stage
+from accounts.validators import validate_user_date
+from applications.models import Application, Company, Stage
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-INTERVIEW_YEARS = (1900, 2999)
 TEXT_MAX = 100_000  # a long letter with its quoted thread fits; a pasted book does not
 
 
-def long_text(label, rows=4, **kwargs):
+def long_text(label: "str | StrPromise", rows: int = 4, **kwargs: Any) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=False,
@@ -40,7 +47,7 @@ def company_picker() -> SearchSelect:
 
 
 class CompanyChoiceField(forms.ModelChoiceField):
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("empty_label", _("A new company (type it below)"))
         kwargs.setdefault("widget", company_picker())
@@ -48,30 +55,54 @@ class CompanyChoiceField(forms.ModelChoiceField):
 
 
 class ApplicationChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
+    def label_from_instance(self, obj: Application) -> str:
         return f"{obj.role} ({obj.get_current_stage_display()})"
 
 
-class PickOrTypeCompanyMixin:
+class PickOrTypeCompanyMixin(forms.BaseForm):
     """A company picked from the user's own, or a new name typed."""
 
-    def _setup_company(self, user):
+    show_company_picker: bool
+
+    def _setup_company(self, user: User) -> None:
         companies = Company.objects.for_user(user)
-        self.fields["company"].queryset = companies
+        model_choice(self, "company").queryset = companies
         # Nothing to pick from yet: the typed name is the whole question. The
         # picker still validates, so a posted id of someone else's is an error.
         self.show_company_picker = companies.exists()
         if not self.show_company_picker:
             self.fields["company_name"].label = _("Company")
 
-    def _clean_company(self, cleaned):
+    def _clean_company(self, cleaned: dict[str, Any]) -> Company | None:
         company = cleaned.get("company")
-        name = " ".join((cleaned.get("company_name") or "").split())
+        name = squash_spaces(cleaned.get("company_name") or "")
         cleaned["company_name"] = name
         if company is None and not name and "company" not in self.errors:
             field = "company_name"
             self.add_error(field, _("Pick a company or type its name."))
         return company
+
+
+def model_choice(form: forms.BaseForm, name: str) -> "forms.ModelChoiceField[Any]":
+    """A form's ModelChoiceField, to scope its queryset to the user."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
+
+
+class ApplicationDetails(TypedDict):
+    """The application's own details, as the services take them."""
+
+    role: str
+    job_url: str
+    source: str
+    location: str
+    applied_on: datetime.date | None
+    salary_min: int | None
+    salary_max: int | None
+    salary_currency: str
+    job_description: str
+    notes: str
 
 
 class ApplicationForm(PickOrTypeCompanyMixin, forms.ModelForm):
@@ -103,7 +134,7 @@ class ApplicationForm(PickOrTypeCompanyMixin, forms.ModelForm):
         widgets = {"applied_on": DATE_WIDGET}
         help_texts = {"salary_currency": _("Three letters, e.g. EUR.")}
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self._setup_company(user)
@@ -115,69 +146,47 @@ class ApplicationForm(PickOrTypeCompanyMixin, forms.ModelForm):
         order = ["company", "company_name", "role", "stage"]
         self.order_fields([f for f in order if f in self.fields])
 
-    def clean_salary_currency(self):
+    def clean_salary_currency(self) -> str:
         return (self.cleaned_data.get("salary_currency") or "").strip().upper()
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         self._clean_company(cleaned)
         low, high = cleaned.get("salary_min"), cleaned.get("salary_max")
         if low is not None and high is not None and low > high:
             self.add_error("salary_max", _("The upper bound is below the lower one."))
         return cleaned
 
-    def service_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
-
-
-class ApplicationFilterForm(forms.Form):
-    """The list's search and filters, from the query string: bad values are
-    reported beside the field and that filter is ignored."""
-
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    stage = forms.TypedChoiceField(
-        label=_("Stage"), choices=[("", _("Any stage")), *Stage.choices], coerce=int, required=False
-    )
-    outcome = forms.ChoiceField(
-        label=_("Outcome"), choices=[("", _("Any outcome")), *Outcome.choices], required=False
-    )
-    company = forms.ModelChoiceField(
-        label=_("Company"),
-        queryset=Company.objects.none(),
-        required=False,
-        empty_label=_("Any company"),
-        widget=company_picker(),
-    )
-    source = forms.ChoiceField(
-        label=_("Source"), choices=[("", _("Any source")), *Source.choices], required=False
-    )
-    applied_from = forms.DateField(label=_("Applied from"), required=False, widget=DATE_WIDGET)
-    applied_to = forms.DateField(label=_("Applied until"), required=False, widget=DATE_WIDGET)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["company"].queryset = Company.objects.for_user(user).only("id", "name")
-
-    def filters(self) -> dict:
-        """The valid filters only (an invalid one shows its error and is ignored)."""
-        self.is_valid()
-        return {
-            name: value
-            for name, value in getattr(self, "cleaned_data", {}).items()
-            if value not in (None, "") and name not in self.errors
-        }
+    def service_fields(self) -> ApplicationDetails:
+        data = self.cleaned_data
+        return ApplicationDetails(
+            role=data["role"],
+            job_url=data["job_url"],
+            source=data["source"],
+            location=data["location"],
+            applied_on=data["applied_on"],
+            salary_min=data["salary_min"],
+            salary_max=data["salary_max"],
+            salary_currency=data["salary_currency"],
+            job_description=data["job_description"],
+            notes=data["notes"],
+        )
 
 
 class StageEventForm(forms.Form):
     """A move of the current stage, or the correction of a recorded one."""
 
     stage = forms.TypedChoiceField(label=_("Stage"), choices=Stage.choices, coerce=int)
-    occurred_on = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    occurred_on = forms.DateField(
+        label=_("Date"), widget=DATE_WIDGET, validators=[validate_user_date]
+    )
     scheduled_at = forms.DateTimeField(
         label=_("Interview time"),
         required=False,
         widget=DATETIME_WIDGET,
         help_text=_("Optional, in your time zone."),
+        validators=[validate_user_date],
     )
     note = forms.CharField(
         label=_("Note"),
@@ -186,17 +195,9 @@ class StageEventForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["occurred_on"].initial = user_today(user)
-
-    def clean_scheduled_at(self):
-        # Near year 1 or 9999 the UTC value stored falls off Python's calendar,
-        # and the application's page could no longer be read.
-        value = self.cleaned_data.get("scheduled_at")
-        if value is not None and not INTERVIEW_YEARS[0] <= value.year <= INTERVIEW_YEARS[1]:
-            raise ValidationError(_("Check the year of the interview time."))
-        return value
 
 
 class BoardMoveForm(forms.Form):

@@ -1,3 +1,5 @@
+from typing import Self
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -7,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OwnedQuerySet
+from accounts.validators import validate_user_date
 
 
 class Stage(models.IntegerChoices):
@@ -52,7 +55,7 @@ def _stage_in_pipeline(field: str) -> Q:
     return Q(**{f"{field}__in": Stage.values})
 
 
-class CompanyQuerySet(OwnedQuerySet):
+class CompanyQuerySet(OwnedQuerySet["Company"]):
     pass
 
 
@@ -72,15 +75,15 @@ class Company(models.Model):
             models.UniqueConstraint("user", Lower("name"), name="company_name_unique_per_user_ci"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
-class ApplicationQuerySet(OwnedQuerySet):
-    def open(self):
+class ApplicationQuerySet(OwnedQuerySet["Application"]):
+    def open(self) -> Self:
         return self.filter(outcome=Outcome.OPEN)
 
-    def closed(self):
+    def closed(self) -> Self:
         return self.exclude(outcome=Outcome.OPEN)
 
 
@@ -95,7 +98,9 @@ class Application(models.Model):
     salary_min = models.PositiveIntegerField(_("salary from"), null=True, blank=True)
     salary_max = models.PositiveIntegerField(_("salary to"), null=True, blank=True)
     salary_currency = models.CharField(_("currency"), max_length=3, blank=True)
-    applied_on = models.DateField(_("applied on"), null=True, blank=True)
+    applied_on = models.DateField(
+        _("applied on"), null=True, blank=True, validators=[validate_user_date]
+    )
     notes = models.TextField(_("notes"), blank=True)
     # The board column: moved freely, back as well as forward.
     current_stage = models.PositiveSmallIntegerField(
@@ -109,7 +114,9 @@ class Application(models.Model):
         _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.OPEN
     )
     # The day the outcome was set (a ghosted circle-back counts from it).
-    outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
+    outcome_on = models.DateField(
+        _("outcome date"), null=True, blank=True, validators=[validate_user_date]
+    )
     # The last news: the latest of its stage events, its conversations and the day
     # it was applied for (or created). Kept by the services that write those
     # (applications.services.application_activity_refresh), so the dashboard's
@@ -166,10 +173,10 @@ class Application(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.role} at {self.company}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("review:application", args=[self.pk])
 
     def clean(self):
@@ -185,7 +192,7 @@ class Application(models.Model):
         return self.outcome == Outcome.OPEN
 
 
-class StageEventQuerySet(OwnedQuerySet):
+class StageEventQuerySet(OwnedQuerySet["StageEvent"]):
     user_field = "application__user"
 
 
@@ -194,8 +201,10 @@ class StageEvent(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
     stage = models.PositiveSmallIntegerField(_("stage"), choices=Stage.choices)
-    occurred_on = models.DateField(_("date"))
-    scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    occurred_on = models.DateField(_("date"), validators=[validate_user_date])
+    scheduled_at = models.DateTimeField(
+        _("scheduled for"), null=True, blank=True, validators=[validate_user_date]
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -207,11 +216,11 @@ class StageEvent(models.Model):
             models.CheckConstraint(condition=_stage_in_pipeline("stage"), name="stage_event_valid"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_stage_display()} on {self.occurred_on}"
 
 
-class RejectionQuerySet(OwnedQuerySet):
+class RejectionQuerySet(OwnedQuerySet["Rejection"]):
     user_field = "application__user"
 
 
@@ -219,7 +228,7 @@ class Rejection(models.Model):
     application = models.OneToOneField(
         Application, on_delete=models.CASCADE, related_name="rejection"
     )
-    received_on = models.DateField(_("received on"))
+    received_on = models.DateField(_("received on"), validators=[validate_user_date])
     stage_reached = models.PositiveSmallIntegerField(_("how far it got"), choices=Stage.choices)
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
@@ -242,12 +251,12 @@ class Rejection(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Rejection: {self.application}"
 
 
-class AttachmentQuerySet(OwnedQuerySet):
-    def without_data(self):
+class AttachmentQuerySet(OwnedQuerySet["Attachment"]):
+    def without_data(self) -> Self:
         return self.defer("data")
 
 
@@ -274,5 +283,5 @@ class Attachment(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.filename

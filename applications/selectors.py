@@ -1,52 +1,13 @@
 """Reads the applications pages share: each keeps its query count flat."""
 
-import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
+from rapidfuzz import fuzz, process, utils
 
+from accounts.models import User
 from applications.models import Application, Stage
-
-
-def application_search(
-    *,
-    user,
-    q: str = "",
-    stage: int | None = None,
-    outcome: str = "",
-    company=None,
-    source: str = "",
-    applied_from: datetime.date | None = None,
-    applied_to: datetime.date | None = None,
-) -> QuerySet[Application]:
-    """The list page: the user's applications matching every given filter.
-
-    Each word of `q` is looked for in the role, the company's name, the location,
-    the notes and the rejection letter; on PostgreSQL trigram indexes serve these
-    `icontains` (migration 0003_trigram_search), on SQLite they are plain LIKEs."""
-    applications = Application.objects.for_user(user).select_related("company")
-    for word in q.split()[:10]:
-        applications = applications.filter(
-            Q(role__icontains=word)
-            | Q(company__name__icontains=word)
-            | Q(location__icontains=word)
-            | Q(notes__icontains=word)
-            | Q(rejection__letter_text__icontains=word)
-        )
-    if stage:
-        applications = applications.filter(current_stage=stage)
-    if outcome:
-        applications = applications.filter(outcome=outcome)
-    if company is not None:
-        applications = applications.filter(company=company)
-    if source:
-        applications = applications.filter(source=source)
-    if applied_from:
-        applications = applications.filter(applied_on__gte=applied_from)
-    if applied_to:
-        applications = applications.filter(applied_on__lte=applied_to)
-    return applications.order_by("-applied_on", "-created_at", "-id")
-
 
 BOARD_COLUMN_SIZE = 50
 
@@ -57,7 +18,7 @@ BOARD_COLUMN_SIZE = 50
 @dataclass
 class BoardColumn:
     stage: Stage
-    cards: list = field(default_factory=list)
+    cards: list[Application] = field(default_factory=list)
     total: int = 0
 
     @property
@@ -65,7 +26,7 @@ class BoardColumn:
         return max(self.total - len(self.cards), 0)
 
 
-def board_cards(user, *, closed: bool = False):
+def board_cards(user: User, *, closed: bool = False) -> QuerySet[Application]:
     """The applications the board shows: open ones, or closed ones on request.
 
     The most recently moved first, so a card dropped on a column is on top."""
@@ -74,7 +35,9 @@ def board_cards(user, *, closed: bool = False):
     return qs.order_by("-updated_at", "-id")
 
 
-def board_columns(user, *, closed: bool = False, limit: int = BOARD_COLUMN_SIZE):
+def board_columns(
+    user: User, *, closed: bool = False, limit: int = BOARD_COLUMN_SIZE
+) -> list[BoardColumn]:
     """One column per stage with its first `limit` cards.
 
     A query per column, each an index range scan of application_board_idx that
@@ -94,7 +57,59 @@ def board_columns(user, *, closed: bool = False, limit: int = BOARD_COLUMN_SIZE)
     return list(columns.values())
 
 
-def board_column_page(user, *, stage: Stage, closed: bool, offset: int, limit: int):
+def board_column_page(
+    user: User, *, stage: Stage, closed: bool, offset: int, limit: int
+) -> list[Application]:
     return list(
         board_cards(user, closed=closed).filter(current_stage=stage)[offset : offset + limit]
     )
+
+
+# --- Which open application a letter is about ---------------------------------------
+
+# Below this (0-100), a guess is not offered at all.
+MATCH_THRESHOLD = 80
+# A user has a few hundred open applications at most; beyond this we match the
+# most recent ones (the guess is only a suggestion).
+MAX_CANDIDATES = 5000
+
+
+@dataclass
+class ApplicationMatcher:
+    """The user's open applications, loaded once, matched by company and role
+    (case-insensitive, fuzzy). Built once per batch of letters."""
+
+    ids: list[int]
+    companies: list[str]
+    labels: list[str]
+
+    @classmethod
+    def for_user(cls, user: Any) -> "ApplicationMatcher":
+        rows = list(
+            Application.objects.for_user(user)
+            .open()
+            .order_by("-created_at", "-id")
+            .values_list("id", "company__name", "role")[:MAX_CANDIDATES]
+        )
+        return cls(
+            ids=[r[0] for r in rows],
+            companies=[utils.default_process(r[1]) for r in rows],
+            labels=[utils.default_process(f"{r[1]} {r[2]}") for r in rows],
+        )
+
+    def best(self, company: str, role: str) -> int | None:
+        """The id of the open application matching company (and role), or None."""
+        if not company.strip() or not self.ids:
+            return None
+        wanted = utils.default_process(company)
+        by_company = process.extract(
+            wanted, self.companies, scorer=fuzz.WRatio, score_cutoff=MATCH_THRESHOLD, limit=50
+        )
+        if not by_company:
+            return None
+        if len(by_company) == 1 or not role.strip():
+            return self.ids[by_company[0][2]]
+        # Several applications at that company: the role decides.
+        label = utils.default_process(f"{company} {role}")
+        best = max(by_company, key=lambda hit: fuzz.token_sort_ratio(label, self.labels[hit[2]]))
+        return self.ids[best[2]]

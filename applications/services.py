@@ -13,15 +13,16 @@ from django.db.models import DateField, F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils.translation import gettext as _
 
-from accounts.models import check_owner
+from accounts.models import User, check_owner
+from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from applications.models import Application, Company, Stage, StageEvent
 
 # --- Companies ----------------------------------------------------------------------
 
 
-def company_get_or_create(*, user, name: str) -> Company:
-    name = " ".join(name.split())[:200]
+def company_get_or_create(*, user: User, name: str) -> Company:
+    name = squash_spaces(name, 200)
     if not name:
         raise ValidationError({"company": _("Name the company.")})
     company = Company.objects.for_user(user).filter(name__iexact=name).first()
@@ -69,7 +70,7 @@ def activity_expression() -> Greatest:
     )
 
 
-def application_activity_refresh(*, application_ids: Iterable[int]) -> None:
+def application_activity_refresh(*, application_ids: Iterable[int | None]) -> None:
     """Recompute last_activity_on of these applications (one UPDATE): after a
     stage event or a conversation was written, corrected or deleted."""
     ids = [pk for pk in application_ids if pk is not None]
@@ -87,12 +88,20 @@ def application_note_activity(application: Application, on: datetime.date) -> No
 @transaction.atomic
 def application_create(
     *,
-    user,
+    user: User,
     company: Company,
     role: str,
     stage: Stage = Stage.APPLIED,
     occurred_on: datetime.date | None = None,
-    **fields,
+    job_url: str = "",
+    job_description: str = "",
+    source: str = "",
+    location: str = "",
+    salary_min: int | None = None,
+    salary_max: int | None = None,
+    salary_currency: str = "",
+    applied_on: datetime.date | None = None,
+    notes: str = "",
 ) -> Application:
     check_owner(user, company)
     application = Application(
@@ -101,7 +110,15 @@ def application_create(
         role=role,
         current_stage=stage,
         furthest_stage=stage,
-        **fields,
+        job_url=job_url,
+        job_description=job_description,
+        source=source,
+        location=location,
+        salary_min=salary_min,
+        salary_max=salary_max,
+        salary_currency=salary_currency,
+        applied_on=applied_on,
+        notes=notes,
     )
     if application.applied_on is None and stage >= Stage.APPLIED:
         application.applied_on = occurred_on or user_today(user)
@@ -117,18 +134,40 @@ def application_create(
 
 
 @transaction.atomic
-def application_update(*, application: Application, company: Company, **fields) -> Application:
-    """Edit an application's details; its stages move only through the history."""
+def application_update(
+    *,
+    application: Application,
+    company: Company,
+    role: str,
+    job_url: str,
+    job_description: str,
+    source: str,
+    location: str,
+    salary_min: int | None,
+    salary_max: int | None,
+    salary_currency: str,
+    applied_on: datetime.date | None,
+    notes: str,
+) -> Application:
+    """Edit an application's details (the edit form's fields, all of them); its
+    stages and outcome move only through the history and the outcome services."""
     check_owner(application.user, company)
     application = Application.objects.select_for_update().get(pk=application.pk)
+    applied_before = application.applied_on
     application.company = company
-    for name, value in fields.items():
-        if name in {"current_stage", "furthest_stage", "outcome", "outcome_on", "user"}:
-            raise TypeError(f"application_update does not change {name}")
-        setattr(application, name, value)
+    application.role = role
+    application.job_url = job_url
+    application.job_description = job_description
+    application.source = source
+    application.location = location
+    application.salary_min = salary_min
+    application.salary_max = salary_max
+    application.salary_currency = salary_currency
+    application.applied_on = applied_on
+    application.notes = notes
     application.full_clean(exclude=["user", "company"])
     application.save()
-    if "applied_on" in fields:
+    if application.applied_on != applied_before:
         application_activity_refresh(application_ids=[application.pk])
     return application
 
@@ -203,7 +242,7 @@ def _follow_history(application: Application) -> None:
 def company_rename(*, company: Company, name: str) -> Company:
     """Rename a company; a name another of the user's companies has is refused
     (merge the two instead)."""
-    name = " ".join(name.split())[:200]
+    name = squash_spaces(name, 200)
     if not name:
         raise ValidationError({"name": _("Name the company.")})
     clash = (

@@ -48,6 +48,13 @@ def parse_args(argv=None):
     parser.add_argument("--sweep-interval", type=float, default=2.0)
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument(
+        "--recovery",
+        type=int,
+        default=5000,
+        help="due reminders for the FLUSHALL-mid-drain run at the first size (0: skip)",
+    )
+    parser.add_argument("--chunk-size", type=int, default=None, help="AJAR_SEND_CHUNK_SIZE")
+    parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres:///ajar_bench")
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -70,6 +77,7 @@ os.environ.update(
         "EMAIL_URL": f"smtp://127.0.0.1:{SMTP_PORT}",
         "AJAR_DATA_DIR": str(WORKDIR),
         "AJAR_SWEEP_INTERVAL": str(ARGS.sweep_interval),
+        **({"AJAR_SEND_CHUNK_SIZE": str(ARGS.chunk_size)} if ARGS.chunk_size else {}),
         "LOG_LEVEL": LOG_LEVEL,
         # The production code path: DEBUG off (no query log, cached templates).
         "DEBUG": "False",
@@ -189,6 +197,8 @@ def claim_timings(runs: int) -> tuple[list[float], int, str]:
     finally:
         engine.enqueue_sends = publish
     with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(engine.CLAIM_PLAN_SQL)
         plan = (
             engine.overdue(timezone.now())
             .order_by("next_attempt_at")
@@ -260,8 +270,25 @@ def stop(proc: subprocess.Popen) -> None:
         pass
 
 
-def end_to_end(due: int, handler: CountingHandler, label: str, timeout: float = 900) -> dict:
+def redis_flush() -> None:
+    subprocess.run(
+        ["redis-cli", "-p", str(REDIS_PORT), "flushall"],
+        check=True,
+        capture_output=True,
+        timeout=10,
+    )
+
+
+def end_to_end(
+    due: int, handler: CountingHandler, label: str, timeout: float = 900, flush_at: float = 0
+) -> dict:
+    """The production path until `due` reminders are sent. With `flush_at`
+    (a fraction), FLUSHALL once that share is sent, and time the recovery:
+    seconds until the first email of a reminder whose send message was lost."""
     handler.ids.clear()
+    flushed_at: float | None = None
+    lost: list[int] = []
+    recovery: float | None = None
     worker = start(
         ["worker", "-l", LOG_LEVEL, "-c", str(ARGS.concurrency), "-n", f"bench-{label}@%h",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
@@ -281,9 +308,24 @@ def end_to_end(due: int, handler: CountingHandler, label: str, timeout: float = 
     sent = 0
     try:
         while time.monotonic() < deadline:
-            time.sleep(0.5)
+            time.sleep(0.2 if flush_at else 0.5)
             samples.append(process_group_pss_kib(worker.pid))
             sent = Reminder.objects.filter(status=ReminderStatus.SENT).count()
+            if flush_at and flushed_at is None and sent >= due * flush_at:
+                redis_flush()
+                flushed_at = time.monotonic()
+                # Claimed, not started: their messages are gone with the flush.
+                lost = list(
+                    Reminder.objects.filter(
+                        status=ReminderStatus.SENDING, attempt_started_at__isnull=True
+                    ).values_list("id", flat=True)
+                )
+            if (
+                lost
+                and recovery is None
+                and Reminder.objects.filter(id__in=lost, status=ReminderStatus.SENT).exists()
+            ):
+                recovery = time.monotonic() - (flushed_at or 0.0)
             if sent >= due:
                 break
         worker_cpu = process_group_cpu_seconds(worker.pid) - cpu_start
@@ -298,7 +340,15 @@ def end_to_end(due: int, handler: CountingHandler, label: str, timeout: float = 
     last_sent = max(window.values_list("sent_at", flat=True))
     seconds = (last_sent - first_claim).total_seconds()
     ids = list(handler.ids)
+    extra = (
+        {"flush_lost_claims": len(lost), "flush_to_first_reclaimed_email_s": round(recovery, 2)}
+        if flush_at and recovery is not None
+        else {"flush_lost_claims": len(lost)}
+        if flush_at
+        else {}
+    )
     return {
+        **extra,
         "sent_rows": sent,
         "smtp_messages": len(ids),
         "duplicates": len(ids) - len(set(ids)),
@@ -312,6 +362,7 @@ def end_to_end(due: int, handler: CountingHandler, label: str, timeout: float = 
         "worker_pss_idle_mib": round(idle_pss / 1024, 1),
         "worker_pss_peak_mib": round(max(samples) / 1024, 1) if samples else None,
         "worker_pss_median_mib": round(statistics.median(samples) / 1024, 1) if samples else None,
+        "attempts_counted": Reminder.objects.filter(attempts__gt=0).count(),
         "other_statuses": dict(
             Reminder.objects.exclude(status__in=[ReminderStatus.SENT, ReminderStatus.SCHEDULED])
             .values_list("status")
@@ -359,6 +410,18 @@ def main() -> int:
                     flush=True,
                 )
             results.append(result)
+            if ARGS.recovery and not ARGS.skip_e2e and rows == sizes[0]:
+                print(f"   FLUSHALL mid-drain ({ARGS.recovery} due)...", flush=True)
+                seed(rows, ARGS.recovery, ARGS.users)
+                recovery = end_to_end(ARGS.recovery, handler, label="flush", flush_at=0.5)
+                recovery["rows"] = rows
+                print(
+                    f"   flush lost {recovery.get('flush_lost_claims')} claims; first reclaimed "
+                    f"email after {recovery.get('flush_to_first_reclaimed_email_s')} s; "
+                    f"duplicates {recovery['duplicates']}",
+                    flush=True,
+                )
+                results[-1]["recovery"] = recovery
     finally:
         smtp.stop()
         redis.terminate()
@@ -381,6 +444,15 @@ def print_report(results: list[dict]) -> None:
             f"{r.get('emails_per_second', '-')} | {r.get('duplicates', '-')} | "
             f"{r.get('worker_pss_peak_mib', '-')} |"
         )
+    for r in results:
+        if "recovery" in r:
+            rec = r["recovery"]
+            print(
+                f"\nFLUSHALL mid-drain at {r['rows']:,} rows: {rec.get('flush_lost_claims')} "
+                f"claims lost, first reclaimed email after "
+                f"{rec.get('flush_to_first_reclaimed_email_s')} s, all {rec['sent_rows']} sent, "
+                f"{rec['duplicates']} duplicates, {rec['attempts_counted']} attempts counted."
+            )
     print("\nEXPLAIN ANALYZE of the claim's candidate query at the largest size:\n")
     print(results[-1]["explain"])
     print("\n" + json.dumps([{k: v for k, v in r.items() if k != "explain"} for r in results],

@@ -14,24 +14,58 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(environ.Env().str("AJAR_DATA_DIR", default=str(BASE_DIR / "data")))
 
-env = environ.Env()
+
+class _Env(environ.Env):
+    """`NAME=` with nothing after it (as in a copied .env.example) means unset:
+    the default applies, rather than an empty string that fails to parse."""
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        if default is not self.NOTSET and self.ENVIRON.get(f"{self.prefix}{var}") == "":
+            return self.parse_value(default, cast) if parse_default else default
+        return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+
+
+env = _Env()
+# Read .env before any variable, so every one of them (AJAR_DATA_DIR too) can be
+# set there; the real environment wins over the file.
 env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# A relative folder is relative to the project, not to wherever a process starts.
+DATA_DIR = BASE_DIR / env.str("AJAR_DATA_DIR", default="data")
 
 DEBUG = env.bool("DEBUG", default=True)
 # Under pytest: fast hashing, plain static storage, no SQLite-in-production warning.
 TESTING = env.bool("AJAR_TESTING", default="pytest" in sys.modules)
 
+
 # --- Secrets -----------------------------------------------------------------
+_SECRET_KEY_MIN_LENGTH = 50
+_SECRET_KEY_MIN_DISTINCT = 10
+
+
+def _secret_key_is_weak(key: str) -> bool:
+    """Too short, too few distinct characters, text (spaces), a repeated
+    pattern, Django's placeholder, or anything copied from .env.example."""
+    if len(key) < _SECRET_KEY_MIN_LENGTH or len(set(key)) < _SECRET_KEY_MIN_DISTINCT:
+        return True
+    if key.startswith("django-insecure"):
+        return True
+    if any(ch.isspace() for ch in key):
+        return True
+    # Periodic: the key equals itself shifted by some period ("abcabc...").
+    if any(key[period:] == key[:-period] for period in range(1, len(key) // 2 + 1)):
+        return True
+    example = BASE_DIR / ".env.example"
+    return example.exists() and key in example.read_text(encoding="utf-8")
+
+
 _DEV_SECRET_KEY = "django-insecure-ajar-development-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
-if not DEBUG and (
-    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
-):
+if not DEBUG and _secret_key_is_weak(SECRET_KEY):
     raise ImproperlyConfigured(
         "SECRET_KEY is missing or weak. With DEBUG off, set SECRET_KEY to a random "
-        "string of at least 50 characters, e.g. the output of "
+        "string of at least 50 characters with no spaces or repeats, e.g. the output of "
         "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
     )
 
@@ -55,19 +89,27 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "django_htmx",
+    "django_filters",
     "csp",
     "accounts",
     "applications",
     "contacts",
     "reminders",
+    "portability",
+    "inbox",
     "review",
 ]
 
 MIDDLEWARE = [
+    # Outermost: its id tags every line logged during the request, and it times all of it.
+    "accounts.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "accounts.middleware.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF: it is the first to read the body, and this refuses one first.
+    "accounts.middleware.RequestBodyGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -159,6 +201,10 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Ajar] "
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
 ACCOUNT_PRESERVE_USERNAME_CASING = False
+# After too many wrong passwords the address is locked for a while, even for the
+# right one (anyone can trigger that): the owner still gets in with a one-time
+# code sent to the verified address.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 
 # open: anyone may sign up; invite: only with an invitation link; closed: nobody.
 AJAR_SIGNUP = env.str("AJAR_SIGNUP", default="open" if DEBUG else "closed")
@@ -177,6 +223,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date style for every page and email: config/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static files ----------------------------------------------------------------
 STATIC_URL = "static/"
@@ -217,10 +265,16 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     },
 }
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("AJAR_BEHIND_PROXY", default=False) else None
+AJAR_BEHIND_PROXY = env.bool("AJAR_BEHIND_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if AJAR_BEHIND_PROXY else None
+USE_X_FORWARDED_HOST = AJAR_BEHIND_PROXY
+# allauth keys its per-IP rate limits on the client's address. Behind a proxy
+# REMOTE_ADDR is the proxy's, and every visitor would share one bucket: take the
+# address the trusted proxies appended to X-Forwarded-For instead (the last
+# AJAR_TRUSTED_PROXY_COUNT entries are theirs; anything before is the client's word).
+ALLAUTH_TRUSTED_PROXY_COUNT = (
+    env.int("AJAR_TRUSTED_PROXY_COUNT", default=1) if AJAR_BEHIND_PROXY else 0
 )
-USE_X_FORWARDED_HOST = env.bool("AJAR_BEHIND_PROXY", default=False)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -233,7 +287,11 @@ X_FRAME_OPTIONS = "DENY"
 # Rejection letters arrive as uploads; keep request bodies bounded.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
-AJAR_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+# Any request body larger than this is refused (413) from its Content-Length,
+# before it is read; a view may allow more (accounts.middleware.max_request_bytes).
+AJAR_REQUEST_MAX_BYTES = env.int("AJAR_REQUEST_MAX_BYTES", default=6 * 1024 * 1024)
+# A backup restored from the Your data page carries every letter: its own cap.
+AJAR_RESTORE_MAX_BYTES = env.int("AJAR_RESTORE_MAX_BYTES", default=1024 * 1024 * 1024)
 
 # --- Email -------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:pass@smtp.example.com:587. The embedded default
@@ -319,9 +377,29 @@ AJAR_SEND_RATE_PER_SECOND = env.float("AJAR_SEND_RATE_PER_SECOND", default=0)
 AJAR_SEND_CHUNK_SIZE = env.int("AJAR_SEND_CHUNK_SIZE", default=10)
 AJAR_HEALTH_SWEEP_STALE = timedelta(minutes=5)
 AJAR_HEALTH_MAX_LATENESS = timedelta(minutes=15)
+# A claim no worker has started within this is reclaimed with a new token (its
+# message was lost, e.g. a broker flush); no attempt is counted.
+AJAR_DISPATCH_DEADLINE = timedelta(
+    seconds=env.float("AJAR_DISPATCH_DEADLINE_SECONDS", default=2 * AJAR_SWEEP_INTERVAL)
+)
+# At most this many reminders claimed per sweep, so one sweep's sends start
+# within the dispatch deadline.
+AJAR_SWEEP_MAX_CLAIM = env.int("AJAR_SWEEP_MAX_CLAIM", default=10_000)
+# The whole SMTP conversation of one message (EMAIL_TIMEOUT bounds each read).
+AJAR_SMTP_DEADLINE_SECONDS = env.float("AJAR_SMTP_DEADLINE_SECONDS", default=60.0)
+# After the server accepted a message, how long to retry writing "sent" while
+# the database is unreachable (capped at half the lease).
+AJAR_SENT_WRITE_RETRY_SECONDS = env.float("AJAR_SENT_WRITE_RETRY_SECONDS", default=60.0)
+# /metrics (Prometheus text): staff users, or this bearer token when set.
+AJAR_METRICS_TOKEN = env.str("AJAR_METRICS_TOKEN", default="")
+# Each dependency check of /health/ gives up after this (seconds).
+AJAR_HEALTH_CHECK_TIMEOUT = env.float("AJAR_HEALTH_CHECK_TIMEOUT", default=1.0)
 # An open application with no news for this long is suggested as ghosted.
 AJAR_GHOSTED_AFTER_DAYS = env.int("AJAR_GHOSTED_AFTER_DAYS", default=21)
-AJAR_DEFAULT_COOLING_OFF_DAYS = 30
+# For testing only: when set, one day of cooling-off lasts this many seconds from
+# the moment a rejection is logged (make prod-check uses 60: a one-minute
+# circle-back). Never set it on a real instance.
+AJAR_COOLING_OFF_UNIT_SECONDS = env.int("AJAR_COOLING_OFF_UNIT_SECONDS", default=0)
 
 # --- Insights (applications/insights.py) ------------------------------------------------
 # This many final-round rejections within the last N months: rethink the last step.
@@ -340,13 +418,62 @@ AJAR_INSIGHT_MAX_ITEMS = env.int("AJAR_INSIGHT_MAX_ITEMS", default=5)
 AJAR_BENCH_FLOOR = env.bool("AJAR_BENCH_FLOOR", default=False)
 
 # --- Logging ---------------------------------------------------------------------------
+# One line per request (ajar.request) and per reminder step, each with the
+# request's (or Celery task's) id. AJAR_LOG_FORMAT=json writes one JSON object a
+# line (python-json-logger), for a log collector; plain is for people.
+AJAR_LOG_FORMAT = env.str("AJAR_LOG_FORMAT", default="plain")
+if AJAR_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("AJAR_LOG_FORMAT must be plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "accounts.request_log.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": AJAR_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Our own line per request replaces runserver's.
+        "django.server": {"level": "WARNING"},
+    },
 }
+
+# --- Error reporting (optional: pip install ".[sentry]") ---------------------------------
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        # Letters, names and addresses are the users' own: none go to a third party.
+        send_default_pii=False,
+    )
+
+# --- Mail in -------------------------------------------------------------------------
+# The operator's mailbox; each user gets a plus-address on it (ajar+TOKEN@example.com).
+AJAR_INBOUND_ADDRESS = env.str("AJAR_INBOUND_ADDRESS", default="")
+# imap[s]://user:password@host[:port]/FOLDER: polled by beat when set.
+AJAR_INBOUND_IMAP_URL = env.str("AJAR_INBOUND_IMAP_URL", default="")
+AJAR_INBOUND_IMAP_INTERVAL = env.float("AJAR_INBOUND_IMAP_INTERVAL", default=300.0)  # seconds
+# Where processed messages are moved to (created when missing).
+AJAR_INBOUND_IMAP_PROCESSED = env.str("AJAR_INBOUND_IMAP_PROCESSED", default="Ajar/Processed")
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -361,3 +488,9 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": AJAR_SWEEP_INTERVAL},
     },
 }
+if AJAR_INBOUND_IMAP_URL:
+    CELERY_BEAT_SCHEDULE["inbox-imap-poll"] = {
+        "task": "inbox.tasks.imap_poll",
+        "schedule": AJAR_INBOUND_IMAP_INTERVAL,
+        "options": {"expires": AJAR_INBOUND_IMAP_INTERVAL},
+    }

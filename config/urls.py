@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from reminders.health import health
+from accounts.admin_login import admin_login
+from accounts.email_confirm import confirm_email
+from reminders.health import health, metrics
 from reminders.urls import account_urlpatterns
 from review.views.dashboard import dashboard
 
@@ -13,10 +15,19 @@ urlpatterns = [
     path("", include("reminders.urls")),
     path("contacts/", include("contacts.urls")),
     path("", include(account_urlpatterns)),
+    path("data/", include("portability.urls")),
+    path("inbox/", include("inbox.urls")),
     path("", include("accounts.urls")),
+    # Before allauth's own: a GET of the link changes nothing and reveals nothing.
+    re_path(
+        r"^accounts/confirm-email/(?P<key>[-:\w]+)/$", confirm_email, name="account_confirm_email"
+    ),
     path("accounts/", include("allauth.urls")),
+    # Before the admin's own login, which has no rate limit or lockout.
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    path("metrics", metrics, name="metrics"),
 ]
 
 # Every page is private (LoginRequiredMiddleware) except the views named here,
@@ -47,9 +58,14 @@ PUBLIC_URL_NAMES = frozenset(
         # Ajar's own.
         "invitation_accept",
         "health",
+        # Prometheus: staff, or the AJAR_METRICS_TOKEN bearer token; else a 404.
+        "metrics",
         # Signed links in reminder emails: the token authenticates.
         "reminders:email_link",
         "reminders:unsubscribe",
+        # The calendar feed: calendar apps subscribe without a session, so the
+        # secret token in the URL authenticates (regenerating it retires the old).
+        "portability:calendar_feed",
     }
 )
 

@@ -1,62 +1,59 @@
 """Forms of the contacts pages. Every picker is scoped to the user's own rows:
 another user's id is an invalid choice (a field error, nothing saved)."""
 
+import datetime
+from collections.abc import Iterable
+from typing import Any, TypedDict
+
 from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import IdsField
+from accounts.models import User
 from accounts.pickers import SearchSelect, SearchSelectMultiple
+from accounts.text import squash_spaces
 from accounts.timezones import user_today
-from applications.forms import company_picker
+from applications.forms import company_picker, model_choice
 from applications.models import Application, Company
-from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
-
-CONTACTED_CHOICES = [
-    ("", _("Any time")),
-    ("30", _("In the last 30 days")),
-    ("90", _("In the last 90 days")),
-    ("stale", _("More than 90 days ago")),
-    ("never", _("Never")),
-]
+from contacts.models import Contact, Interaction, InteractionChannel
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def contact_label(contact: Contact) -> str:
     parts = [contact.get_role_display()]
-    if contact.company_id:
+    if contact.company is not None:
         parts.append(contact.company.name)
     return f"{contact.name} ({', '.join(parts)})"
 
 
-class ContactFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    company = forms.ModelChoiceField(
-        label=_("Company"),
-        queryset=Company.objects.none(),
-        required=False,
-        empty_label=_("Any"),
-        widget=company_picker(),
-    )
-    role = forms.ChoiceField(
-        label=_("Role in the process"),
-        choices=[("", _("Any")), *ContactRole.choices],
-        required=False,
-    )
-    contacted = forms.ChoiceField(
-        label=_("Last contacted"), choices=CONTACTED_CHOICES, required=False
-    )
+class ContactChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Contact) -> str:
+        return contact_label(obj)
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["company"].queryset = Company.objects.for_user(user)
-        self.fields["company"].widget.attrs["class"] = "form-select form-select-sm"
+
+class ContactIdsField(IdsField):
+    def label_from_instance(self, obj: Contact) -> str:
+        return contact_label(obj)
+
+
+class ContactDetails(TypedDict):
+    """A contact's own details, as contact_create and contact_update take them."""
+
+    name: str
+    company: Company | None
+    role: str
+    title: str
+    email: str
+    phone: str
+    profile_url: str
+    notes: str
 
 
 class ContactForm(forms.ModelForm):
@@ -88,12 +85,13 @@ class ContactForm(forms.ModelForm):
         field_classes = {"applications": IdsField}
         help_texts = {"email": _("Optional.")}
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["company"].queryset = Company.objects.for_user(user)
-        self.fields["company"].required = False
-        self.fields["company"].empty_label = _("No company")
-        applications = self.fields["applications"]
+        company = model_choice(self, "company")
+        company.queryset = Company.objects.for_user(user)
+        company.required = False
+        company.empty_label = _("No company")
+        applications = model_choice(self, "applications")
         applications.queryset = Application.objects.for_user(user).select_related("company")
         applications.required = False
         applications.help_text = _(
@@ -101,15 +99,28 @@ class ContactForm(forms.ModelForm):
             "to pick several."
         )
 
-    def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
+    def clean_name(self) -> str:
+        name = squash_spaces(self.cleaned_data["name"])
         if not name:
             raise forms.ValidationError(_("Give their name."))
         return name
 
+    def details(self) -> ContactDetails:
+        data = self.cleaned_data
+        return ContactDetails(
+            name=data["name"],
+            company=data["company"],
+            role=data["role"],
+            title=data["title"],
+            email=data["email"],
+            phone=data["phone"],
+            profile_url=data["profile_url"],
+            notes=data["notes"],
+        )
+
 
 class ContactMergeForm(forms.Form):
-    duplicate = forms.ModelChoiceField(
+    duplicate = ContactChoiceField(
         label=_("Duplicate to fold into this contact"),
         queryset=Contact.objects.none(),
         empty_label=_("Pick a contact"),
@@ -118,13 +129,12 @@ class ContactMergeForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, user, contact, **kwargs):
+    def __init__(self, *args: Any, user: User, contact: Contact, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["duplicate"]
+        field = model_choice(self, "duplicate")
         field.queryset = (
             Contact.objects.for_user(user).exclude(pk=contact.pk).select_related("company")
         )
-        field.label_from_instance = contact_label
 
 
 class InteractionForm(forms.ModelForm):
@@ -154,15 +164,17 @@ class InteractionForm(forms.ModelForm):
             "application": forms.HiddenInput,
         }
         labels = {"contacts": _("With")}
-        field_classes = {"contacts": IdsField}
+        field_classes = {"contacts": ContactIdsField}
 
-    def __init__(self, *args, user, scope=None, **kwargs):
+    def __init__(
+        self, *args: Any, user: User, scope: Iterable[Contact] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["application"].queryset = Application.objects.for_user(user)
-        self.fields["company"].queryset = Company.objects.for_user(user)
-        self.fields["contact"].queryset = Contact.objects.for_user(user)
-        contacts = self.fields["contacts"]
+        model_choice(self, "application").queryset = Application.objects.for_user(user)
+        model_choice(self, "company").queryset = Company.objects.for_user(user)
+        model_choice(self, "contact").queryset = Contact.objects.for_user(user)
+        contacts = model_choice(self, "contacts")
         contacts.required = False
         # Any of the user's contacts is valid; the page offers the likely ones.
         contacts.queryset = Contact.objects.for_user(user).select_related("company")
@@ -171,14 +183,15 @@ class InteractionForm(forms.ModelForm):
         else:
             # Logged from nowhere in particular: any of the user's contacts, so a
             # search rather than a checkbox for each (5,000 of them were 1.3 MB).
-            contacts.label_from_instance = contact_label
             contacts.widget = SearchSelectMultiple(
                 search_url=reverse_lazy("contacts:options"), placeholder=_("Search your contacts")
             )
             contacts.widget.choices = contacts.choices
-        self.fields["channel"].choices = InteractionChannel.choices
+        channel = self.fields["channel"]
+        assert isinstance(channel, forms.ChoiceField)
+        channel.choices = InteractionChannel.choices
 
-    def clean_occurred_on(self):
+    def clean_occurred_on(self) -> datetime.date:
         day = self.cleaned_data["occurred_on"]
         # "Last contacted" is derived from these dates: a future one would claim
         # a conversation that has not happened.
@@ -186,8 +199,9 @@ class InteractionForm(forms.ModelForm):
             raise forms.ValidationError(_("That date is in the future."))
         return day
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if not cleaned.get("contacts") and not (cleaned.get("new_contact") or "").strip():
             self.add_error("contacts", _("Pick at least one contact, or name someone new."))
         return cleaned

@@ -1,3 +1,5 @@
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
@@ -5,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OwnedQuerySet
+from accounts.validators import validate_user_date
 from applications.models import Application, Company
 
 
@@ -29,10 +32,12 @@ class InteractionChannel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class ContactQuerySet(OwnedQuerySet):
-    def with_last_contacted(self):
-        # A subquery per contact shown, not a GROUP BY of every contact: ordered
-        # by name and sliced, a page of 50 reads 50 (contact_list_idx).
+class ContactQuerySet(OwnedQuerySet["Contact"]):
+    def with_last_contacted(self) -> Self:
+        """Each contact with `last_contacted_on`, the day of their latest interaction.
+
+        A subquery per contact shown, not a GROUP BY of every contact: ordered
+        by name and sliced, a page of 50 reads 50 (contact_list_idx)."""
         last = (
             Interaction.objects.filter(contacts=OuterRef("pk"))
             .order_by("-occurred_on")
@@ -74,20 +79,28 @@ class Contact(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("contacts:detail", args=[self.pk])
 
 
-class InteractionQuerySet(OwnedQuerySet):
-    pass
+class InteractionQuerySet(OwnedQuerySet["Interaction"]):
+    def left_alone_by(self, leaving: models.QuerySet[Contact]) -> Self:
+        """The conversations every participant of which is in `leaving` (a
+        QuerySet of contacts about to be deleted): they would be held with
+        nobody, so they go with them. A conversation held with others stays."""
+        return (
+            self.filter(contacts__in=leaving.values("pk"))
+            .exclude(contacts__in=Contact.objects.exclude(pk__in=leaving.values("pk")).values("pk"))
+            .distinct()
+        )
 
 
 class Interaction(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    occurred_on = models.DateField(_("date"))
+    occurred_on = models.DateField(_("date"), validators=[validate_user_date])
     channel = models.CharField(
         _("channel"), max_length=20, choices=InteractionChannel.choices, default="email"
     )
@@ -107,5 +120,5 @@ class Interaction(models.Model):
     class Meta:
         ordering = ["-occurred_on", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_channel_display()} on {self.occurred_on}"

@@ -5,10 +5,10 @@ from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from accounts.models import check_owner
+from accounts.models import User, check_owner, merged_notes
+from accounts.text import squash_spaces
 from applications.models import Application, Company
 from applications.services import application_activity_refresh
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
@@ -17,12 +17,12 @@ from contacts.models import Contact, ContactRole, Interaction, InteractionChanne
 @transaction.atomic
 def interaction_log(
     *,
-    user,
+    user: User,
     contacts: Sequence[Contact],
     occurred_on: datetime.date,
-    channel: InteractionChannel = InteractionChannel.EMAIL,
+    channel: str = InteractionChannel.EMAIL,
     summary: str = "",
-    application=None,
+    application: Application | None = None,
 ) -> Interaction:
     """One conversation with one or more contacts; "last contacted" follows."""
     if not contacts:
@@ -50,14 +50,34 @@ def interaction_log(
 
 # --- Contacts ------------------------------------------------------------------------
 
-CONTACT_FIELDS = ("name", "company", "role", "title", "email", "phone", "profile_url", "notes")
-
 
 @transaction.atomic
-def contact_create(*, user, name: str, applications: Sequence = (), **fields) -> Contact:
+def contact_create(
+    *,
+    user: User,
+    name: str,
+    company: Company | None = None,
+    role: str = ContactRole.OTHER,
+    title: str = "",
+    email: str = "",
+    phone: str = "",
+    profile_url: str = "",
+    notes: str = "",
+    applications: Sequence[Application] = (),
+) -> Contact:
     """A person met along the way; an email address is optional."""
-    check_owner(user, fields.get("company"), *applications)
-    contact = Contact(user=user, name=" ".join(name.split())[:200], **fields)
+    check_owner(user, company, *applications)
+    contact = Contact(
+        user=user,
+        name=squash_spaces(name, 200),
+        company=company,
+        role=role,
+        title=title,
+        email=email,
+        phone=phone,
+        profile_url=profile_url,
+        notes=notes,
+    )
     contact.full_clean(exclude=["user", "company", "applications"])
     contact.save()
     if applications:
@@ -66,13 +86,30 @@ def contact_create(*, user, name: str, applications: Sequence = (), **fields) ->
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, applications: Sequence | None = None, **fields) -> Contact:
-    check_owner(contact.user, fields.get("company"), *(applications or ()))
-    for name, value in fields.items():
-        if name not in CONTACT_FIELDS:
-            raise TypeError(f"contact_update does not change {name}")
-        setattr(contact, name, value)
-    contact.name = " ".join(contact.name.split())[:200]
+def contact_update(
+    *,
+    contact: Contact,
+    name: str,
+    company: Company | None,
+    role: str,
+    title: str,
+    email: str,
+    phone: str,
+    profile_url: str,
+    notes: str,
+    applications: Sequence[Application] | None = None,
+) -> Contact:
+    """Edit a contact's details (the edit form's fields, all of them);
+    `applications`, when given, replaces the ones where you met them."""
+    check_owner(contact.user, company, *(applications or ()))
+    contact.name = squash_spaces(name, 200)
+    contact.company = company
+    contact.role = role
+    contact.title = title
+    contact.email = email
+    contact.phone = phone
+    contact.profile_url = profile_url
+    contact.notes = notes
     contact.full_clean(exclude=["user", "company", "applications"])
     contact.save()
     if applications is not None:
@@ -84,15 +121,8 @@ def contact_update(*, contact: Contact, applications: Sequence | None = None, **
 def contact_delete(*, contact: Contact) -> None:
     """Delete a contact. A conversation held with this person alone goes too; one
     held with others stays with them."""
-    # Count every participant, not only this one: filter on the ids first.
-    theirs = Interaction.objects.filter(contacts=contact).values("pk")
-    alone = (
-        Interaction.objects.filter(pk__in=theirs)
-        .annotate(n=Count("contacts"))
-        .filter(n=1)
-        .values_list("pk", flat=True)
-    )
-    gone = Interaction.objects.filter(pk__in=list(alone))
+    alone = Interaction.objects.left_alone_by(Contact.objects.filter(pk=contact.pk))
+    gone = Interaction.objects.filter(pk__in=list(alone.values_list("pk", flat=True)))
     applications = set(gone.values_list("application_id", flat=True))
     gone.delete()
     contact.delete()
@@ -115,8 +145,7 @@ def contact_merge(*, keep: Contact, duplicate: Contact) -> Contact:
             setattr(keep, field, getattr(duplicate, field))
     if keep.role == ContactRole.OTHER and duplicate.role != ContactRole.OTHER:
         keep.role = duplicate.role
-    if duplicate.notes.strip() and duplicate.notes.strip() not in keep.notes:
-        keep.notes = "\n\n".join(n for n in (keep.notes.strip(), duplicate.notes.strip()) if n)
+    keep.notes = merged_notes(keep.notes, duplicate.notes)
     keep.save()
     duplicate.delete()
     return keep
@@ -128,14 +157,14 @@ def contact_merge(*, keep: Contact, duplicate: Contact) -> Contact:
 @transaction.atomic
 def interaction_log_with_new_contacts(
     *,
-    user,
+    user: User,
     contacts: Sequence[Contact],
     new_contact_names: Sequence[str],
-    company=None,
+    company: Company | None = None,
     occurred_on: datetime.date,
-    channel: InteractionChannel = InteractionChannel.EMAIL,
+    channel: str = InteractionChannel.EMAIL,
     summary: str = "",
-    application=None,
+    application: Application | None = None,
 ) -> Interaction:
     """Log a conversation that included people not yet in the contacts: they are
     added (at the application's company, or `company`) in the same transaction."""
@@ -184,8 +213,7 @@ def company_merge(*, keep: Company, duplicate: Company) -> Company:
     Contact.objects.filter(company=duplicate).update(company=keep)
     if not keep.website and duplicate.website:
         keep.website = duplicate.website
-    if duplicate.notes.strip() and duplicate.notes.strip() not in keep.notes:
-        keep.notes = "\n\n".join(n for n in (keep.notes.strip(), duplicate.notes.strip()) if n)
+    keep.notes = merged_notes(keep.notes, duplicate.notes)
     keep.save()
     duplicate.delete()
     return keep

@@ -1,76 +1,55 @@
 """The contacts pages: the insiders met along the way and the conversations had."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.forms import as_id
+from accounts.http import AuthenticatedRequest
 from accounts.pickers import picker_options
 from accounts.timezones import user_today
+from accounts.views import safe_next
 from applications.models import Application, Company
 from contacts import selectors, services
-from contacts.forms import (
-    ContactFilterForm,
-    ContactForm,
-    ContactMergeForm,
-    InteractionForm,
-    contact_label,
-)
+from contacts.filters import ContactFilter
+from contacts.forms import ContactForm, ContactMergeForm, InteractionForm, contact_label
 from contacts.models import Contact, Interaction
 
 PAGE_SIZE = 50
 
 
-def _contact(request, pk):
+def _contact(request: AuthenticatedRequest, pk: int) -> Contact:
     return get_object_or_404(
         Contact.objects.for_user(request.user).select_related("company"), pk=pk
     )
 
 
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # Only a path: redirect() reads a bare word as a URL name and would 500 on it.
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
-def contact_list(request):
-    form = ContactFilterForm(request.GET or None, user=request.user)
-    filters = {}
-    if form.is_bound:
-        form.is_valid()  # a bad filter shows its error and is ignored
-        data = getattr(form, "cleaned_data", {})
-        filters = {
-            "search": (data.get("q") or "").strip(),
-            "company": data.get("company"),
-            "role": data.get("role") or "",
-            "contacted": data.get("contacted") or "",
-        }
-    contacts = selectors.contact_search(request.user, today=user_today(request.user), **filters)
-    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
-    kept = {k: v for k, v in request.GET.items() if k in form.fields and v}
+def contact_list(request: AuthenticatedRequest) -> HttpResponse:
+    filterset = ContactFilter(request.GET, user=request.user)
+    form = filterset.form
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    kept: dict[str, Any] = {k: v for k, v in request.GET.items() if k in form.fields and v}
     return render(
         request,
         "contacts/list.html",
         {
             "form": form,
             "page": page,
-            "filtered": any(filters.values()),
+            "filtered": filterset.active,
             "filter_query": urlencode(kept) + "&" if kept else "",
         },
     )
 
 
-def contact_detail(request, pk):
+def contact_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     interactions = list(selectors.contact_interactions(contact))
     return render(
@@ -86,7 +65,7 @@ def contact_detail(request, pk):
     )
 
 
-def contact_create(request):
+def contact_create(request: AuthenticatedRequest) -> HttpResponse:
     initial = {}
     company_id = as_id(request.GET.get("company", ""))
     if company_id is not None:
@@ -94,11 +73,11 @@ def contact_create(request):
         initial["company"] = company
     form = ContactForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        applications = data.pop("applications")
         try:
             contact = services.contact_create(
-                user=request.user, applications=list(applications), **data
+                user=request.user,
+                applications=list(form.cleaned_data["applications"]),
+                **form.details(),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -108,14 +87,16 @@ def contact_create(request):
     return render(request, "contacts/form.html", {"form": form, "contact": None})
 
 
-def contact_edit(request, pk):
+def contact_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     form = ContactForm(request.POST or None, instance=contact, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        applications = data.pop("applications")
         try:
-            services.contact_update(contact=contact, applications=list(applications), **data)
+            services.contact_update(
+                contact=contact,
+                applications=list(form.cleaned_data["applications"]),
+                **form.details(),
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -124,7 +105,7 @@ def contact_edit(request, pk):
     return render(request, "contacts/form.html", {"form": form, "contact": contact})
 
 
-def contact_delete(request, pk):
+def contact_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     if request.method == "POST":
         services.contact_delete(contact=contact)
@@ -139,7 +120,7 @@ def contact_delete(request, pk):
     )
 
 
-def contact_merge(request, pk):
+def contact_merge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     form = ContactMergeForm(request.POST or None, user=request.user, contact=contact)
     if request.method == "POST" and form.is_valid():
@@ -162,7 +143,7 @@ def contact_merge(request, pk):
     return render(request, "contacts/merge.html", {"contact": contact, "form": form})
 
 
-def interaction_log(request):
+def interaction_log(request: AuthenticatedRequest) -> HttpResponse:
     """Log a conversation, from a contact, an application or a company page
     (`?application=`, `?company=`, `?contact=` narrow the contacts offered)."""
     user = request.user
@@ -228,33 +209,34 @@ def interaction_log(request):
             else:
                 messages.success(request, _("Conversation logged."))
                 first = interaction.contacts.order_by("pk").first()
-                return redirect(_safe_next(request, first.get_absolute_url()))
+                assert first is not None  # a conversation is with someone
+                return redirect(safe_next(request, first.get_absolute_url()))
     return render(
         request,
         "contacts/log_interaction.html",
-        {"form": form, "next": _safe_next(request, ""), "application": application},
+        {"form": form, "next": safe_next(request, ""), "application": application},
         status=400 if form.is_bound else 200,
     )
 
 
-def _int_or_404(value):
+def _int_or_404(value: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
         raise Http404 from None
 
 
-def interaction_delete(request, pk):
+def interaction_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     interaction = get_object_or_404(Interaction.objects.for_user(request.user), pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     services.interaction_delete(interaction=interaction)
     messages.success(request, _("Conversation deleted."))
-    return redirect(_safe_next(request, reverse("contacts:list")))
+    return redirect(safe_next(request, reverse("contacts:list")))
 
 
 @require_GET
-def contact_options(request: HttpRequest) -> HttpResponse:
+def contact_options(request: AuthenticatedRequest) -> HttpResponse:
     """htmx: the options of a contacts picker that match what was typed."""
     return picker_options(
         request,

@@ -1,11 +1,13 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reminders.models import Heartbeat, Reminder, ReminderSettings, ReminderStatus
-from reminders.services import UNSENT_STATUSES, reminder_cancel
+from reminders.services import UNSENT_STATUSES, reminder_cancel, reminder_retry
 
 
 @admin.register(ReminderSettings)
@@ -31,9 +33,7 @@ class ReminderAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     @admin.action(description=gettext_lazy("Retry sending the selected failed reminders"))
-    def retry(self, request, queryset):
-        from reminders.engine import reminder_retry
-
+    def retry(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
         failed = list(queryset.filter(status=ReminderStatus.FAILED))
         for reminder in failed:
             reminder_retry(reminder=reminder)
@@ -46,7 +46,7 @@ class ReminderAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description=gettext_lazy("Cancel the selected unsent reminders"))
-    def cancel(self, request, queryset):
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
         cancelled = skipped = 0
         for reminder in queryset.select_related("application"):
             if reminder.status not in UNSENT_STATUSES:

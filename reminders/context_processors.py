@@ -1,7 +1,12 @@
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+
 from reminders.selectors import unacknowledged_failures
 
 
-def failed_reminders(request):
+def failed_reminders(request: HttpRequest) -> dict[str, Callable[[], Any]]:
     """The failed-email banner on every page, until the user acknowledges it.
 
     Lazy: the template calls it, so pages that do not render the banner (the

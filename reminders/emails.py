@@ -7,6 +7,7 @@ One helper, `make_message`, renders an email's subject, text and HTML templates
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -16,11 +17,18 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from applications.models import Stage
+from accounts.models import User
+from accounts.text import squash_spaces
+from accounts.timezones import user_today
+from applications.models import Application, Stage
+from contacts.models import Contact
 from reminders import links
 from reminders.models import Reminder, ReminderKind, ReminderSettings
 from reminders.notes import first_name, render_note
 from reminders.selectors import insiders_for
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # Mail clients and browsers cut longer mailto: URLs (some near 2,000 characters).
 MAILTO_LIMIT = 1800
@@ -34,7 +42,7 @@ def message_id_for(reminder: Reminder) -> str:
 
 
 def make_message(
-    name: str, *, to: str, context: dict, headers: dict[str, str] | None = None
+    name: str, *, to: str, context: dict[str, Any], headers: dict[str, str] | None = None
 ) -> EmailMultiAlternatives:
     """Render the subject, text and HTML templates of one email."""
     context = {"base_url": settings.BASE_URL, **context}
@@ -42,7 +50,7 @@ def make_message(
     text = render_to_string(f"reminders/email/{name}_body.txt", context)
     html = render_to_string(f"reminders/email/{name}_body.html", context)
     message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
+        subject=squash_spaces(subject),
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
@@ -94,8 +102,10 @@ def mailto_link(address: str, subject: str, body: str) -> tuple[str, bool]:
     return build(cut.rstrip() + "…"), True
 
 
-def _how_met(contact, application) -> str:
-    if contact.met_here:
+def _how_met(contact: Contact, application: Application) -> str:
+    # met_here and last_contacted_on are insiders_for()'s annotations, which the
+    # plugin types only in the function that calls .annotate().
+    if contact.met_here:  # type: ignore[attr-defined]
         return _("You met during your %(role)s application.") % {"role": application.role}
     others = [a for a in contact.applications.all() if a.pk != application.pk]
     if others:
@@ -103,7 +113,9 @@ def _how_met(contact, application) -> str:
     return _("Someone you know at %(company)s.") % {"company": application.company.name}
 
 
-def note_values(*, user, application, stage_label: str, contact_name: str) -> dict[str, str]:
+def note_values(
+    *, user: User, application: Application, stage_label: "str | StrPromise", contact_name: str
+) -> dict[str, str]:
     return {
         "first_name": first_name(contact_name),
         "name": contact_name,
@@ -114,7 +126,9 @@ def note_values(*, user, application, stage_label: str, contact_name: str) -> di
     }
 
 
-def insiders_of(reminder: Reminder, *, note_template: str, stage_label: str) -> list[Insider]:
+def insiders_of(
+    reminder: Reminder, *, note_template: str, stage_label: "str | StrPromise"
+) -> list[Insider]:
     application = reminder.application
     subject = _("Keeping in touch: %(company)s") % {"company": application.company.name}
     insiders = []
@@ -140,7 +154,7 @@ def insiders_of(reminder: Reminder, *, note_template: str, stage_label: str) -> 
                 title=contact.title,
                 email=contact.email,
                 how_met=_how_met(contact, application),
-                last_spoke=contact.last_contacted_on,
+                last_spoke=contact.last_contacted_on,  # type: ignore[attr-defined]  # annotated
                 note=note,
                 mailto=mailto,
                 note_to_copy=shortened,
@@ -155,7 +169,7 @@ def stage_reached(reminder: Reminder) -> Stage:
     return Stage(reminder.application.furthest_stage)
 
 
-def _note_template(user) -> str:
+def _note_template(user: User) -> str:
     # The send's locking query joins the settings in; elsewhere they may be
     # missing and are created with their defaults.
     try:
@@ -164,7 +178,7 @@ def _note_template(user) -> str:
         return ReminderSettings.objects.of(user).note_template
 
 
-def reminder_context(reminder: Reminder) -> dict:
+def reminder_context(reminder: Reminder) -> dict[str, Any]:
     application = reminder.application
     rejection = reminder.rejection
     stage = stage_reached(reminder)
@@ -196,7 +210,7 @@ def reminder_context(reminder: Reminder) -> dict:
     }
 
 
-def _headers(user, message_id: str) -> dict[str, str]:
+def _headers(user: User, message_id: str) -> dict[str, str]:
     return {
         "Message-ID": message_id,
         # RFC 8058: a one-click POST to this URL turns reminder emails off.
@@ -226,15 +240,21 @@ def reminder_message(reminder: Reminder, *, reload: bool = True) -> EmailMultiAl
         )
 
 
-def sample_message(user) -> EmailMultiAlternatives:
+def sample_message(user: User) -> EmailMultiAlternatives:
     """A sample circle-back with made-up insiders, so the user sees what one
     looks like. Its action links open the Reminders page: they act on nothing."""
     note_template = ReminderSettings.objects.of(user).note_template
     reminders_url = links.absolute(reverse("reminders:list"))
-    sample = {"role": _("Product Designer"), "company": "Example Co", "stage": Stage.FINAL_ROUND}
+    sample: dict[str, Any] = {
+        "role": _("Product Designer"),
+        "company": "Example Co",
+        "stage": Stage.FINAL_ROUND,
+    }
     my_name = user.name or user.get_short_name()
 
-    def sample_insider(name, role, email, how_met, last_spoke):
+    def sample_insider(
+        name: str, role: str, email: str, how_met: str, last_spoke: datetime.date | None
+    ) -> Insider:
         values = {
             "first_name": first_name(name),
             "name": name,
@@ -248,7 +268,7 @@ def sample_message(user) -> EmailMultiAlternatives:
         mailto, shortened = mailto_link(email, subject, note) if email else ("", True)
         return Insider(name, role, "", email, how_met, last_spoke, note, mailto, shortened)
 
-    today = timezone.localdate(timezone=user.zone)
+    today = user_today(user)
     met = _("You met during your %(role)s application.") % {"role": sample["role"]}
     context = {
         "is_test": True,
@@ -292,7 +312,7 @@ def sample_message(user) -> EmailMultiAlternatives:
         )
 
 
-def note_preview_text(user, template: str) -> str:
+def note_preview_text(user: User, template: str) -> str:
     """The note as an insider would read it, with made-up names."""
     reminder = (
         Reminder.objects.for_user(user)

@@ -1,24 +1,32 @@
+import datetime
+from typing import Any, NotRequired, TypedDict
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import IdsField, TimezoneField
+from accounts.models import User
+from accounts.text import squash_spaces
 from accounts.timezones import user_today
-from applications.attachments import read_letter_file
+from accounts.validators import validate_user_date
+from applications.attachments import EML, LetterFile, read_letter_file
 from applications.forms import (
     DATE_WIDGET,
     ApplicationChoiceField,
     CompanyChoiceField,
     PickOrTypeCompanyMixin,
     long_text,
+    model_choice,
 )
 from applications.models import Application, Channel, Company, Stage
 from contacts.models import Contact, ContactRole, InteractionChannel
 from reminders.links import SNOOZE_WEEKS
-from reminders.models import COOLING_OFF_MAX, COOLING_OFF_MIN, ReminderSettings
+from reminders.models import COOLING_OFF_MAX, COOLING_OFF_MIN, HeldLetter, ReminderSettings
 from reminders.notes import PLACEHOLDERS, unknown_placeholders
-from reminders.services import NewContact
+from reminders.services import NewContact, held_letter_get, letter_fill
 
 
 class ReminderSettingsForm(forms.ModelForm):
@@ -29,7 +37,9 @@ class ReminderSettingsForm(forms.ModelForm):
     class Meta:
         model = ReminderSettings
         fields = ["time_zone", "cooling_off_days", "send_time", "email_enabled"]
-        widgets = {"send_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        widgets: dict[str, forms.Widget] = {
+            "send_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        }
         help_texts = {
             "cooling_off_days": _(
                 "Between 1 and 365 days. Applies to rejections you log from now on."
@@ -51,7 +61,7 @@ class ReminderSettingsNoteForm(ReminderSettingsForm):
             "note_template": forms.Textarea(attrs={"rows": 9}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         names = ", ".join(f"{{{name}}} ({label})" for name, label in PLACEHOLDERS.items())
         self.fields["note_template"].help_text = _(
@@ -68,7 +78,7 @@ class ReminderSettingsNoteForm(ReminderSettingsForm):
             }
         )
 
-    def clean_note_template(self):
+    def clean_note_template(self) -> str:
         template = self.cleaned_data["note_template"].replace("\r\n", "\n").strip()
         unknown = unknown_placeholders(template)
         if unknown:
@@ -84,10 +94,15 @@ class ReminderSettingsNoteForm(ReminderSettingsForm):
         return template
 
 
+class InsiderChoiceField(IdsField):
+    def label_from_instance(self, obj: Contact) -> str:
+        return f"{obj.name} · {obj.get_role_display()}"
+
+
 class ReminderDoneForm(forms.Form):
     """Who you re-contacted and how: one interaction is logged per person."""
 
-    contacts = IdsField(
+    contacts = InsiderChoiceField(
         label=_("Who did you get back in touch with?"),
         queryset=Contact.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -97,7 +112,9 @@ class ReminderDoneForm(forms.Form):
         label=_("How?"), choices=InteractionChannel.choices, initial=InteractionChannel.EMAIL
     )
     occurred_on = forms.DateField(
-        label=_("When?"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("When?"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_user_date],
     )
     applied_again = forms.BooleanField(
         label=_("I applied again"),
@@ -106,18 +123,22 @@ class ReminderDoneForm(forms.Form):
     )
     role = forms.CharField(label=_("Role applied for"), max_length=200, required=False)
 
-    def __init__(self, *args, insiders, today, role, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        insiders: QuerySet[Contact],
+        today: datetime.date,
+        role: str,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         # Only this reminder's insiders: a foreign or unrelated id is a field error.
-        self.fields["contacts"].queryset = insiders
-        self.fields["contacts"].label_from_instance = lambda contact: (
-            f"{contact.name} · {contact.get_role_display()}"
-        )
+        model_choice(self, "contacts").queryset = insiders
         self.fields["occurred_on"].initial = today
         self.fields["role"].initial = role
         self.today = today
 
-    def clean_occurred_on(self):
+    def clean_occurred_on(self) -> datetime.date:
         day = self.cleaned_data["occurred_on"]
         if day > self.today:
             raise forms.ValidationError(_("That date is in the future."))
@@ -148,9 +169,10 @@ class NewContactForm(forms.Form):
     )
     email = forms.EmailField(label=_("Email"), required=False)
 
-    def clean(self):
-        cleaned = super().clean()
-        name = " ".join((cleaned.get("name") or "").split())
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        name = squash_spaces(cleaned.get("name") or "")
         cleaned["name"] = name
         if not name and cleaned.get("email"):
             self.add_error("name", _("Name this person, or clear the row."))
@@ -162,7 +184,7 @@ NewContactFormSet = forms.formset_factory(
 )
 
 
-def new_contacts_from(formset):
+def new_contacts_from(formset: "forms.BaseFormSet[NewContactForm]") -> list[NewContact]:
     return [
         NewContact(
             name=f.cleaned_data["name"], role=f.cleaned_data["role"], email=f.cleaned_data["email"]
@@ -175,7 +197,7 @@ def new_contacts_from(formset):
 class ContactChoiceField(IdsField):
     widget = forms.CheckboxSelectMultiple
 
-    def label_from_instance(self, obj):
+    def label_from_instance(self, obj: Contact) -> str:
         return f"{obj.name} ({obj.get_role_display()})"
 
 
@@ -187,6 +209,7 @@ class RejectionFieldsMixin(forms.Form):
         required=False,
         widget=DATE_WIDGET,
         help_text=_("Leave it for today."),
+        validators=[validate_user_date],
     )
     channel = forms.ChoiceField(
         label=_("How it came"), choices=Channel.choices, initial=Channel.EMAIL, required=False
@@ -213,23 +236,23 @@ class RejectionFieldsMixin(forms.Form):
         max_value=COOLING_OFF_MAX,
     )
 
-    def _setup_dates(self, user):
+    def _setup_dates(self, user: User) -> None:
         self.user = user
         self.fields["received_on"].initial = user_today(user)
         self.fields["cooling_off_days"].help_text = _(
             "Between 1 and 365. Leave empty for your usual period."
         )
 
-    def clean_letter_file(self):
+    def clean_letter_file(self) -> LetterFile | None:
         uploaded = self.cleaned_data.get("letter_file")
         if not uploaded:
             return None
         return read_letter_file(uploaded)
 
-    def clean_channel(self):
+    def clean_channel(self) -> str:
         return self.cleaned_data.get("channel") or Channel.EMAIL
 
-    def clean_received_on(self):
+    def clean_received_on(self) -> datetime.date:
         value = self.cleaned_data.get("received_on") or user_today(self.user)
         if value > user_today(self.user):
             raise ValidationError(_("That date is in the future."))
@@ -255,6 +278,9 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
     contacts = ContactChoiceField(
         label=_("Already in your contacts"), queryset=Contact.objects.none(), required=False
     )
+    # A letter attached earlier, kept on the server (HeldLetter): survives a
+    # validation error without being attached again.
+    letter_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
 
     field_order = [
         "company",
@@ -272,10 +298,22 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
         "contacts",
     ]
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._setup_company(user)
         self._setup_dates(user)
+        self.held_letter: HeldLetter | None = None
+        self.held_letter_token = ""
+        # Attaching an email fills company, role, date and text in place.
+        self.fields["letter_file"].widget.attrs.update(
+            {
+                "hx-post": reverse("reminders:log_rejection_letter"),
+                "hx-trigger": "change",
+                "hx-encoding": "multipart/form-data",
+                "hx-target": "#letter-fill",
+                "hx-swap": "innerHTML",
+            }
+        )
         self.picked_company = self._picked_company(user)
         if self.show_company_picker:
             # Picking a company swaps in its open applications and its people.
@@ -297,14 +335,14 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
                 Application.objects.for_user(user).open().filter(company=self.picked_company)
             )
             people = Contact.objects.for_user(user).filter(company=self.picked_company)
-        self.fields["application"].queryset = open_here
-        self.fields["contacts"].queryset = people
+        model_choice(self, "application").queryset = open_here
+        model_choice(self, "contacts").queryset = people
         self.show_application_picker = self.picked_company is not None
         self.show_contact_picker = self.picked_company is not None and people.exists()
         if not self.show_application_picker:
             self.fields["role"].label = _("Role")
 
-    def _picked_company(self, user) -> Company | None:
+    def _picked_company(self, user: User) -> Company | None:
         if not self.show_company_picker:
             return None
         raw = self.data.get(self.add_prefix("company")) if self.is_bound else None
@@ -312,17 +350,48 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
             raw = self.initial.get("company")
         if isinstance(raw, Company):
             raw = raw.pk
+        if raw is None:
+            return None
         try:
             return Company.objects.for_user(user).get(pk=int(raw))
         except (TypeError, ValueError, Company.DoesNotExist):
             return None
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean_letter_token(self):
+        token = self.cleaned_data.get("letter_token") or ""
+        if token:
+            self.held_letter = held_letter_get(user=self.user, token=token)
+            if self.held_letter is None:
+                # Shown on the file field, where the user can attach it again.
+                self.add_error(
+                    "letter_file", _("The letter attached earlier has expired: attach it again.")
+                )
+                return ""
+            self.held_letter_token = token
+        return token
+
+    def _letter_from_held(self, cleaned) -> None:
+        held = self.held_letter
+        if cleaned.get("letter_file") is None and held is not None:
+            cleaned["letter_file"] = LetterFile(held.filename, held.content_type, bytes(held.data))
+        letter = cleaned.get("letter_file")
+        typed_date = (self.data.get(self.add_prefix("received_on")) or "").strip()
+        untouched = not typed_date or typed_date == user_today(self.user).isoformat()
+        if isinstance(letter, LetterFile) and letter.content_type == EML and untouched:
+            # No date typed (or the field's default, today): the letter's own
+            # date, so the circle-back counts from it.
+            received_on = letter_fill(user=self.user, letter=letter).received_on
+            if received_on is not None and received_on <= user_today(self.user):
+                cleaned["received_on"] = received_on
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        self._letter_from_held(cleaned)
         application = cleaned.get("application")
         if application is None:
             self._clean_company(cleaned)
-            cleaned["role"] = " ".join((cleaned.get("role") or "").split())
+            cleaned["role"] = squash_spaces(cleaned.get("role") or "")
             if not cleaned["role"] and "application" not in self.errors:
                 message = (
                     _("Pick the application or type the role.")
@@ -332,9 +401,9 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
                 self.add_error("role", message)
         return cleaned
 
-    def service_kwargs(self) -> dict:
+    def service_kwargs(self) -> "RejectionLogArgs":
         data = self.cleaned_data
-        kwargs = {
+        kwargs: RejectionLogArgs = {
             "stage_reached": Stage(data["stage_reached"]),
             "received_on": data["received_on"],
             "channel": Channel(data["channel"]),
@@ -357,7 +426,9 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
 class RejectionEditForm(RejectionFieldsMixin):
     remove_letter_file = forms.BooleanField(label=_("Remove the attached file"), required=False)
 
-    def __init__(self, *args, user, has_letter_file=False, **kwargs):
+    def __init__(
+        self, *args: Any, user: User, has_letter_file: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._setup_dates(user)
         if has_letter_file:
@@ -365,7 +436,7 @@ class RejectionEditForm(RejectionFieldsMixin):
         else:
             del self.fields["remove_letter_file"]
 
-    def service_kwargs(self) -> dict:
+    def service_kwargs(self) -> "RejectionEditArgs":
         data = self.cleaned_data
         return {
             "received_on": data["received_on"],
@@ -377,3 +448,34 @@ class RejectionEditForm(RejectionFieldsMixin):
             "letter_file": data.get("letter_file"),
             "remove_letter_file": data.get("remove_letter_file", False),
         }
+
+
+class RejectionLogArgs(TypedDict):
+    """What RejectionLogForm gives rejection_log: an application picked, or a
+    company name and a role for a new one."""
+
+    stage_reached: Stage
+    received_on: datetime.date
+    channel: Channel
+    letter_text: str
+    letter_file: LetterFile | None
+    feedback: str
+    invited_to_reapply: bool
+    cooling_off_days: int | None
+    contacts: list[Contact]
+    application: NotRequired[Application]
+    company_name: NotRequired[str]
+    role: NotRequired[str]
+
+
+class RejectionEditArgs(TypedDict):
+    """What RejectionEditForm gives rejection_update."""
+
+    received_on: datetime.date
+    cooling_off_days: int | None
+    channel: str
+    letter_text: str
+    feedback: str
+    invited_to_reapply: bool
+    letter_file: LetterFile | None
+    remove_letter_file: bool

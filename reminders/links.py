@@ -13,6 +13,9 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from accounts.models import User
+from reminders.models import Reminder
+
 ACTION_SALT = "reminders.email-action"
 UNSUBSCRIBE_SALT = "reminders.unsubscribe"
 MAX_AGE = datetime.timedelta(days=30)
@@ -44,7 +47,7 @@ def absolute(path: str) -> str:
     return f"{settings.BASE_URL}{path}"
 
 
-def action_token(reminder, action: str, weeks: int | None = None) -> str:
+def action_token(reminder: Reminder, action: str, weeks: int | None = None) -> str:
     if action not in ACTIONS or (action == SNOOZE) != (weeks in SNOOZE_WEEKS):
         raise ValueError(f"no such link: {action} {weeks}")
     payload = {"u": reminder.user_id, "r": reminder.pk, "o": reminder.occurrence, "a": action}
@@ -53,7 +56,7 @@ def action_token(reminder, action: str, weeks: int | None = None) -> str:
     return signing.dumps(payload, salt=ACTION_SALT)
 
 
-def action_url(reminder, action: str, weeks: int | None = None) -> str:
+def action_url(reminder: Reminder, action: str, weeks: int | None = None) -> str:
     token = action_token(reminder, action, weeks)
     return absolute(reverse("reminders:email_link", args=[token]))
 
@@ -80,13 +83,13 @@ def read_action_token(token: str) -> ActionClaim:
     return claim
 
 
-def unsubscribe_token(user) -> str:
+def unsubscribe_token(user: User) -> str:
     # No expiry: an unsubscribe link must keep working in old emails (RFC 8058
     # clients may POST to it long after delivery), and all it can do is stop mail.
     return signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT)
 
 
-def unsubscribe_url(user) -> str:
+def unsubscribe_url(user: User) -> str:
     return absolute(reverse("reminders:unsubscribe", args=[unsubscribe_token(user)]))
 
 

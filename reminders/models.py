@@ -1,12 +1,12 @@
 import datetime
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import BaseValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OwnedQuerySet
+from accounts.models import OwnedQuerySet, User
 from applications.models import Application, Rejection
 
 COOLING_OFF_MIN, COOLING_OFF_MAX = 1, 365
@@ -23,7 +23,7 @@ Best,
 {my_name}"""
 
 
-def cooling_off_validators():
+def cooling_off_validators() -> list[BaseValidator]:
     return [MinValueValidator(COOLING_OFF_MIN), MaxValueValidator(COOLING_OFF_MAX)]
 
 
@@ -31,8 +31,8 @@ def _cooling_off_in_range(field: str) -> Q:
     return Q(**{f"{field}__gte": COOLING_OFF_MIN, f"{field}__lte": COOLING_OFF_MAX})
 
 
-class ReminderSettingsQuerySet(OwnedQuerySet):
-    def of(self, user) -> "ReminderSettings":
+class ReminderSettingsQuerySet(OwnedQuerySet["ReminderSettings"]):
+    def of(self, user: User) -> "ReminderSettings":
         """The user's settings, created with their defaults on first use."""
         settings_, _created = self.get_or_create(user=user)
         return settings_
@@ -67,7 +67,7 @@ class ReminderSettings(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Reminder settings of {self.user}"
 
 
@@ -90,16 +90,8 @@ class ReminderStatus(models.TextChoices):
 ACTIVE_STATUSES = (ReminderStatus.SCHEDULED, ReminderStatus.SENT, ReminderStatus.FAILED)
 
 
-class ReminderQuerySet(OwnedQuerySet):
-    def scheduled(self):
-        return self.filter(status=ReminderStatus.SCHEDULED)
-
-    def due(self, now):
-        """Scheduled reminders whose time has come: a view, not a status."""
-        return self.scheduled().filter(due_at__lte=now)
-
-    def upcoming(self, now):
-        return self.scheduled().filter(due_at__gt=now)
+class ReminderQuerySet(OwnedQuerySet["Reminder"]):
+    pass
 
 
 class Reminder(models.Model):
@@ -138,6 +130,13 @@ class Reminder(models.Model):
     claim_token = models.UUIDField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Committed before each SMTP conversation begins: a reclaim counts an attempt
+    # only when one was made (a lost or unstarted dispatch costs none). Kept after
+    # the send; sent_at minus this is the send's latency.
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
+    # The last time the server stopped answering after the end of DATA: the
+    # message may have been delivered (the retry keeps its Message-ID).
+    possibly_delivered_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     # Each snooze starts a new occurrence, and so a new Message-ID.
     occurrence = models.PositiveSmallIntegerField(default=1)
@@ -196,6 +195,27 @@ class Reminder(models.Model):
                 name="reminder_sending_lease_idx",
                 condition=Q(status="sending"),
             ),
+            # Health and metrics: the last successful send, and the latency of the
+            # last hour's sends (WHERE status = 'sent' AND sent_at >= ...).
+            models.Index(
+                fields=["sent_at"], name="reminder_sent_at_idx", condition=Q(status="sent")
+            ),
+            # Health: failed in the last day (few rows; the partial index is cheap).
+            models.Index(
+                fields=["updated_at"], name="reminder_failed_idx", condition=Q(status="failed")
+            ),
+            # Health: reminders backing off after a failed attempt.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="reminder_backing_off_idx",
+                condition=Q(status="scheduled", attempts__gt=0),
+            ),
+            # Health: possibly delivered in the last day.
+            models.Index(
+                fields=["possibly_delivered_at"],
+                name="reminder_maybe_delivered_idx",
+                condition=Q(possibly_delivered_at__isnull=False),
+            ),
             # A user's reminders page, by status.
             models.Index(fields=["user", "status", "due_at"], name="reminder_user_status_idx"),
             # The failed-email banner on every page: WHERE user AND status = 'failed'
@@ -215,7 +235,7 @@ class Reminder(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Circle back: {self.application} ({self.status})"
 
 
@@ -226,5 +246,37 @@ class Heartbeat(models.Model):
     beat_at = models.DateTimeField()
     detail = models.JSONField(default=dict, blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} at {self.beat_at}"
+
+
+class HeldLetterQuerySet(OwnedQuerySet):
+    pass
+
+
+class HeldLetter(models.Model):
+    """A letter file attached to the log-rejection form, kept on the server while
+    the form goes back and forth (a validation error, a suggested application),
+    so the user never attaches it twice. The form carries a signed token naming
+    it; it is deleted once the rejection is logged, or after a day."""
+
+    MAX_AGE_SECONDS = 24 * 3600
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HeldLetterQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__lte=5 * 1024 * 1024), name="held_letter_size_capped"
+            ),
+        ]
+
+    def __str__(self):
+        return self.filename

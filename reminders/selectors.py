@@ -1,11 +1,11 @@
 """Reads that the email, the email's link pages and the Reminders page share."""
 
 import datetime
-from typing import Any
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from contacts.models import Contact
 from reminders.models import Reminder, ReminderStatus
 
@@ -62,7 +62,7 @@ def _section_filter(key: str, now: datetime.datetime) -> Q:
     return Q(status=key)
 
 
-def reminder_section(user: Any, key: str, *, now: datetime.datetime) -> QuerySet[Reminder]:
+def reminder_section(user: User, key: str, *, now: datetime.datetime) -> QuerySet[Reminder]:
     """One section of the Reminders page, in the order it is shown."""
     order = ("-due_at", "-id") if key in _NEWEST_FIRST else ("due_at", "id")
     return (
@@ -73,7 +73,7 @@ def reminder_section(user: Any, key: str, *, now: datetime.datetime) -> QuerySet
     )
 
 
-def reminder_section_counts(user: Any, *, now: datetime.datetime) -> dict[str, int]:
+def reminder_section_counts(user: User, *, now: datetime.datetime) -> dict[str, int]:
     """How many reminders each section holds, in one query."""
     counts = Reminder.objects.for_user(user).aggregate(
         **{key: Count("pk", filter=_section_filter(key, now)) for key in SECTION_KEYS}
@@ -82,7 +82,7 @@ def reminder_section_counts(user: Any, *, now: datetime.datetime) -> dict[str, i
 
 
 def reminders_page(
-    user: Any, *, now: datetime.datetime | None = None, limit: int = 10
+    user: User, *, now: datetime.datetime | None = None, limit: int = 10
 ) -> dict[str, list[Reminder]]:
     """The first `limit` reminders of each section: a query per section, each
     reading at most `limit` rows, however many the account holds."""
@@ -90,7 +90,7 @@ def reminders_page(
     return {key: list(reminder_section(user, key, now=now)[:limit]) for key in SECTION_KEYS}
 
 
-def unacknowledged_failures(user, *, limit: int = 5) -> list[Reminder]:
+def unacknowledged_failures(user: User, *, limit: int = 5) -> list[Reminder]:
     return list(
         Reminder.objects.for_user(user)
         .filter(status=ReminderStatus.FAILED, failure_acknowledged=False)
@@ -99,5 +99,5 @@ def unacknowledged_failures(user, *, limit: int = 5) -> list[Reminder]:
     )
 
 
-def last_delivered_at(user):
+def last_delivered_at(user: User) -> datetime.datetime | None:
     return Reminder.objects.for_user(user).aggregate(last=Max("sent_at"))["last"]

@@ -7,20 +7,26 @@ the three, so that each of its steps is a plain call downwards.
 """
 
 import datetime
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import check_owner
+from accounts.models import User, check_owner
+from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from applications.attachments import EML, LetterFile, email_body_text
+from applications.letters.parser import LetterError, parse_letter
 from applications.models import (
     Application,
     Attachment,
@@ -31,18 +37,20 @@ from applications.models import (
     Stage,
     StageEvent,
 )
+from applications.selectors import ApplicationMatcher
 from applications.services import (
     application_create,
     application_note_activity,
     application_refresh_furthest_stage,
     company_get_or_create,
 )
-from contacts.models import Contact, ContactRole, Interaction
+from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 from contacts.services import interaction_log
 from reminders.emails import sample_message
 from reminders.links import SNOOZE_WEEKS
 from reminders.models import (
     ACTIVE_STATUSES,
+    HeldLetter,
     Reminder,
     ReminderKind,
     ReminderSettings,
@@ -51,25 +59,34 @@ from reminders.models import (
 from reminders.scheduling import due_at_for, due_date_for, snoozed_due_date
 from reminders.selectors import insiders_for
 
+logger = logging.getLogger(__name__)
+
 # A reminder in one of these has not been delivered and may still be moved.
 UNSENT_STATUSES = (ReminderStatus.SCHEDULED, ReminderStatus.FAILED)
 
 
 class ReminderBeingSent(ValidationError):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             _("Its circle-back email is being sent now; try again in a minute."),
             code="being_sent",
         )
 
 
-def reminder_settings_get(*, user) -> ReminderSettings:
+def reminder_settings_get(*, user: User) -> ReminderSettings:
     return ReminderSettings.objects.of(user)
 
 
-def _schedule(reminder: Reminder, *, user, settings_: ReminderSettings) -> None:
+def _schedule(reminder: Reminder, *, user: User, settings_: ReminderSettings) -> None:
     reminder.due_date = due_date_for(reminder.counted_from, reminder.cooling_off_days)
     reminder.due_at = due_at_for(reminder.due_date, settings_.send_time, user.zone)
+    if settings.AJAR_COOLING_OFF_UNIT_SECONDS:
+        # For testing only (make prod-check): a cooling-off "day" lasts this many
+        # seconds from now, so a circle-back arrives within minutes.
+        reminder.due_at = timezone.now() + datetime.timedelta(
+            seconds=reminder.cooling_off_days * settings.AJAR_COOLING_OFF_UNIT_SECONDS
+        )
+        reminder.due_date = reminder.due_at.astimezone(user.zone).date()
     reminder.next_attempt_at = reminder.due_at
 
 
@@ -84,7 +101,7 @@ def _reset_delivery(reminder: Reminder) -> None:
     reminder.failure_acknowledged = False
 
 
-def _locked(application) -> Reminder | None:
+def _locked(application: Application) -> Reminder | None:
     # Lock the row: the send task holds this lock while it talks to SMTP, so we
     # wait for it and then see "sent" rather than racing it.
     return Reminder.objects.select_for_update().filter(application=application).first()
@@ -92,9 +109,9 @@ def _locked(application) -> Reminder | None:
 
 def reminder_schedule(
     *,
-    user,
-    application,
-    rejection=None,
+    user: User,
+    application: Application,
+    rejection: Rejection | None = None,
     kind: ReminderKind,
     counted_from: datetime.date,
     cooling_off_days: int | None = None,
@@ -122,9 +139,8 @@ def reminder_schedule(
     reminder.cooling_off_days = days
     _schedule(reminder, user=user, settings_=settings_)
     _reset_delivery(reminder)
-    # The fields' choices and validators cover the check constraints; the
-    # delivery ones (a lease when sending, sent_at when sent) hold for a row this
-    # function sets to scheduled. The database enforces them all.
+    # The table's CheckConstraints hold in the database; validating them here
+    # would cost one SELECT each, on every rejection (an import logs thousands).
     reminder.full_clean(exclude=["user", "application", "rejection"], validate_constraints=False)
     reminder.save()
     return reminder
@@ -146,7 +162,7 @@ def reminder_reschedule(
     return reminder
 
 
-def reminder_cancel(*, application) -> Reminder | None:
+def reminder_cancel(*, application: Application) -> Reminder | None:
     """The rejection was undone or deleted: an unsent reminder is cancelled."""
     reminder = _locked(application)
     if reminder is None:
@@ -163,7 +179,7 @@ def reminder_cancel(*, application) -> Reminder | None:
 
 
 @transaction.atomic
-def reminders_recompute_for_user(*, user) -> int:
+def reminders_recompute_for_user(*, user: User) -> int:
     """The send time or zone changed: every scheduled reminder keeps its local
     due date and moves to the new local send time. Returns how many moved."""
     settings_ = reminder_settings_get(user=user)
@@ -187,7 +203,7 @@ def reminders_recompute_for_user(*, user) -> int:
 @transaction.atomic
 def reminder_settings_update(
     *,
-    user,
+    user: User,
     cooling_off_days: int,
     send_time: datetime.time,
     email_enabled: bool,
@@ -219,12 +235,28 @@ def reminder_settings_update(
 
 
 @transaction.atomic
-def user_settings_update(*, user, name: str, **reminder_settings) -> None:
+def user_settings_update(
+    *,
+    user: User,
+    name: str,
+    cooling_off_days: int,
+    send_time: datetime.time,
+    email_enabled: bool,
+    note_template: str | None = None,
+    time_zone: str | None = None,
+) -> None:
     """The Settings page: the user's name and their reminder settings, saved
     together (a refused setting leaves the name as it was)."""
-    user.name = " ".join(name.split())
+    user.name = squash_spaces(name)
     user.save(update_fields=["name"])
-    reminder_settings_update(user=user, **reminder_settings)
+    reminder_settings_update(
+        user=user,
+        cooling_off_days=cooling_off_days,
+        send_time=send_time,
+        email_enabled=email_enabled,
+        note_template=note_template,
+        time_zone=time_zone,
+    )
 
 
 # --- What the user does with a circle-back: the Reminders page and the email's links ---------
@@ -233,7 +265,7 @@ def user_settings_update(*, user, name: str, **reminder_settings) -> None:
 class ReminderAlreadyHandled(ValidationError):
     """Done, dismissed, cancelled, or snoozed since the link was sent."""
 
-    def __init__(self, reminder: Reminder):
+    def __init__(self, reminder: Reminder) -> None:
         self.reminder = reminder
         super().__init__(
             _("This circle-back was already handled (%(status)s).")
@@ -272,8 +304,8 @@ def _resolve(reminder: Reminder, status: ReminderStatus) -> None:
 def reminder_done(
     *,
     reminder: Reminder,
-    contacts=(),
-    channel: str = "email",
+    contacts: Sequence[Contact] = (),
+    channel: str = InteractionChannel.EMAIL,
     occurred_on: datetime.date | None = None,
     summary: str = "",
     occurrence: int | None = None,
@@ -289,7 +321,7 @@ def reminder_done(
     insider_ids = set(insiders_for(reminder).values_list("pk", flat=True))
     if any(contact.pk not in insider_ids for contact in contacts):
         raise ValidationError({"contacts": _("Pick people from this company.")})
-    day = occurred_on or timezone.localdate(timezone=user.zone)
+    day = occurred_on or user_today(user)
     summary = summary.strip() or _("Circled back after %(role)s at %(company)s.") % {
         "role": reminder.application.role,
         "company": reminder.application.company.name,
@@ -312,7 +344,7 @@ def reminder_done(
 @transaction.atomic
 def reminder_reapply(
     *, reminder: Reminder, role: str = "", applied_on: datetime.date | None = None
-):
+) -> Application:
     """ "I applied again": a new application at the same company, linked to the
     reminder, so circle-backs that paid off can be counted. An open circle-back
     is done by it."""
@@ -329,7 +361,7 @@ def reminder_reapply(
         user=reminder.user,
         company=original.company,
         role=(role.strip() or original.role)[:200],
-        occurred_on=applied_on or timezone.localdate(timezone=reminder.user.zone),
+        occurred_on=applied_on or user_today(reminder.user),
         notes=_("Applied again after circling back on %(role)s.") % {"role": original.role},
     )
     reminder.reapplication = application
@@ -351,7 +383,7 @@ def reminder_snooze(*, reminder: Reminder, weeks: int, occurrence: int | None = 
     reminder = _lock_actionable(reminder, occurrence=occurrence)
     user = reminder.user
     settings_ = reminder_settings_get(user=user)
-    today = timezone.localdate(timezone=user.zone)
+    today = user_today(user)
     reminder.due_date = snoozed_due_date(max(reminder.due_date, today), weeks)
     reminder.due_at = due_at_for(reminder.due_date, settings_.send_time, user.zone)
     reminder.next_attempt_at = reminder.due_at
@@ -370,7 +402,7 @@ def reminder_dismiss(*, reminder: Reminder, occurrence: int | None = None) -> Re
 
 
 @transaction.atomic
-def reminder_failure_acknowledge(*, user, reminder: Reminder | None = None) -> int:
+def reminder_failure_acknowledge(*, user: User, reminder: Reminder | None = None) -> int:
     """Hide the failure banner: for one failed reminder, or all of the user's."""
     failed = Reminder.objects.for_user(user).filter(
         status=ReminderStatus.FAILED, failure_acknowledged=False
@@ -381,7 +413,7 @@ def reminder_failure_acknowledge(*, user, reminder: Reminder | None = None) -> i
 
 
 @transaction.atomic
-def reminder_unsubscribe(*, user) -> ReminderSettings:
+def reminder_unsubscribe(*, user: User) -> ReminderSettings:
     """Reminder emails off (the email's unsubscribe link, RFC 8058 one-click).
     Reminders stay scheduled and show as due in the app."""
     settings_ = ReminderSettings.objects.select_for_update().get(
@@ -397,7 +429,7 @@ class TestEmailFailed(ValidationError):
     pass
 
 
-def reminder_test_send(*, user) -> None:
+def reminder_test_send(*, user: User) -> None:
     """Send the user a sample circle-back now, through the configured mail server,
     so they see what one looks like and that mail arrives. Synchronous on purpose:
     the user is waiting to hear whether it worked, and EMAIL_TIMEOUT bounds it."""
@@ -407,15 +439,43 @@ def reminder_test_send(*, user) -> None:
             _("Verify your email address first: reminders go only to a verified address."),
             code="unverified",
         )
+    _test_send_throttle(user)
     message = sample_message(user)
     message.connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
     try:
         message.send()
     except Exception as error:  # any mail failure is reported to the user
+        # The server's own words (host names, account names, the reply) go to the
+        # log for the operator, not onto the page.
+        logger.warning("test email to user %s failed", user.pk, exc_info=True)
         raise TestEmailFailed(
-            _("The test email could not be sent: %(error)s") % {"error": error},
+            _(
+                "The test email could not be sent: the mail server could not be "
+                "reached or refused it. The details are in the server's log."
+            ),
             code="send_failed",
         ) from error
+
+
+TEST_SENDS_PER_WINDOW = 3
+TEST_SEND_WINDOW_SECONDS = 10 * 60
+
+
+def _test_send_throttle(user: User) -> None:
+    """At most TEST_SENDS_PER_WINDOW test emails per user per window: each one
+    is a synchronous SMTP conversation and a message in someone's inbox."""
+    key = f"ajar:test-email:{user.pk}"
+    cache.add(key, 0, timeout=TEST_SEND_WINDOW_SECONDS)
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # expired between add and incr: a fresh window
+        cache.set(key, 1, timeout=TEST_SEND_WINDOW_SECONDS)
+        sent = 1
+    if sent > TEST_SENDS_PER_WINDOW:
+        raise TestEmailFailed(
+            _("You have sent several test emails just now: wait a few minutes and try again."),
+            code="throttled",
+        )
 
 
 # --- Logging a rejection: the one use case that spans the three apps -----------------
@@ -451,7 +511,7 @@ def _lock_open_application(application: Application) -> Application:
 @transaction.atomic
 def rejection_log(
     *,
-    user,
+    user: User,
     stage_reached: Stage,
     application: Application | None = None,
     company_name: str = "",
@@ -508,9 +568,7 @@ def rejection_log(
             feedback=feedback,
             invited_to_reapply=invited_to_reapply,
         )
-        # The fields' choices check what the table's check constraints do (and the
-        # database enforces them): Django would validate each constraint again
-        # with a SELECT in a savepoint, three statements apiece.
+        # Constraints: enforced by the database, not re-checked by a SELECT each.
         rejection.full_clean(exclude=["application"], validate_constraints=False)
         rejection.save()
         if letter_file is not None:
@@ -575,10 +633,13 @@ def rejection_update(
     cooling_off_days: int | None = None,
     letter_file: LetterFile | None = None,
     remove_letter_file: bool = False,
-    **fields,
+    channel: str | None = None,
+    letter_text: str | None = None,
+    feedback: str | None = None,
+    invited_to_reapply: bool | None = None,
 ) -> Rejection:
     """Edit a rejection; a changed date or cooling-off moves its unsent reminder.
-    A new letter file replaces the stored one.
+    A new letter file replaces the stored one; a detail left None is kept.
 
     Refused while its reminder is being sent.
     """
@@ -588,14 +649,16 @@ def rejection_update(
         days = cooling_off_days or reminder.cooling_off_days
         # Locks the reminder and refuses when it is being sent.
         reminder_reschedule(reminder=reminder, counted_from=received_on, cooling_off_days=days)
-    if (
-        letter_file is not None
-        and not fields.get("letter_text")
-        and letter_file.content_type == EML
-    ):
-        fields["letter_text"] = email_body_text(letter_file.data)
-    for name, value in fields.items():
-        setattr(rejection, name, value)
+    if letter_file is not None and not letter_text and letter_file.content_type == EML:
+        letter_text = email_body_text(letter_file.data)
+    if channel is not None:
+        rejection.channel = channel
+    if letter_text is not None:
+        rejection.letter_text = letter_text
+    if feedback is not None:
+        rejection.feedback = feedback
+    if invited_to_reapply is not None:
+        rejection.invited_to_reapply = invited_to_reapply
     rejection.received_on = received_on
     rejection.full_clean(exclude=["application"])
     rejection.save()
@@ -653,7 +716,7 @@ def application_delete(*, application: Application) -> None:
     application.delete()
 
 
-def _refuse_while_sending(applications) -> None:
+def _refuse_while_sending(applications: QuerySet[Application]) -> None:
     if Reminder.objects.filter(
         application__in=applications, status=ReminderStatus.SENDING
     ).exists():
@@ -667,11 +730,98 @@ def company_delete(*, company: Company) -> None:
     too. Refused while one of its circle-back emails is being sent."""
     company = Company.objects.select_for_update().get(pk=company.pk)
     _refuse_while_sending(company.applications.all())
-    leaving = Contact.objects.filter(company=company).values("pk")
-    orphaned = (
-        Interaction.objects.filter(contacts__in=leaving)
-        .exclude(contacts__in=Contact.objects.exclude(company=company).values("pk"))
-        .values_list("pk", flat=True)
-    )
-    Interaction.objects.filter(pk__in=list(orphaned)).delete()
+    alone = Interaction.objects.left_alone_by(Contact.objects.filter(company=company))
+    Interaction.objects.filter(pk__in=list(alone.values_list("pk", flat=True))).delete()
     company.delete()
+
+
+# --- A letter attached to the log-rejection form ----------------------------------------
+
+HELD_LETTER_SALT = "reminders.held-letter"
+
+
+@dataclass(frozen=True)
+class LetterFill:
+    """What the form can fill in from a letter: blank where the letter does not say."""
+
+    company: str = ""
+    role: str = ""
+    received_on: datetime.date | None = None
+    text: str = ""
+    application: Application | None = None  # an open application it matches
+
+
+def held_letter_create(*, user: User, letter: LetterFile) -> tuple[HeldLetter, str]:
+    """Keep an attached letter on the server; returns it with its signed token.
+    Letters held for more than a day are let go."""
+    stale = timezone.now() - datetime.timedelta(seconds=HeldLetter.MAX_AGE_SECONDS)
+    HeldLetter.objects.for_user(user).filter(created_at__lt=stale).delete()
+    held = HeldLetter.objects.create(
+        user=user,
+        filename=letter.filename,
+        content_type=letter.content_type,
+        size=letter.size,
+        data=letter.data,
+    )
+    return held, signing.dumps(held.pk, salt=HELD_LETTER_SALT)
+
+
+def held_letter_get(*, user: User, token: str) -> HeldLetter | None:
+    """The user's held letter a token names, or None (expired, forged, another's)."""
+    try:
+        pk = signing.loads(token, salt=HELD_LETTER_SALT, max_age=HeldLetter.MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        return None
+    if not isinstance(pk, int):
+        return None
+    return HeldLetter.objects.for_user(user).filter(pk=pk).first()
+
+
+def letter_fill(*, user: User, letter: LetterFile) -> LetterFill:
+    """Company, role, date and text read from an email letter (the one parser),
+    and the open application they match, if any. A PDF fills nothing."""
+    if letter.content_type != EML:
+        return LetterFill()
+    try:
+        parsed = parse_letter(letter.data)
+    except LetterError:
+        return LetterFill()
+    match = ApplicationMatcher.for_user(user).best(parsed.company.value, parsed.role.value)
+    return LetterFill(
+        company=parsed.company.value[:200],
+        role=parsed.role.value[:200],
+        received_on=parsed.received_on(user.zone),
+        text=parsed.text,
+        application=Application.objects.for_user(user).filter(pk=match).first() if match else None,
+    )
+
+
+# --- After a failed delivery ----------------------------------------------------------------
+
+
+class NotFailed(Exception):
+    pass
+
+
+@transaction.atomic
+def reminder_retry(*, reminder: Reminder, now: datetime.datetime | None = None) -> Reminder:
+    """The user's "retry" on a failed reminder: scheduled again, due now, with
+    a fresh set of attempts. The last error stays visible until it is sent."""
+    now = now or timezone.now()
+    reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
+    if reminder.status != ReminderStatus.FAILED:
+        raise NotFailed(f"Reminder {reminder.pk} is {reminder.status}, not failed.")
+    reminder.status = ReminderStatus.SCHEDULED
+    reminder.attempts = 0
+    reminder.next_attempt_at = now
+    reminder.failure_acknowledged = False
+    reminder.save(
+        update_fields=[
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "failure_acknowledged",
+            "updated_at",
+        ]
+    )
+    return reminder

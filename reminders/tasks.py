@@ -1,31 +1,80 @@
 """Celery tasks: thin wrappers that take ids and call the engine.
 
-No Celery retries here: every retry is a row in the database (DESIGN.md).
+No Celery retries here: every retry is a row in the database (DESIGN.md). The
+engine publishes sends by task name (engine.SEND_TASK), so it never imports
+this module. The sweep runs on a queue of its own (config/celery_app.py), so a
+backlog of sends cannot hold it up.
 """
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any
 
 from celery import shared_task
 from celery.signals import worker_process_shutdown
+from django.db import DatabaseError
 from django.utils import timezone
 
 from reminders import engine, mailer
 
+logger = logging.getLogger(__name__)
+# One warning when sweeps start failing on the database, not one per sweep.
+_sweep_database_down = threading.Event()
+
 
 @shared_task(name="reminders.tasks.sweep", ignore_result=True)
-def sweep() -> dict:
-    result = engine.sweep(now=timezone.now())
+def sweep() -> dict[str, int]:
+    try:
+        result = engine.sweep(now=timezone.now())
+    except DatabaseError as error:
+        # Expected while PostgreSQL is away: the next sweep does the work.
+        if not _sweep_database_down.is_set():
+            _sweep_database_down.set()
+            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            logger.warning("Sweeps skipped while the database is unreachable (%s).", first_line)
+        return {"reclaimed": 0, "claimed": 0}
+    if _sweep_database_down.is_set():
+        _sweep_database_down.clear()
+        logger.warning("Sweeps resumed: the database answers again.")
     return {"reclaimed": result.reclaimed, "claimed": result.claimed}
 
 
-@shared_task(name="reminders.tasks.send", ignore_result=True)
-def send(reminder_id: int, token: str) -> str:
-    return engine.reminder_send(reminder_id=reminder_id, token=token)
-
-
-@shared_task(name="reminders.tasks.send_many", ignore_result=True)
+@shared_task(name=engine.SEND_TASK, ignore_result=True)
 def send_many(reminder_ids: list[int], token: str) -> list[str]:
-    return engine.reminder_send_many(reminder_ids=reminder_ids, token=token)
+    with _warm_sigterm():
+        return engine.reminder_send_many(reminder_ids=reminder_ids, token=token)
+
+
+def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM while sending (systemd signals the whole process group): finish
+    the reminder being sent, give back the rest of the chunk, and let the
+    main process's warm shutdown end this pool process."""
+    engine.request_stop()
+
+
+@contextlib.contextmanager
+def _warm_sigterm() -> Iterator[None]:
+    # Billiard's own SIGTERM handler exits the pool process at once, mid-send:
+    # that was a duplicate when the server had just accepted the message.
+    # Ours holds only while a chunk runs, and only where signals can be set.
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        # A stop asked for mid-chunk is the main process's warm shutdown: it
+        # closes the pool once this task returns.
+        signal.signal(signal.SIGTERM, previous)
 
 
 @worker_process_shutdown.connect
-def _close_smtp(**_kwargs) -> None:
+def _close_smtp(**_kwargs: Any) -> None:
     mailer.close()

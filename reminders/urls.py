@@ -13,6 +13,11 @@ urlpatterns = [
         rejections.rejection_log_pickers,
         name="log_rejection_pickers",
     ),
+    path(
+        "applications/log-rejection/letter/",
+        rejections.rejection_log_letter,
+        name="log_rejection_letter",
+    ),
     path("applications/<int:pk>/logged/", rejections.rejection_logged, name="rejection_logged"),
     path("applications/<int:pk>/rejection/edit/", rejections.rejection_edit, name="rejection_edit"),
     path("applications/<int:pk>/reopen/", rejections.application_reopen_view, name="reopen"),

@@ -8,11 +8,11 @@ stats page render through `templates/review/_insights.html`; it makes
 the same few queries whatever the data size.
 """
 
-import calendar
 import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.urls import reverse
@@ -47,9 +47,7 @@ class Insight:
 
 def months_before(day: datetime.date, months: int) -> datetime.date:
     """The same day `months` calendar months earlier (the 31st becomes the month's last day)."""
-    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
-    last = calendar.monthrange(year, month0 + 1)[1]
-    return datetime.date(year, month0 + 1, min(day.day, last))
+    return day - relativedelta(months=months)
 
 
 def search_start(user) -> datetime.date | None:
@@ -70,7 +68,7 @@ def applications_url(**params) -> str:
 
 
 def _day(value: datetime.date) -> str:
-    return date_format(value, "j M Y")
+    return date_format(value, "DATE_FORMAT")
 
 
 _UNKNOWN = object()
@@ -179,6 +177,7 @@ def _reminder_detail(status: str | None, due_date: datetime.date | None) -> str:
     if status is None:
         return _("no circle-back")
     if status == ReminderStatus.SCHEDULED:
+        assert due_date is not None  # every reminder has one; None only without a reminder
         return _("circle back on %(day)s") % {"day": _day(due_date)}
     if status in (ReminderStatus.SENDING, ReminderStatus.SENT):
         return _("circle-back reminder sent: time to get in touch")

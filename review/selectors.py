@@ -5,6 +5,7 @@ many applications the user has: the pages assert it.
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    QuerySet,
     Subquery,
     Value,
 )
@@ -23,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from applications.models import (
     Application,
     Attachment,
@@ -38,11 +41,9 @@ from reminders.models import Reminder, ReminderStatus
 # --- Companies ----------------------------------------------------------------------------
 
 
-def company_list(user, *, search: str = ""):
+def company_list(user: User) -> QuerySet[Company]:
     """Companies with what happened there, counted in the same query."""
     qs = Company.objects.for_user(user)
-    if search:
-        qs = qs.filter(name__icontains=search)
     apps = Application.objects.filter(company=OuterRef("pk")).order_by().values("company")
     # Subqueries rather than joins: counting over two joins would multiply the rows.
     return qs.annotate(
@@ -90,7 +91,7 @@ class CompanyReply:
     label: str
 
 
-def _reply(application) -> CompanyReply:
+def _reply(application: Application) -> CompanyReply:
     if application.outcome == Outcome.GHOSTED:
         return CompanyReply("silent", _("Went silent"))
     if application.outcome == Outcome.REJECTED:
@@ -103,7 +104,7 @@ def _reply(application) -> CompanyReply:
     return CompanyReply("other", application.get_outcome_display())
 
 
-def company_applications(company):
+def company_applications(company: Company) -> list[Application]:
     applications = list(
         company.applications.select_related("rejection", "reminder").order_by("-created_at", "-id")
     )
@@ -116,17 +117,19 @@ def company_applications(company):
         rejection = getattr(application, "rejection", None)
         if rejection is not None:
             rejection.has_file = application.pk in with_file
-        application.reply = _reply(application)
+        # The page's one extra per-row value, set like an annotation (mypy cannot
+        # see an attribute set at run time on a model instance).
+        application.reply = _reply(application)  # type: ignore[attr-defined]
     return applications
 
 
-def company_contacts(company):
+def company_contacts(company: Company) -> list[Contact]:
     return list(
         Contact.objects.filter(company=company).with_last_contacted().order_by("name", "id")
     )
 
 
-def company_interactions(company, *, limit: int = 20):
+def company_interactions(company: Company, *, limit: int = 20) -> list[Interaction]:
     return list(
         Interaction.objects.filter(Q(contacts__company=company) | Q(application__company=company))
         .distinct()
@@ -136,10 +139,10 @@ def company_interactions(company, *, limit: int = 20):
     )
 
 
-def company_reply_summary(applications) -> dict:
+def company_reply_summary(applications: Iterable[Application]) -> dict[str, int]:
     summary = {"letter": 0, "message": 0, "silent": 0, "pending": 0, "other": 0}
     for application in applications:
-        summary[application.reply.key] += 1
+        summary[application.reply.key] += 1  # type: ignore[attr-defined]  # see above
     return summary
 
 
@@ -158,13 +161,8 @@ class CompanyDeletion:
         return any((self.applications, self.contacts, self.interactions))
 
 
-def company_deletion_summary(company) -> CompanyDeletion:
-    leaving = Contact.objects.filter(company=company).values("pk")
-    orphaned = (
-        Interaction.objects.filter(contacts__in=leaving)
-        .exclude(contacts__in=Contact.objects.exclude(company=company).values("pk"))
-        .distinct()
-    )
+def company_deletion_summary(company: Company) -> CompanyDeletion:
+    alone = Interaction.objects.left_alone_by(Contact.objects.filter(company=company))
     return CompanyDeletion(
         applications=company.applications.count(),
         rejections=Rejection.objects.filter(application__company=company).count(),
@@ -172,14 +170,16 @@ def company_deletion_summary(company) -> CompanyDeletion:
         .filter(status__in=[ReminderStatus.SCHEDULED, ReminderStatus.FAILED])
         .count(),
         contacts=Contact.objects.filter(company=company).count(),
-        interactions=orphaned.count(),
+        interactions=alone.count(),
     )
 
 
 # --- Dashboard -------------------------------------------------------------------------------
 
 
-def stale_applications(user, *, today: datetime.date, days: int | None = None):
+def stale_applications(
+    user: User, *, today: datetime.date, days: int | None = None
+) -> QuerySet[Application]:
     """Open applications with no news (no move, no conversation) for `days`:
     candidates for "mark as ghosted". The wishlist and offers wait on the user,
     not on the company, so they are left out.
@@ -201,7 +201,7 @@ def stale_applications(user, *, today: datetime.date, days: int | None = None):
 
 
 def circle_backs(
-    user, *, now: datetime.datetime, limit: int, within_days: int = 7
+    user: User, *, now: datetime.datetime, limit: int, within_days: int = 7
 ) -> list[Reminder]:
     """The first `limit` circle-backs to act on, by due time: due (scheduled and
     past due, or emailed and not yet done) and coming up within a week; each
@@ -237,7 +237,7 @@ def circle_backs(
     return picked
 
 
-def recent_outcomes(user, *, since: datetime.date):
+def recent_outcomes(user: User, *, since: datetime.date) -> QuerySet[Application]:
     return (
         Application.objects.for_user(user)
         .filter(outcome__in=[Outcome.REJECTED, Outcome.GHOSTED], outcome_on__gte=since)
@@ -246,7 +246,7 @@ def recent_outcomes(user, *, since: datetime.date):
     )
 
 
-def stage_counts(user) -> list[tuple[Stage, int]]:
+def stage_counts(user: User) -> list[tuple[Stage, int]]:
     totals = dict(
         Application.objects.for_user(user)
         .open()
@@ -261,13 +261,13 @@ def stage_counts(user) -> list[tuple[Stage, int]]:
 # --- The application page: its timeline across every app ---------------------------
 
 
-def application_for_detail(*, user, pk: int) -> Application:
+def application_for_detail(*, user: User, pk: int) -> Application:
     """One application with everything its page shows, in a fixed number of queries."""
     queryset = (
         Application.objects.for_user(user)
         .select_related("company", "rejection")
+        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.order_by("name", "id")))
         .prefetch_related(
-            Prefetch("contacts", queryset=Contact.objects.order_by("name", "id")),
             Prefetch(
                 "interactions",
                 queryset=Interaction.objects.prefetch_related("contacts").order_by(
@@ -304,7 +304,7 @@ class TimelineEntry:
     on: datetime.date
     kind: str  # stage, rejection, ghosted, interaction, reminder
     obj: Any = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 _KIND_ORDER = {"stage": 0, "interaction": 1, "rejection": 2, "ghosted": 2, "reminder": 3}

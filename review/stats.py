@@ -310,12 +310,15 @@ def _weeks(user, applications: QuerySet, filters: StatsFilters) -> list[Week]:
     end = monday(filters.applied_to) if filters.applied_to else last
     if (end - start).days // 7 >= MAX_WEEKS:
         start, end = first, last
-    weeks = []
-    week = start
-    while week <= end:
-        weeks.append(Week(week, counts[week]))
-        week += datetime.timedelta(days=7)
-    return weeks
+    # Bounded by what it shows, whatever the data holds (rows from before dates
+    # were validated may say 9000 or 9999): at most MAX_WEEKS weeks, ending with
+    # the latest one, counted by index so no date past the last is ever made.
+    span = min((end - start).days // 7 + 1, MAX_WEEKS)
+    start = end - datetime.timedelta(weeks=span - 1)
+    return [
+        Week(week, counts[week])
+        for week in (start + datetime.timedelta(weeks=i) for i in range(span))
+    ]
 
 
 class DaysBetween(Func):

@@ -1,6 +1,14 @@
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# The fuzzing budget (tests/test_fuzz_forms.py): small in `make test`, larger in
+# CI (.ci/run sets HYPOTHESIS_PROFILE=ci). No example database: runs stay
+# independent of the machine's history, and a failure prints its example.
+hypothesis_settings.register_profile("default", max_examples=5, deadline=None, database=None)
+hypothesis_settings.register_profile("ci", max_examples=25, deadline=None, database=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # Under CI (.ci/run sets this) a test skipped for a missing service or browser is
 # a failure: nothing may be silently not run.

@@ -82,7 +82,9 @@ def test_odd_form_values_never_give_a_500(client, value):
     failures = []
     for name, url in _private_pages(owner):
         page = client.get(url)
-        fields = set(NAME.findall(page.content.decode())) if page.status_code == 200 else set()
+        # A download (CSV, a backup) streams: it has no form to read fields from.
+        html = page.status_code == 200 and not page.streaming
+        fields = set(NAME.findall(page.content.decode())) if html else set()
         data = dict.fromkeys((fields | BODY_KEYS) - {"csrfmiddlewaretoken"}, value)
         for prefix in ("new_contact",):
             if f"{prefix}-TOTAL_FORMS" in data:

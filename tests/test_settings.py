@@ -55,3 +55,32 @@ def test_an_unknown_signup_mode_stops_start_up():
     result = start(AJAR_SIGNUP="sometimes", AJAR_TESTING="1")
     assert result.returncode != 0
     assert "AJAR_SIGNUP must be one of" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param("correct horse battery staple is a fine phrase but not a key", id="spaces"),
+        pytest.param("Ab3$" * 15, id="repeated"),
+        pytest.param("xY9-kL2_" * 7 + "xY9", id="repeated-partly"),
+        pytest.param(
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'", id="example-text"
+        ),
+        pytest.param("ab1-" * 10 + "1ab-ba1" * 2 + "-b1a", id="few-distinct"),
+    ],
+)
+def test_text_a_repeat_or_env_example_text_is_refused_as_a_secret_key(key):
+    result = start(DEBUG="false", AJAR_TESTING="1", SECRET_KEY=key)
+    assert result.returncode != 0
+    assert "SECRET_KEY is missing or weak" in result.stderr
+
+
+def test_any_line_of_env_example_is_refused_as_a_secret_key():
+    lines = [
+        line.lstrip("# ")
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if len(line.lstrip("# ")) >= 50 and " " not in line.lstrip("# ")
+    ]
+    for line in lines:
+        result = start(DEBUG="false", AJAR_TESTING="1", SECRET_KEY=line)
+        assert result.returncode != 0, line

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from config.urls import PUBLIC_URL_NAMES
 from tests import factories
+from tests.inbox.factories import InboundAttachmentFactory, InboundMessageFactory
 
 # URL name -> a function (owner) -> kwargs naming one of owner's objects.
 # Every URL with arguments that is not public must appear here.
@@ -56,7 +57,43 @@ OBJECT_URLS = {
     "contacts:interaction_delete": lambda owner: {
         "pk": factories.ConversationFactory(user=owner).pk
     },
+    # Own your data (portability issue).
+    "portability:import_preview": lambda owner: {"pk": _import_upload(owner).pk},
+    "portability:reminder_ics": lambda owner: {"pk": factories.ReminderFactory(user=owner).pk},
+    "portability:interview_ics": lambda owner: {"pk": _scheduled_interview(owner).pk},
+    "portability:contact_vcard": lambda owner: {"pk": factories.ContactFactory(user=owner).pk},
+    # The Inbox (rejection emails issue).
+    "inbox:detail": lambda owner: {"pk": InboundMessageFactory(user=owner).pk},
+    "inbox:confirm": lambda owner: {"pk": InboundMessageFactory(user=owner).pk},
+    "inbox:dismiss": lambda owner: {"pk": InboundMessageFactory(user=owner).pk},
+    "inbox:add_stage": lambda owner: {"pk": InboundMessageFactory(user=owner).pk},
+    "inbox:raw_download": lambda owner: {"pk": InboundMessageFactory(user=owner).pk},
+    "inbox:attachment_download": lambda owner: {
+        "pk": InboundAttachmentFactory(message__user=owner).pk
+    },
 }
+
+
+def _import_upload(owner):
+    from portability.models import ImportUpload
+
+    return ImportUpload.objects.create(
+        user=owner, filename="a.csv", size=20, data=b"Company,Role\nAcme,Dev\n"
+    )
+
+
+def _scheduled_interview(owner):
+    import datetime
+
+    from applications.models import Stage, StageEvent
+
+    return StageEvent.objects.create(
+        application=factories.ApplicationFactory(user=owner),
+        stage=Stage.INTERVIEW,
+        occurred_on=datetime.date(2026, 5, 1),
+        scheduled_at=datetime.datetime(2026, 5, 1, 9, 0, tzinfo=datetime.UTC),
+    )
+
 
 # Arguments of URLs that are not about one of the user's objects.
 SKIP_PREFIXES = ("admin:",)

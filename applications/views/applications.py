@@ -5,17 +5,18 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import add_service_error
+from accounts.http import AuthenticatedRequest
 from accounts.pickers import picker_options
 from accounts.views import confirm_then
-from applications import selectors
-from applications.forms import ApplicationFilterForm, ApplicationForm, StageEventForm
+from applications.filters import ApplicationFilter
+from applications.forms import ApplicationForm, StageEventForm
 from applications.models import Application, Attachment, Company, Stage, StageEvent
 from applications.services import (
     application_create,
@@ -42,27 +43,25 @@ def _own_event(request, pk) -> StageEvent:
 
 
 @require_GET
-def application_list(request):
-    form = ApplicationFilterForm(request.GET or None, user=request.user)
-    filters = form.filters() if request.GET else {}
-    applications = selectors.application_search(user=request.user, **filters)
-    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+def application_list(request: AuthenticatedRequest) -> HttpResponse:
+    filterset = ApplicationFilter(request.GET, user=request.user)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "applications/list.html",
         {
-            "form": form,
+            "form": filterset.form,
             "page": page,
-            "filtered": bool(filters),
+            "filtered": filterset.active,
             "query": query.urlencode(),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
-def application_create_view(request):
+def application_create_view(request: AuthenticatedRequest) -> HttpResponse:
     form = ApplicationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -88,7 +87,7 @@ def application_create_view(request):
 
 
 @require_http_methods(["GET", "POST"])
-def application_edit(request, pk):
+def application_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
     form = ApplicationForm(request.POST or None, instance=application, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -111,7 +110,7 @@ def application_edit(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def application_move_view(request, pk):
+def application_move_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk)
     form = StageEventForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -133,7 +132,7 @@ def application_move_view(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def stage_event_edit(request, pk):
+def stage_event_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     event = _own_event(request, pk)
     application = event.application
     initial = {
@@ -167,7 +166,7 @@ def stage_event_edit(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def stage_event_delete_view(request, pk):
+def stage_event_delete_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     event = _own_event(request, pk)
     application = event.application
     return confirm_then(
@@ -180,7 +179,7 @@ def stage_event_delete_view(request, pk):
     )
 
 
-def attachment_download(request, pk):
+def attachment_download(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The letter's file, to its owner only, always as a download: the stored
     type was sniffed from the bytes at upload, never taken from the browser."""
     attachment = get_object_or_404(
@@ -197,11 +196,13 @@ def attachment_download(request, pk):
 
 
 def _attachment_disposition(filename: str) -> str:
-    return content_disposition_header(as_attachment=True, filename=filename or "letter")
+    header = content_disposition_header(as_attachment=True, filename=filename or "letter")
+    assert header is not None  # None only when neither a download nor a name
+    return header
 
 
 @require_GET
-def company_options(request: HttpRequest) -> HttpResponse:
+def company_options(request: AuthenticatedRequest) -> HttpResponse:
     """htmx: the options of a company picker that match what was typed."""
     return picker_options(
         request,
@@ -215,7 +216,7 @@ def application_label(application: Application) -> str:
 
 
 @require_GET
-def application_options(request: HttpRequest) -> HttpResponse:
+def application_options(request: AuthenticatedRequest) -> HttpResponse:
     """htmx: the options of an applications picker that match what was typed
     (in the role or the company's name), newest first."""
     return picker_options(

@@ -1,14 +1,16 @@
 """The board: one column per stage, cards moved by drag and drop or by keyboard."""
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedRequest
 from applications.forms import BoardMoveForm
 from applications.models import Application, Stage
 from applications.selectors import BOARD_COLUMN_SIZE, board_column_page, board_columns
@@ -17,11 +19,11 @@ from applications.services import application_move
 MAX_OFFSET = 1_000_000_000
 
 
-def _wants_closed(request) -> bool:
+def _wants_closed(request: HttpRequest) -> bool:
     return request.GET.get("closed") == "1" or request.POST.get("closed") == "1"
 
 
-def _board_context(request, *, closed: bool, **extra):
+def _board_context(request: AuthenticatedRequest, *, closed: bool, **extra: Any) -> dict[str, Any]:
     columns = board_columns(request.user, closed=closed)
     return {
         "columns": columns,
@@ -33,12 +35,12 @@ def _board_context(request, *, closed: bool, **extra):
     }
 
 
-def board(request):
+def board(request: AuthenticatedRequest) -> HttpResponse:
     closed = _wants_closed(request)
     return render(request, "applications/board.html", _board_context(request, closed=closed))
 
 
-def board_column(request):
+def board_column(request: AuthenticatedRequest) -> HttpResponse:
     """The next cards of one column ("show more")."""
     form = BoardMoveForm({"stage": request.GET.get("stage")})
     if not form.is_valid():
@@ -64,7 +66,7 @@ def board_column(request):
     return render(request, template, context)
 
 
-def board_move(request, pk):
+def board_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.for_user(request.user).select_related("company"), pk=pk
     )

@@ -2,16 +2,21 @@
 editing it and undoing it; and the other actions on an application that touch
 its circle-back: marking it ghosted, deleting it."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.forms import add_service_error, as_id
+from accounts.http import AuthenticatedRequest
+from accounts.timezones import user_today
 from accounts.views import confirm_then
+from applications.attachments import LetterFile, read_letter_file
 from applications.models import Application, Attachment, Company, Outcome, Rejection
 from reminders.forms import (
     NewContactFormSet,
@@ -24,6 +29,9 @@ from reminders.services import (
     application_delete,
     application_mark_ghosted,
     application_reopen,
+    held_letter_create,
+    held_letter_get,
+    letter_fill,
     rejection_log,
     rejection_update,
 )
@@ -31,19 +39,36 @@ from reminders.services import (
 NEW_CONTACT_PREFIX = "new_contact"
 
 
-def _initial_from_query(request) -> dict:
-    """ "Log rejection" from an application's page arrives with its id."""
+def _initial_from_query(request: AuthenticatedRequest) -> dict[str, Any]:
+    """ "Log rejection" from an application's page arrives with its id; from a
+    suggestion after attaching a letter, with the held letter's token too."""
+    initial: dict[str, Any] = {}
+    token = request.GET.get("letter", "")
+    held = held_letter_get(user=request.user, token=token) if token else None
+    if held is not None:
+        letter = LetterFile(held.filename, held.content_type, bytes(held.data))
+        fill = letter_fill(user=request.user, letter=letter)
+        initial.update(
+            {
+                "letter_token": token,
+                "company_name": fill.company,
+                "role": fill.role,
+                "received_on": fill.received_on or user_today(request.user),
+                "letter_text": fill.text,
+            }
+        )
     raw = request.GET.get("application")
     if not raw:
-        return {}
+        return initial
     application = get_object_or_404(
         Application.objects.for_user(request.user).open(), pk=as_id(raw) or 0
     )
-    return {"company": application.company_id, "application": application.pk}
+    initial.update({"company": application.company_id, "application": application.pk})
+    return initial
 
 
 @require_http_methods(["GET", "POST"])
-def rejection_log_view(request):
+def rejection_log_view(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         form = RejectionLogForm(request.POST, request.FILES, user=request.user)
         formset = NewContactFormSet(request.POST, prefix=NEW_CONTACT_PREFIX)
@@ -60,15 +85,97 @@ def rejection_log_view(request):
             except ValidationError as error:
                 add_service_error(form, error)
             else:
+                if form.held_letter is not None:
+                    form.held_letter.delete()
                 return redirect("reminders:rejection_logged", pk=result.application.pk)
+        _hold_letter(request, form)
     else:
         form = RejectionLogForm(initial=_initial_from_query(request), user=request.user)
         formset = NewContactFormSet(prefix=NEW_CONTACT_PREFIX)
+        token = form.initial.get("letter_token")
+        if token:
+            form.held_letter = held_letter_get(user=request.user, token=token)
+            form.held_letter_token = token
     return render(request, "reminders/log_rejection.html", {"form": form, "formset": formset})
 
 
+def _hold_letter(request, form) -> None:
+    """The form comes back with an error: a file attached with it stays on the
+    server under a signed token, so it is not asked for again."""
+    letter = getattr(form, "cleaned_data", {}).get("letter_file")
+    if isinstance(letter, LetterFile) and form.held_letter is None:
+        form.held_letter, form.held_letter_token = held_letter_create(
+            user=request.user, letter=letter
+        )
+
+
+# The fields a letter fills in, with the classes crispy gives their widgets.
+LETTER_FIELDS = {
+    "company_name": "textinput form-control",
+    "role": "textinput form-control",
+    "received_on": "dateinput form-control",
+    "letter_text": "textarea form-control",
+}
+
+
+@require_POST
+def rejection_log_letter(request):
+    """htmx: a letter attached to the log-rejection form. Kept on the server
+    (signed token), and, for an email, read by the letter parser: the blank
+    fields among company, role, date and text are filled in place, marked as
+    from the letter, and a matching open application is offered."""
+    uploaded = request.FILES.get("letter_file")
+    context: dict = {"oob": []}
+    if uploaded is None:
+        return render(request, "reminders/_letter_fill.html", context)
+    try:
+        letter = read_letter_file(uploaded)
+    except ValidationError as error:
+        context["error"] = " ".join(error.messages)
+        return render(request, "reminders/_letter_fill.html", context)
+    held, token = held_letter_create(user=request.user, letter=letter)
+    fill = letter_fill(user=request.user, letter=letter)
+    values = {
+        "company_name": "" if request.POST.get("company") else fill.company,
+        "role": "" if request.POST.get("application") else fill.role,
+        "received_on": fill.received_on.isoformat() if fill.received_on else "",
+        "letter_text": fill.text,
+    }
+    data = request.POST.copy()
+    filled = []
+    # The date field starts at today: that default gives way to the letter's date.
+    today = user_today(request.user).isoformat()
+    for name, value in values.items():
+        typed = (request.POST.get(name) or "").strip()
+        if value and (not typed or (name == "received_on" and typed == today)):
+            data[name] = value
+            filled.append(name)
+    form = RejectionLogForm(data, user=request.user)
+    labels = {"company_name": _("company"), "role": _("role"), "received_on": _("date")}
+    labels["letter_text"] = _("letter text")
+    context.update(
+        {
+            "held": held,
+            "token": token,
+            "filled": [labels[name] for name in filled],
+            "suggestion": fill.application,
+            "oob": [
+                form[name].as_widget(
+                    attrs={
+                        "class": f"{LETTER_FIELDS[name]} from-letter",
+                        "hx-swap-oob": "true",
+                        "aria-describedby": "letter-fill-note",
+                    }
+                )
+                for name in filled
+            ],
+        }
+    )
+    return render(request, "reminders/_letter_fill.html", context)
+
+
 @require_GET
-def rejection_log_pickers(request):
+def rejection_log_pickers(request: AuthenticatedRequest) -> HttpResponse:
     """htmx: the role and people pickers of the company just picked."""
     raw = request.GET.get("company", "")
     company = None
@@ -78,7 +185,7 @@ def rejection_log_pickers(request):
     return render(request, "reminders/_log_pickers.html", {"form": form})
 
 
-def rejection_logged(request, pk):
+def rejection_logged(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.for_user(request.user).select_related("company"), pk=pk
     )
@@ -95,7 +202,7 @@ def rejection_logged(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def rejection_edit(request, pk):
+def rejection_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     rejection = get_object_or_404(
         Rejection.objects.for_user(request.user).select_related("application__company"),
         application_id=pk,
@@ -134,7 +241,7 @@ def rejection_edit(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def application_reopen_view(request, pk):
+def application_reopen_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Undo a rejection or a "never heard back": the application is open again."""
     application = get_object_or_404(
         Application.objects.for_user(request.user)
@@ -153,7 +260,7 @@ def application_reopen_view(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def application_delete_view(request, pk):
+def application_delete_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.for_user(request.user).select_related("company"), pk=pk
     )
@@ -167,7 +274,7 @@ def application_delete_view(request, pk):
     )
 
 
-def mark_ghosted(request, pk):
+def mark_ghosted(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(Application.objects.for_user(request.user), pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])

@@ -5,22 +5,27 @@ they work on a phone where the user is not signed in. Each GET only shows a
 confirmation; its button POSTs (mail scanners open GET links).
 """
 
+import datetime
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedRequest
+from accounts.timezones import user_today
+from accounts.views import safe_next
 from reminders import links
 from reminders.emails import note_preview_text
 from reminders.forms import ReapplyForm, ReminderDoneForm, SnoozeForm
@@ -34,11 +39,13 @@ from reminders.selectors import (
     reminders_page,
 )
 from reminders.services import (
+    NotFailed,
     ReminderAlreadyHandled,
     reminder_dismiss,
     reminder_done,
     reminder_failure_acknowledge,
     reminder_reapply,
+    reminder_retry,
     reminder_settings_get,
     reminder_snooze,
     reminder_test_send,
@@ -74,20 +81,16 @@ def _errors(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def _user_today(user):
-    return timezone.localdate(timezone=user.zone)
-
-
 # The page shows the first few of each section; "show all" pages through one.
 SECTION_SIZE = 10
 PAGE_SIZE = 25
 
 
-def reminder_list(request):
+def reminder_list(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     counts = reminder_section_counts(request.user, now=now)
     shown = request.GET.get("section", "")
-    page = None
+    page: Page[Reminder] | None = None
     if shown in counts:
         page = Paginator(reminder_section(request.user, shown, now=now), PAGE_SIZE).get_page(
             request.GET.get("page")
@@ -124,16 +127,18 @@ def reminder_list(request):
     )
 
 
-def _done_form(reminder, data=None):
+def _done_form(reminder: Reminder, data: QueryDict | None = None) -> ReminderDoneForm:
     return ReminderDoneForm(
         data,
         insiders=insiders_for(reminder),
-        today=_user_today(reminder.user),
+        today=user_today(reminder.user),
         role=reminder.application.role,
     )
 
 
-def _do_done(form, reminder, *, occurrence=None) -> Reminder:
+def _do_done(
+    form: ReminderDoneForm, reminder: Reminder, *, occurrence: int | None = None
+) -> Reminder:
     data = form.cleaned_data
     return reminder_done(
         reminder=reminder,
@@ -145,7 +150,7 @@ def _do_done(form, reminder, *, occurrence=None) -> Reminder:
     )
 
 
-def reminder_done_view(request, pk):
+def reminder_done_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Done, from the app: who you re-contacted and how."""
     reminder = _own(request, pk)
     if reminder.status not in ACTIVE_STATUSES:
@@ -163,7 +168,9 @@ def reminder_done_view(request, pk):
     return render(request, "reminders/done.html", {"reminder": reminder, "form": form})
 
 
-def _post_action(request, pk, action):
+def _post_action(
+    request: AuthenticatedRequest, pk: int, action: Callable[[Reminder], str]
+) -> HttpResponse:
     # The object first, then the method: another user's id is a 404 either way.
     reminder = _own(request, pk)
     if request.method != "POST":
@@ -177,8 +184,8 @@ def _post_action(request, pk, action):
     return redirect("reminders:list")
 
 
-def reminder_snooze_view(request, pk):
-    def snooze(reminder):
+def reminder_snooze_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def snooze(reminder: Reminder) -> str:
         form = SnoozeForm(request.POST)
         if not form.is_valid():
             raise ValidationError(_("Snooze for 1, 2 or 4 weeks."))
@@ -188,29 +195,28 @@ def reminder_snooze_view(request, pk):
     return _post_action(request, pk, snooze)
 
 
-def reminder_dismiss_view(request, pk):
-    def dismiss(reminder):
+def reminder_dismiss_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def dismiss(reminder: Reminder) -> str:
         reminder_dismiss(reminder=reminder)
         return _("Dismissed.")
 
     return _post_action(request, pk, dismiss)
 
 
-def reminder_reapply_view(request, pk):
-    def reapply(reminder):
+def reminder_reapply_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def reapply(reminder: Reminder) -> str:
         form = ReapplyForm(request.POST)
         if not form.is_valid():
-            raise ValidationError(form.errors["role"])
+            # An ErrorList is a list at run time; django-stubs types it as a UserList only.
+            raise ValidationError(form.errors["role"])  # type: ignore[arg-type]
         application = reminder_reapply(reminder=reminder, role=form.cleaned_data["role"])
         return _("Added your new application: %(application)s.") % {"application": application}
 
     return _post_action(request, pk, reapply)
 
 
-def reminder_retry_view(request, pk):
-    def retry(reminder):
-        from reminders.engine import NotFailed, reminder_retry
-
+def reminder_retry_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    def retry(reminder: Reminder) -> str:
         try:
             reminder_retry(reminder=reminder)
         except NotFailed as error:
@@ -220,24 +226,14 @@ def reminder_retry_view(request, pk):
     return _post_action(request, pk, retry)
 
 
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next", "")
-    # Only a path: redirect() reads a bare word as a URL name and would 500 on it.
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 @require_POST
-def failures_acknowledge(request):
+def failures_acknowledge(request: AuthenticatedRequest) -> HttpResponse:
     reminder_failure_acknowledge(user=request.user)
-    return redirect(_safe_next(request, reverse("reminders:list")))
+    return redirect(safe_next(request, reverse("reminders:list")))
 
 
 @require_POST
-def test_email_send(request):
+def test_email_send(request: AuthenticatedRequest) -> HttpResponse:
     try:
         reminder_test_send(user=request.user)
     except ValidationError as error:
@@ -250,7 +246,7 @@ def test_email_send(request):
 
 
 @require_POST
-def note_preview(request):
+def note_preview(request: AuthenticatedRequest) -> HttpResponse:
     template = request.POST.get("reminders-note_template", "")[:4000]
     return render(
         request,
@@ -265,17 +261,18 @@ def note_preview(request):
 # --- The email's links --------------------------------------------------------------------
 
 
-def _format_day(day) -> str:
+def _format_day(day: datetime.date) -> str:
     return date_format(day, "DATE_FORMAT")
 
 
-def _invalid(request, *, expired: bool, status: int):
+def _invalid(request: HttpRequest, *, expired: bool, status: int) -> HttpResponse:
     return render(request, "reminders/link_invalid.html", {"expired": expired}, status=status)
 
 
-@login_not_required
-@require_http_methods(["GET", "POST"])
-def email_link(request, token):
+def _read_link(
+    request: HttpRequest, token: str
+) -> tuple[links.ActionClaim, Reminder] | HttpResponse:
+    """The link's claim and its reminder, or the page saying why it is no good."""
     try:
         claim = links.read_action_token(token)
     except links.LinkExpired:
@@ -289,6 +286,30 @@ def email_link(request, token):
     )
     if reminder is None:
         return _invalid(request, expired=False, status=404)
+    return claim, reminder
+
+
+def _act_on_link(
+    claim: links.ActionClaim, reminder: Reminder, form: ReminderDoneForm | None
+) -> Reminder:
+    """What the confirmed link does: to that one reminder and occurrence."""
+    if claim.action == links.DONE:
+        assert form is not None  # email_link makes one for a done link
+        return _do_done(form, reminder, occurrence=claim.occurrence)
+    if claim.action == links.SNOOZE:
+        assert claim.weeks is not None  # read_action_token checks a snooze has its weeks
+        return reminder_snooze(reminder=reminder, weeks=claim.weeks, occurrence=claim.occurrence)
+    return reminder_dismiss(reminder=reminder, occurrence=claim.occurrence)
+
+
+@login_not_required
+# HEAD is answered like GET (link checkers and mail scanners send it); only POST acts.
+@require_http_methods(["GET", "HEAD", "POST"])
+def email_link(request: HttpRequest, token: str) -> HttpResponse:
+    found = _read_link(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    claim, reminder = found
     context = {"reminder": reminder, "claim": claim, "zone": reminder.user.zone}
     if reminder.status not in ACTIVE_STATUSES or reminder.occurrence != claim.occurrence:
         return render(request, "reminders/link_already.html", context)
@@ -297,19 +318,13 @@ def email_link(request, token):
     if claim.action == links.DONE:
         form = _done_form(reminder, request.POST if request.method == "POST" else None)
     elif claim.action == links.SNOOZE:
-        base = max(reminder.due_date, _user_today(reminder.user))
+        assert claim.weeks is not None  # read_action_token checks a snooze has its weeks
+        base = max(reminder.due_date, user_today(reminder.user))
         context["new_due_date"] = snoozed_due_date(base, claim.weeks)
 
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
-            if claim.action == links.DONE:
-                reminder = _do_done(form, reminder, occurrence=claim.occurrence)
-            elif claim.action == links.SNOOZE:
-                reminder = reminder_snooze(
-                    reminder=reminder, weeks=claim.weeks, occurrence=claim.occurrence
-                )
-            else:
-                reminder = reminder_dismiss(reminder=reminder, occurrence=claim.occurrence)
+            reminder = _act_on_link(claim, reminder, form)
         except ReminderAlreadyHandled as error:
             context["reminder"] = error.reminder
             return render(request, "reminders/link_already.html", context)
@@ -324,8 +339,8 @@ def email_link(request, token):
 
 @login_not_required
 @csrf_exempt  # RFC 8058: the mail client POSTs with no session and no CSRF token.
-@require_http_methods(["GET", "POST"])
-def unsubscribe(request, token):
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         user_id = links.read_unsubscribe_token(token)
     except links.LinkInvalid:

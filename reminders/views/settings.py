@@ -1,11 +1,15 @@
 """Settings and onboarding: they edit the user's reminder settings, so they live here."""
 
+from typing import Any
+
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.forms import ProfileForm
+from accounts.http import AuthenticatedRequest
 from reminders.emails import note_preview_text
 from reminders.forms import ReminderSettingsForm, ReminderSettingsNoteForm
 from reminders.selectors import last_delivered_at
@@ -16,7 +20,7 @@ from reminders.services import (
 )
 
 
-def _save_reminder_settings(request, form) -> None:
+def _save_reminder_settings(request: AuthenticatedRequest, form: ReminderSettingsForm) -> None:
     reminder_settings_update(
         user=request.user,
         time_zone=form.cleaned_data["time_zone"],
@@ -26,7 +30,11 @@ def _save_reminder_settings(request, form) -> None:
     )
 
 
-def _settings_context(request, profile_form, reminder_form) -> dict:
+def _settings_context(
+    request: AuthenticatedRequest,
+    profile_form: ProfileForm,
+    reminder_form: ReminderSettingsNoteForm,
+) -> dict[str, Any]:
     template = reminder_form["note_template"].value() or ""
     return {
         "profile_form": profile_form,
@@ -36,7 +44,7 @@ def _settings_context(request, profile_form, reminder_form) -> dict:
     }
 
 
-def settings_view(request):
+def settings_view(request: AuthenticatedRequest) -> HttpResponse:
     reminder_settings = reminder_settings_get(user=request.user)
     initial = {"time_zone": request.user.time_zone}
     data = request.POST if request.method == "POST" else None
@@ -67,7 +75,7 @@ def settings_view(request):
     )
 
 
-def onboarding(request):
+def onboarding(request: AuthenticatedRequest) -> HttpResponse:
     """The one screen after sign-up: confirm the zone, the cooling-off, emails."""
     reminder_settings = reminder_settings_get(user=request.user)
     initial = {"time_zone": request.user.time_zone}
@@ -82,7 +90,7 @@ def onboarding(request):
 
 
 @require_GET
-def onboarding_next(request):
+def onboarding_next(request: AuthenticatedRequest) -> HttpResponse:
     """Onboarding's three ways in: a rejection, an application, a spreadsheet."""
     return render(
         request,
@@ -92,6 +100,6 @@ def onboarding_next(request):
 
 
 @require_GET
-def import_soon(request):
+def import_soon(request: AuthenticatedRequest) -> HttpResponse:
     """Onboarding's third way in, until spreadsheet import exists."""
     return render(request, "reminders/onboarding_import.html")

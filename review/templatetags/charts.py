@@ -8,12 +8,14 @@ template's localisation never writes "45,5%" into an SVG attribute.
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from django import template
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from review.insights import applications_url
+from review.stats import Week
 
 register = template.Library()
 
@@ -128,7 +130,9 @@ def _summary(description: str, bars: list[Bar]) -> str:
 
 
 @register.inclusion_tag("review/stats/_bar_chart.html")
-def bar_chart(bars, chart_id, title, description, tone="primary"):
+def bar_chart(
+    bars: list[Bar], chart_id: str, title: str, description: str, tone: str = "primary"
+) -> dict[str, Any]:
     """Horizontal bars, one per row: the label and its value above each bar."""
     largest = max((bar.value for bar in bars), default=0)
     rows = []
@@ -156,7 +160,7 @@ def bar_chart(bars, chart_id, title, description, tone="primary"):
 
 
 @register.inclusion_tag("review/stats/_column_chart.html")
-def week_chart(weeks, chart_id, title, description):
+def week_chart(weeks: list[Week], chart_id: str, title: str, description: str) -> dict[str, Any]:
     """One column per week; labels under the first, the last and a few between."""
     n = len(weeks)
     largest = max((w.count for w in weeks), default=0)
@@ -188,7 +192,13 @@ def week_chart(weeks, chart_id, title, description):
             anchor, x = "end", 100
         else:
             anchor, x = "middle", (i + 0.5) * slot
-        axis.append({"x": _pct(x), "anchor": anchor, "label": date_format(weeks[i].start, "M j")})
+        axis.append(
+            {
+                "x": _pct(x),
+                "anchor": anchor,
+                "label": date_format(weeks[i].start, "MONTH_DAY_FORMAT"),
+            }
+        )
     busiest = max(weeks, key=lambda w: w.count) if weeks else None
     summary = description
     if busiest is not None:

@@ -1,15 +1,16 @@
 """The application page: its timeline across every app (stages, rejection and
 letter, conversations, circle-back)."""
 
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 
+from accounts.http import AuthenticatedRequest
 from applications.forms import StageEventForm
 from applications.models import Application, Stage
 from review import selectors
 
 
-def application_detail(request, pk):
+def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = selectors.application_for_detail(user=request.user, pk=pk)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])

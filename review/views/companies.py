@@ -3,35 +3,43 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedRequest
 from applications import services as applications_services
 from applications.models import Company, Stage
 from contacts import services as contacts_services
 from reminders import services as reminders_services
 from review import selectors
+from review.filters import CompanyFilter
 from review.forms import CompanyMergeForm, CompanyRenameForm
 
 PAGE_SIZE = 50
 
 
-def _company(request, pk):
+def _company(request: AuthenticatedRequest, pk: int) -> Company:
     return get_object_or_404(Company.objects.for_user(request.user), pk=pk)
 
 
-def company_list(request):
-    # PostgreSQL refuses NUL in a string literal; no company name holds one.
-    search = request.GET.get("q", "").replace("\x00", "").strip()[:200]
-    page = Paginator(selectors.company_list(request.user, search=search), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+def company_list(request: AuthenticatedRequest) -> HttpResponse:
+    filterset = CompanyFilter(request.GET, user=request.user)
+    search = filterset.search
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for company in page.object_list:
         company.furthest_label = Stage(company.furthest).label if company.furthest else ""
     return render(request, "review/companies.html", {"page": page, "search": search})
 
 
-def _render_detail(request, company, *, rename_form=None, merge_form=None, status=200):
+def _render_detail(
+    request: AuthenticatedRequest,
+    company: Company,
+    *,
+    rename_form: CompanyRenameForm | None = None,
+    merge_form: CompanyMergeForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     applications = selectors.company_applications(company)
     context = {
         "company": company,
@@ -45,11 +53,11 @@ def _render_detail(request, company, *, rename_form=None, merge_form=None, statu
     return render(request, "review/company_detail.html", context, status=status)
 
 
-def company_detail(request, pk):
+def company_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _render_detail(request, _company(request, pk))
 
 
-def company_rename(request, pk):
+def company_rename(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     company = _company(request, pk)
     if request.method != "POST":
         return redirect("review:company_detail", pk=company.pk)
@@ -66,7 +74,7 @@ def company_rename(request, pk):
     return _render_detail(request, company, rename_form=form, status=400)
 
 
-def company_merge(request, pk):
+def company_merge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     company = _company(request, pk)
     if request.method != "POST":
         return redirect("review:company_detail", pk=company.pk)
@@ -87,7 +95,7 @@ def company_merge(request, pk):
     return _render_detail(request, company, merge_form=form, status=400)
 
 
-def company_delete(request, pk):
+def company_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     company = _company(request, pk)
     if request.method == "POST":
         try:

@@ -3,9 +3,11 @@
 import datetime
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from accounts.http import AuthenticatedRequest
 from accounts.timezones import user_today
 from applications.models import Application
 from review import selectors
@@ -16,7 +18,7 @@ RECENT_DAYS = 30
 INSIGHTS_TEMPLATE = "review/_insights.html"
 
 
-def dashboard(request):
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     today = user_today(user)
     now = timezone.now()

@@ -1,7 +1,9 @@
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.http import AuthenticatedRequest
 from accounts.services import user_search_start_set
 from accounts.timezones import user_today
 from review.forms import SearchStartForm, StatsFilterForm
@@ -9,7 +11,7 @@ from review.insights import insights_for, search_start
 from review.stats import stats_for
 
 
-def stats(request):
+def stats(request: AuthenticatedRequest) -> HttpResponse:
     """The figures of the search (GET, filtered) and the search start (POST)."""
     user = request.user
     today = user_today(user)

@@ -4,7 +4,7 @@ account holds; the options endpoints search the user's own rows only."""
 import pytest
 from django.urls import reverse
 
-from applications.forms import ApplicationFilterForm
+from applications.filters import ApplicationFilter
 from applications.models import Company
 from contacts.forms import ContactForm
 from reminders.forms import RejectionLogForm
@@ -20,7 +20,7 @@ def _companies(user, n):
 def test_a_company_picker_renders_only_the_chosen_company(user):
     companies = _companies(user, 300)
     chosen = companies[123]
-    html = str(ApplicationFilterForm({"company": str(chosen.pk)}, user=user)["company"])
+    html = str(ApplicationFilter({"company": str(chosen.pk)}, user=user).form["company"])
     assert html.count("<option") == 2  # "Any company" and the chosen one
     assert f'value="{chosen.pk}" selected' in html
     assert "Firm 0124" not in html
@@ -44,7 +44,7 @@ def test_a_multiple_picker_renders_the_chosen_applications_only(user):
 
 def test_someone_elses_company_is_not_rendered_even_when_its_id_is_posted(user):
     theirs = factories.CompanyFactory()
-    html = str(ApplicationFilterForm({"company": str(theirs.pk)}, user=user)["company"])
+    html = str(ApplicationFilter({"company": str(theirs.pk)}, user=user).form["company"])
     assert theirs.name not in html
 
 

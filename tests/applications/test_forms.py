@@ -1,69 +1,11 @@
-import datetime
-
 import pytest
-import time_machine
 
-from applications.forms import ApplicationFilterForm, ApplicationForm
+from applications.filters import ApplicationFilter
+from applications.forms import ApplicationForm
 from applications.models import Stage
-from reminders.forms import RejectionLogForm
-from tests.factories import ApplicationFactory, CompanyFactory, ContactFactory, UserFactory
+from tests.factories import ApplicationFactory, CompanyFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def test_a_first_timer_sees_one_company_field_and_one_role_field(user):
-    form = RejectionLogForm(user=user)
-    assert not form.show_company_picker
-    assert form.fields["company_name"].label == "Company"
-    assert not form.show_application_picker
-    assert form.fields["role"].label == "Role"
-
-
-def test_picking_a_company_narrows_the_pickers_to_its_open_applications_and_people(user):
-    application = ApplicationFactory(user=user)
-    ApplicationFactory(user=user, company=application.company, outcome="rejected")
-    ApplicationFactory(user=user)
-    contact = ContactFactory(user=user, company=application.company)
-    ContactFactory(user=user)
-    form = RejectionLogForm(initial={"company": application.company}, user=user)
-    assert list(form.fields["application"].queryset) == [application]
-    assert list(form.fields["contacts"].queryset) == [contact]
-    assert form.show_contact_picker
-
-
-def test_a_typed_company_name_is_tidied(user):
-    form = RejectionLogForm(
-        data={"company_name": "  Acme \t Corp ", "role": " Data  engineer ", "stage_reached": "20"},
-        user=user,
-    )
-    assert form.is_valid(), form.errors
-    kwargs = form.service_kwargs()
-    assert (kwargs["company_name"], kwargs["role"]) == ("Acme Corp", "Data engineer")
-    assert kwargs["stage_reached"] == Stage.APPLIED
-
-
-def test_a_picked_application_needs_no_role(user):
-    application = ApplicationFactory(user=user)
-    form = RejectionLogForm(
-        data={
-            "company": application.company.pk,
-            "application": application.pk,
-            "stage_reached": "40",
-        },
-        user=user,
-    )
-    assert form.is_valid(), form.errors
-    assert form.service_kwargs()["application"] == application
-
-
-def test_the_received_date_defaults_to_the_users_local_today():
-    user = UserFactory(time_zone="Asia/Tokyo")
-    with time_machine.travel(datetime.datetime(2026, 5, 1, 20, 0, tzinfo=datetime.UTC)):
-        form = RejectionLogForm(
-            data={"company_name": "A", "role": "R", "stage_reached": "20"}, user=user
-        )
-        assert form.is_valid(), form.errors
-    assert form.cleaned_data["received_on"] == datetime.date(2026, 5, 2)
 
 
 def test_the_application_form_hides_the_stage_when_editing(user):
@@ -75,11 +17,13 @@ def test_the_application_form_hides_the_stage_when_editing(user):
 def test_the_filter_form_offers_only_the_users_companies(user, other_user):
     mine = CompanyFactory(user=user)
     CompanyFactory(user=other_user)
-    form = ApplicationFilterForm(user=user)
+    form = ApplicationFilter(user=user).form
     assert list(form.fields["company"].queryset) == [mine]
 
 
 def test_an_invalid_filter_is_dropped_and_the_valid_ones_kept(user):
-    form = ApplicationFilterForm({"stage": "99", "q": "data"}, user=user)
-    assert form.filters() == {"q": "data"}
-    assert "stage" in form.errors
+    mine = ApplicationFactory(user=user, role="Data engineer", current_stage=Stage.APPLIED)
+    filterset = ApplicationFilter({"stage": "99", "q": "data"}, user=user)
+    assert list(filterset.qs) == [mine]
+    assert filterset.active
+    assert "stage" in filterset.form.errors

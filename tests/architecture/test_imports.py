@@ -7,7 +7,7 @@ them all), and refuses any cycle within an app too.
 
 import grimp
 
-PACKAGES = ("accounts", "applications", "contacts", "reminders", "review", "config")
+PACKAGES = ("accounts", "applications", "contacts", "reminders", "inbox", "review", "config")
 
 
 def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:

@@ -129,7 +129,7 @@ def test_a_new_user_logs_a_rejection_and_sees_when_to_circle_back(
     visit.check()
     today = datetime.datetime.now(zoneinfo.ZoneInfo(ZONE)).date()
     due = today + datetime.timedelta(days=21)
-    expected = f"{due:%A} {due.day} {due:%B %Y} at 09:00 ({ZONE})"
+    expected = f"{due:%a} {due.day} {due:%b %Y} at 09:00 ({ZONE})"
     expect(page.locator(".circle-back-date")).to_contain_text(expected)
 
     # The timeline: every move, the rejection and its letter as text, the circle-back.

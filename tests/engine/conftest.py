@@ -2,6 +2,7 @@ import collections
 import datetime
 import json
 
+import psycopg2
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -25,6 +26,53 @@ def _database_url() -> str:
         netloc += f":{s['PORT']}"
     # The subprocesses must use the test database pytest-django created.
     return f"postgres://{netloc}/{s['NAME']}"
+
+
+class DatabaseSwitch:
+    """Take the test database away from every other process: refuse new
+    connections and terminate the open ones (not this test's own), as a
+    PostgreSQL outage looks to the workers. Only this test's database."""
+
+    def __init__(self):
+        self.name = connection.settings_dict["NAME"]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (self.own_pid,) = cursor.fetchone()
+
+    def _admin(self, sql: str, params=()):
+        # PostgreSQL refuses ALTER DATABASE ... ALLOW_CONNECTIONS on the current one.
+        s = connection.settings_dict
+        admin = psycopg2.connect(
+            dbname="postgres",
+            host=s["HOST"] or None,
+            port=s["PORT"] or None,
+            user=s["USER"] or None,
+            password=s["PASSWORD"] or None,
+        )
+        admin.autocommit = True
+        try:
+            with admin.cursor() as cursor:
+                cursor.execute(sql, params)
+        finally:
+            admin.close()
+
+    def down(self):
+        self._admin(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS false')
+        self._admin(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> %s",
+            (self.name, self.own_pid),
+        )
+
+    def up(self):
+        self._admin(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS true')
+
+
+@pytest.fixture
+def database_switch(transactional_db):
+    switch = DatabaseSwitch()
+    yield switch
+    switch.up()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CELERY = [sys.executable, "-m", "celery", "-A", "config"]
 
 
-def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):
+def wait_until(predicate, timeout: float, interval: float = 0.05, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
@@ -86,7 +86,7 @@ class Proc:
     def __init__(self, args: list[str], env: dict, log: Path, ready: str):
         self.log = log
         self.ready = ready
-        self.name = args[4]
+        self.name = args[len(CELERY)]  # "worker" or "beat"
         self._logfile = log.open("ab")
         self.popen = subprocess.Popen(
             args,
@@ -121,6 +121,16 @@ class Proc:
         self.popen.wait(10)
         self._logfile.close()
 
+    def terminate_group(self):
+        """SIGTERM to the main process and every child, as systemd stops a
+        service by default. Returns at once; wait() for the exit."""
+        os.killpg(self.popen.pid, signal.SIGTERM)
+
+    def wait(self, timeout: float) -> int:
+        code = self.popen.wait(timeout)
+        self._logfile.close()
+        return code
+
     def stop(self):
         # No graceful shutdown: the tests are about what survives a crash anyway.
         with contextlib.suppress(ProcessLookupError):
@@ -147,7 +157,12 @@ class Stack:
     engine settings shrunk so that faults recover in seconds."""
 
     SWEEP_INTERVAL = 0.5
-    LEASE_SECONDS = 2
+    # A claim no worker started is reclaimed after this; a started one after
+    # the lease (which also bounds the retries of a "sent" write: half of it).
+    DISPATCH_DEADLINE = 2.0
+    LEASE_SECONDS = 4
+    EMAIL_TIMEOUT = 2  # each socket read
+    SMTP_DEADLINE = 3.0  # the whole conversation of one message
     BACKOFF_MINUTES = (0.02, 0.04, 0.08)  # 1.2 s, 2.4 s, 4.8 s
     MAX_ATTEMPTS = 3
     BATCH_SIZE = 25
@@ -166,7 +181,9 @@ class Stack:
             "CELERY_VISIBILITY_TIMEOUT": "2",
             "CELERY_BROKER_CONNECTION_TIMEOUT": "2",
             "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
-            "EMAIL_TIMEOUT": "5",
+            "EMAIL_TIMEOUT": str(self.EMAIL_TIMEOUT),
+            "AJAR_SMTP_DEADLINE_SECONDS": str(self.SMTP_DEADLINE),
+            "AJAR_DISPATCH_DEADLINE_SECONDS": str(self.DISPATCH_DEADLINE),
             "AJAR_DATA_DIR": str(workdir),
             "AJAR_SWEEP_INTERVAL": str(self.SWEEP_INTERVAL),
             "AJAR_SWEEP_BATCH_SIZE": str(self.BATCH_SIZE),
@@ -249,6 +266,9 @@ class Stack:
         for proc in reversed(self.procs):
             proc.stop()
         self.procs.clear()
+
+    def worker_output(self) -> str:
+        return "\n".join(p.output() for p in self.procs if p.name == "worker")
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.log.name}\n{p.output()[-4000:]}" for p in self.procs)

@@ -30,11 +30,9 @@ def sweep(args: list[str]) -> None:
     result = engine.sweep(now=timezone.now())
     claimed = [[rid, str(c.token)] for c in result.batches for rid in c.reminder_ids]
     if "--duplicate" in args:
-        # The same message delivered twice, as a broker redelivery would.
-        from reminders.tasks import send
-
-        for rid, token in claimed:
-            send.apply_async((rid, token))
+        # Each send message published a second time, as a broker redelivery would.
+        for claim in result.batches:
+            engine.enqueue_sends(claim)
     print(json.dumps({"claimed": claimed, "reclaimed": result.reclaimed}))
 
 

@@ -3,6 +3,7 @@
 import asyncio
 import email
 import socket
+import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ class Handler:
             self.held_peer = session.peer
             self.held.set()
         try:
-            while not self._release.is_set():
+            while not self._release.is_set():  # noqa: ASYNC110 (set from another thread)
                 await asyncio.sleep(0.05)
         except asyncio.CancelledError:
             self.held_client_gone.set()
@@ -114,9 +115,13 @@ class Handler:
 
 
 class SmtpServer:
-    def __init__(self):
+    """aiosmtpd on a free port. `idle_timeout`: the server drops a client idle
+    this many seconds between commands (aiosmtpd's default is 5 minutes)."""
+
+    def __init__(self, idle_timeout: float | None = None):
         self.port = free_port()
         self.handler = Handler()
+        self.idle_timeout = idle_timeout
         self._controller = None
 
     @property
@@ -124,11 +129,73 @@ class SmtpServer:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self):
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        kwargs = {"timeout": self.idle_timeout} if self.idle_timeout else {}
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **kwargs)
         self._controller.start()
+
+    def established(self) -> int:
+        """How many client connections the server holds right now."""
+        out = subprocess.run(
+            ["ss", "-Htn", "state", "established", f"( sport = :{self.port} )"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return len(out.splitlines())
 
     def stop(self):
         if self._controller is not None:
             self.handler.release()
             self._controller.stop()
             self._controller = None
+
+
+class TrickleServer:
+    """A server that greets one byte at a time, for ever: every read returns
+    well within the client's timeout, so only a deadline on the whole
+    conversation ends it. Records when each connection came and went."""
+
+    GREETING = b"220-trickling, please wait\r\n"
+
+    def __init__(self, every: float = 0.3):
+        self.port = free_port()
+        self.every = every
+        self.connections: list[tuple[float, float | None]] = []
+        self._sock = socket.create_server(("127.0.0.1", self.port))
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    def start(self):
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        self._sock.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                client, _addr = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._trickle, args=(client,), daemon=True).start()
+
+    def _trickle(self, client: socket.socket):
+        with self._lock:
+            index = len(self.connections)
+            self.connections.append((time.time(), None))
+        try:
+            while not self._stop.is_set():
+                for byte in self.GREETING:
+                    client.sendall(bytes([byte]))
+                    if self._stop.wait(self.every):
+                        return
+        except OSError:
+            pass  # the client gave up
+        finally:
+            with self._lock:
+                self.connections[index] = (self.connections[index][0], time.time())
+            client.close()
+
+    def stop(self):
+        self._stop.set()
+        self._sock.close()

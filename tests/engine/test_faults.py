@@ -1,14 +1,19 @@
-"""The nine proofs of the reminder engine, against real processes.
+"""The proofs of the reminder engine, against real processes.
 
 Each test gets its own Redis server and SMTP server on free ports; Celery workers
 and beats run as subprocesses in process groups of their own, on the pytest test
 database. Settings are shrunk (tests/engine/processes.py, Stack): a 0.5 s sweep,
-a 2 s lease, backoffs of 1.2, 2.4 and 4.8 s, 3 attempts, batches of 25.
+a 2 s dispatch deadline, a 4 s lease, a 2 s read timeout and a 3 s deadline per
+SMTP conversation, backoffs of 1.2, 2.4 and 4.8 s, 3 attempts, batches of 25.
+
+No fixed sleeps: "nothing more follows" waits for two more sweeps to have run
+with nothing left in sending (settle()), every other wait polls a condition.
 """
 
 import datetime
 import json
 import os
+import re
 import signal
 import statistics
 import time
@@ -18,9 +23,11 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
-from reminders import engine
+from reminders import engine, services
 from reminders.emails import message_id_for
 from reminders.models import Heartbeat, Reminder, ReminderSettings, ReminderStatus
+from reminders.scheduling import due_at_for
+from reminders.services import reminder_settings_update
 from tests.engine.conftest import (
     assert_each_delivered_once,
     claimed_by,
@@ -29,9 +36,27 @@ from tests.engine.conftest import (
     wait_sent,
 )
 from tests.engine.processes import pid_of_client, wait_until
+from tests.engine.smtp import SmtpServer, TrickleServer
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db(transaction=True)]
+
+
+def settle(stack, sweeps: int = 2, timeout: float = 30) -> None:
+    """Wait until `sweeps` more sweeps have run and nothing is being sent: a
+    late duplicate would have been claimed and sent by then."""
+    started = timezone.now()
+    after = started + datetime.timedelta(seconds=stack.SWEEP_INTERVAL * (sweeps - 1))
+
+    def settled() -> bool:
+        beat = Heartbeat.objects.filter(name=engine.SWEEP_HEARTBEAT).first()
+        return (
+            beat is not None
+            and beat.beat_at > after
+            and not Reminder.objects.filter(status=ReminderStatus.SENDING).exists()
+        )
+
+    wait_until(settled, timeout, what=f"{sweeps} more sweeps with nothing in sending")
 
 
 # 1. -------------------------------------------------------------------------------
@@ -103,7 +128,7 @@ def test_a_worker_killed_mid_send_loses_nothing(stack, point, copies, target):
     # The dead send's lock went with its connection; the lease expires and a
     # later sweep claims and sends it again.
     wait_sent([reminder], timeout=30)
-    time.sleep(stack.SWEEP_INTERVAL * 1.5)  # nothing more follows
+    settle(stack)  # nothing more follows
     ids = handler.message_ids()
     assert ids == [message_id_for(reminder)] * copies
     reminder.refresh_from_db()
@@ -113,17 +138,29 @@ def test_a_worker_killed_mid_send_loses_nothing(stack, point, copies, target):
 # 3. -------------------------------------------------------------------------------
 
 
-def test_a_broker_flushed_between_sweep_and_send_loses_nothing(stack):
+def test_a_broker_flush_is_seen_by_health_and_recovered_in_seconds_at_no_cost(stack, client):
     reminders = seed(5)
     claimed = claimed_by(stack.run("sweep"))
     assert sorted(claimed) == sorted(r.pk for r in reminders)
     stack.redis.flush()  # the five send messages are gone
+    flushed = time.monotonic()
 
+    # Past the dispatch deadline, /health/ says so (no sweep has run yet).
+    def stuck_reported() -> bool:
+        body = client.get("/health/").json()
+        return "5 reminders in sending past their lease" in body["problems"]
+
+    wait_until(stuck_reported, 10, what="health to report the stuck claims")
     stack.start()
-    # Their leases expire, a sweep reclaims them and sends each once.
+    # A sweep reclaims them with a new token, no attempt counted, and sends each once.
     wait_sent(reminders, timeout=30)
-    time.sleep(stack.SWEEP_INTERVAL * 1.5)
+    recovered = time.monotonic() - flushed
+    print(f"flush to last email: {recovered:.2f} s")
+    assert recovered < stack.DISPATCH_DEADLINE + 15  # seconds, not a lease
+    settle(stack)
     assert_each_delivered_once(stack.smtp, reminders)
+    assert {r.attempts for r in Reminder.objects.filter(pk__in=claimed)} == {0}
+    assert "no attempt counted" in stack.worker_output()
 
 
 def test_a_redis_restart_under_a_running_worker_loses_nothing(stack):
@@ -133,11 +170,13 @@ def test_a_redis_restart_under_a_running_worker_loses_nothing(stack):
 
     stack.redis.stop()
     during = seed(3)
-    time.sleep(2)
+    wait_until(
+        lambda: "Connection to broker lost" in worker.output(), 20, what="the worker to notice"
+    )
     stack.redis.start()  # same port, empty: the worker and beat reconnect by themselves
 
     wait_sent(during, timeout=45)
-    time.sleep(stack.SWEEP_INTERVAL * 1.5)
+    settle(stack)
     assert_each_delivered_once(stack.smtp, before + during)
     assert worker.popen.poll() is None
 
@@ -157,11 +196,17 @@ def test_a_sweep_with_the_broker_down_releases_its_claims_at_once(stack):
 
 def test_the_same_send_delivered_twice_sends_one_email(stack):
     reminders = seed(3)
-    # Each send message published twice, as a broker redelivery would hand it over.
+    # Each send_many message published twice, as a broker redelivery would hand it over.
     stack.run("sweep", "--duplicate")
     worker = stack.worker()
     wait_sent(reminders)
-    wait_until(lambda: worker.output().count("'stale'") == 3, 20, what="the duplicates")
+
+    # The second copies find the claim no longer current: a warning per chunk
+    # (the copies may run side by side in the two pool processes), no email.
+    def skipped() -> int:
+        return sum(int(n) for n in re.findall(r"Skipped (\d+) stale sends", worker.output()))
+
+    wait_until(lambda: skipped() == 3, 20, what="the duplicates")
     assert_each_delivered_once(stack.smtp, reminders)
 
 
@@ -171,9 +216,9 @@ def test_the_same_send_delivered_twice_sends_one_email(stack):
 def test_smtp_4xx_retries_on_the_schedule_then_delivers_once(stack):
     stack.smtp.handler.fail_data = ["451 4.3.0 Mailbox busy", "421 4.7.0 Try again later"]
     (reminder,) = seed(1)
-    stack.start()
+    worker, _beat = stack.start()
     wait_sent([reminder])
-    time.sleep(stack.SWEEP_INTERVAL * 1.5)
+    settle(stack)
 
     attempts = [at for at, _reply in stack.smtp.handler.data_attempts]
     assert [reply[:3] for _at, reply in stack.smtp.handler.data_attempts] == [
@@ -194,6 +239,9 @@ def test_smtp_4xx_retries_on_the_schedule_then_delivers_once(stack):
         2,
         "",
     )
+    # One warning per failed attempt, no traceback for an expected failure.
+    assert worker.output().count("backing off until") == 2
+    assert "Traceback" not in worker.output()
 
 
 def test_smtp_refusing_connections_for_a_while_delays_but_delivers_once(stack):
@@ -210,7 +258,7 @@ def test_smtp_refusing_connections_for_a_while_delays_but_delivers_once(stack):
     )
     stack.smtp.start()
     wait_sent(reminders, timeout=30)
-    time.sleep(stack.SWEEP_INTERVAL * 1.5)
+    settle(stack)
     assert_each_delivered_once(stack.smtp, reminders)
 
 
@@ -226,13 +274,17 @@ def wait_status(reminder, status, timeout=30):
 def test_a_5xx_fails_at_once_with_its_error_and_a_retry_delivers(stack):
     stack.smtp.handler.fail_data = ["554 5.7.1 Message rejected"]
     (reminder,) = seed(1)
-    stack.start()
+    worker, _beat = stack.start()
     wait_status(reminder, ReminderStatus.FAILED)
     assert reminder.attempts == 1
     assert reminder.last_error.startswith("SMTP 554")
     assert stack.smtp.handler.received == []
+    # One ERROR line for the permanent failure, no traceback.
+    wait_until(lambda: "failed for good" in worker.output(), 10, what="the error line")
+    assert re.search(r"ERROR reminders\.engine .*Reminder \d+ failed for good", worker.output())
+    assert "Traceback" not in worker.output()
 
-    engine.reminder_retry(reminder=reminder)  # the user's retry button
+    services.reminder_retry(reminder=reminder)  # the user's retry button
     wait_sent([reminder])
     assert_each_delivered_once(stack.smtp, [reminder])
 
@@ -244,12 +296,12 @@ def test_smtp_down_for_good_fails_after_the_last_attempt_and_a_retry_delivers(st
     wait_status(reminder, ReminderStatus.FAILED)
     assert reminder.attempts == stack.MAX_ATTEMPTS
     assert "Connection refused" in reminder.last_error
-    time.sleep(stack.SWEEP_INTERVAL * 1.5)
+    settle(stack)
     reminder.refresh_from_db()
     assert reminder.status == ReminderStatus.FAILED  # given up: not swept again
 
     stack.smtp.start()
-    engine.reminder_retry(reminder=reminder)
+    services.reminder_retry(reminder=reminder)
     wait_sent([reminder])
     assert_each_delivered_once(stack.smtp, [reminder])
 
@@ -283,7 +335,7 @@ def test_two_beats_send_no_duplicates(stack):
     reminders = seed(40, users=4)
     stack.start(workers=1, beats=2)
     wait_sent(reminders, timeout=40)
-    time.sleep(stack.SWEEP_INTERVAL * 2)
+    settle(stack, sweeps=3)
     assert_each_delivered_once(stack.smtp, reminders)
 
 
@@ -296,8 +348,8 @@ def test_after_three_days_without_beat_each_reminder_is_sent_once(stack, client)
     reminders = seed(36, due_at=lambda i: three_days_ago + datetime.timedelta(hours=2 * i), users=3)
     Heartbeat.objects.create(name=engine.SWEEP_HEARTBEAT, beat_at=three_days_ago)
     stack.worker()
-    time.sleep(stack.SWEEP_INTERVAL * 1.5)
-    assert statuses(reminders) == {ReminderStatus.SCHEDULED: 36}  # no beat, no sweep
+    # No beat, so nothing can sweep: the worker alone claims nothing.
+    assert statuses(reminders) == {ReminderStatus.SCHEDULED: 36}
 
     response = client.get("/health/")
     assert response.status_code == 503
@@ -307,7 +359,7 @@ def test_after_three_days_without_beat_each_reminder_is_sent_once(stack, client)
 
     stack.beat()
     wait_sent(reminders, timeout=40)
-    time.sleep(stack.SWEEP_INTERVAL * 1.5)
+    settle(stack)
     assert_each_delivered_once(stack.smtp, reminders)
     response = client.get("/health/")
     assert response.status_code == 200, response.json()
@@ -342,7 +394,7 @@ def test_a_reminder_resolved_or_unsendable_after_its_claim_is_not_sent(stack):
         20,
         what="every claimed send to finish",
     )
-    time.sleep(stack.SWEEP_INTERVAL * 1.5)
+    settle(stack)
     assert stack.smtp.handler.message_ids() == [message_id_for(rem["control"])]
     got = dict(Reminder.objects.values_list("pk", "status"))
     assert {name: got[r.pk] for name, r in rem.items()} == {
@@ -362,7 +414,7 @@ def test_a_reminder_resolved_or_unsendable_after_its_claim_is_not_sent(stack):
 
 def test_a_rejection_logged_with_redis_down_is_sent_once_redis_is_back(stack):
     user = UserFactory()
-    stack.start()
+    _worker, beat = stack.start()
     stack.redis.stop()
 
     logged = json.loads(stack.run("log-rejection", str(user.pk), "40").stdout)
@@ -370,10 +422,224 @@ def test_a_rejection_logged_with_redis_down_is_sent_once_redis_is_back(stack):
     reminder = Reminder.objects.get(pk=logged["reminder"])
     assert reminder.status == ReminderStatus.SCHEDULED
     assert reminder.due_at < timezone.now()  # due 10 days ago: send at once
-    time.sleep(stack.SWEEP_INTERVAL * 1.5)
+    # Beat cannot publish a sweep: it says so, and nothing is sent meanwhile.
+    wait_until(
+        lambda: any(
+            line in beat.output()
+            for line in ("Couldn't apply scheduled task", "beat: Connection error")
+        ),
+        20,
+        what="beat to miss the broker",
+    )
     assert stack.smtp.handler.received == []
 
     stack.redis.start()
     wait_sent([reminder], timeout=45)
-    time.sleep(stack.SWEEP_INTERVAL * 1.5)
+    settle(stack)
     assert_each_delivered_once(stack.smtp, [reminder])
+
+
+# 10. Warm shutdown ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("point", ["DATA", "ACCEPTED"])
+def test_sigterm_to_the_worker_group_finishes_the_send_and_gives_back_the_rest(stack, point):
+    handler = stack.smtp.handler
+    handler.hold_at = point
+    reminders = seed(6, users=1)  # one chunk: the first is sent, five wait their turn
+    worker, _beat = stack.start()
+    wait_until(handler.held.is_set, 20, what=f"the send to reach {point}")
+
+    worker.terminate_group()  # what systemd sends to the whole group
+    wait_until(lambda: "Warm shutdown" in worker.output(), 10, what="the warm shutdown")
+    handler.release()
+    assert worker.wait(30) == 0
+
+    sent = [r for r in reminders if statuses([r])[ReminderStatus.SENT]]
+    assert len(sent) == 1  # the one being sent was finished, not abandoned
+    assert "gave back" in worker.output()
+    assert statuses(reminders)[ReminderStatus.SENDING] == 0  # the rest released at once
+    stack.worker()
+    wait_sent(reminders, timeout=30)
+    settle(stack)
+    assert_each_delivered_once(stack.smtp, reminders)
+    assert {r.attempts for r in Reminder.objects.filter(pk__in=[r.pk for r in reminders])} == {0}
+
+
+# 11. The database ---------------------------------------------------------------------
+
+
+def test_a_database_lost_after_smtp_acceptance_retries_the_sent_write_not_the_email(
+    stack, database_switch
+):
+    handler = stack.smtp.handler
+    handler.hold_at = "ACCEPTED"  # the server has the message; "250" not yet written
+    (reminder,) = seed(1)
+    worker, _beat = stack.start()
+    wait_until(handler.held.is_set, 20, what="the server to accept the message")
+
+    database_switch.down()  # the send's connection (and its row lock) is gone
+    handler.release()
+    wait_until(lambda: "retrying the 'sent' write" in worker.output(), 10, what="the retried write")
+    database_switch.up()
+    wait_sent([reminder], timeout=20)
+    settle(stack)
+    assert handler.message_ids() == [message_id_for(reminder)]  # once: no resend
+    assert "'sent' recorded once the database answered" in worker.output()
+    reminder.refresh_from_db()
+    assert reminder.attempts == 0
+
+
+def test_a_database_outage_under_queued_sends_is_one_warning_and_a_prompt_recovery(
+    stack, database_switch
+):
+    reminders = seed(40, users=2)
+    stack.run("sweep")  # claimed and published: the sends wait in Redis
+    database_switch.down()
+    worker, _beat = stack.start()
+    wait_until(lambda: "Database unreachable" in worker.output(), 20, what="a send to find it down")
+    database_switch.up()
+    back = time.monotonic()
+    wait_sent(reminders, timeout=40)
+    print(f"database back to last email: {time.monotonic() - back:.2f} s")
+    settle(stack)
+    assert_each_delivered_once(stack.smtp, reminders)
+    output = worker.output()
+    assert "Traceback" not in output
+    # At most one line per pool process for the sends, one for the sweeps.
+    assert output.count("Database unreachable") <= 2
+    assert output.count("Sweeps skipped") <= 1
+    # Not one SMTP attempt was made while it was down, so none is counted.
+    assert {r.attempts for r in Reminder.objects.filter(pk__in=[r.pk for r in reminders])} == {0}
+
+
+# 12. What the SMTP server does -----------------------------------------------------------
+
+
+def test_a_late_reply_after_data_is_possibly_delivered_and_retried_with_its_message_id(
+    stack, client
+):
+    handler = stack.smtp.handler
+    handler.hold_at = "ACCEPTED"  # queued, but the reply comes after the client gave up
+    (reminder,) = seed(1)
+    worker, _beat = stack.start()
+    wait_until(handler.held_client_gone.is_set, 20, what="the client to give up")
+    handler.release()
+
+    wait_status(reminder, ReminderStatus.SCHEDULED, timeout=10)
+    assert reminder.possibly_delivered_at is not None
+    assert "after the end of DATA" in reminder.last_error
+    # The longer backoff: the longest step of the schedule (4.8 s), not the first.
+    wait = (reminder.next_attempt_at - reminder.possibly_delivered_at).total_seconds()
+    assert wait >= max(stack.BACKOFF_MINUTES) * 60 * 0.9
+    body = client.get("/health/").json()
+    assert "1 reminders possibly delivered in the last day" in body["warnings"]
+    assert body["states"]["possibly_delivered_last_day"] == 1
+
+    wait_sent([reminder], timeout=30)
+    settle(stack)
+    # The documented window: a second copy, with the same Message-ID.
+    assert handler.message_ids() == [message_id_for(reminder)] * 2
+    reminder.refresh_from_db()
+    assert reminder.attempts == 1
+    assert "Traceback" not in worker.output()
+
+
+def test_a_trickled_greeting_costs_one_bounded_attempt(stack, settings):
+    trickle = TrickleServer(every=0.3)
+    trickle.start()
+    stack.env["EMAIL_URL"] = f"smtp://127.0.0.1:{trickle.port}"
+    try:
+        (reminder,) = seed(1)
+        worker, _beat = stack.start()
+        wait_until(
+            lambda: Reminder.objects.filter(pk=reminder.pk, attempts__gte=1).exists(),
+            20,
+            what="the first attempt to end",
+        )
+        reminder.refresh_from_db()
+        assert "SMTP conversation took longer than 3 s" in reminder.last_error
+        wait_until(lambda: trickle.connections and trickle.connections[0][1], 10)
+        opened, closed = trickle.connections[0]
+        # Every read was within the 2 s timeout; the deadline ended the conversation.
+        assert closed - opened < stack.SMTP_DEADLINE + 1.0
+        assert "backing off until" in worker.output()
+    finally:
+        trickle.stop()
+
+
+def test_a_server_dropping_idle_connections_costs_no_attempt(stack):
+    stack.smtp.stop()
+    idle_dropper = SmtpServer(idle_timeout=1)
+    idle_dropper.port = stack.smtp.port
+    idle_dropper.start()
+    stack.smtp = idle_dropper
+    try:
+        (first,) = seed(1)
+        stack.start()
+        wait_sent([first])
+        # The worker keeps its connection; the server drops it as idle.
+        wait_until(lambda: idle_dropper.established() == 0, 10, what="the idle disconnect")
+        (second,) = seed(1)
+        wait_sent([second])
+        settle(stack)
+        assert_each_delivered_once(idle_dropper, [first, second])
+        second.refresh_from_db()
+        assert second.attempts == 0  # checked (NOOP) and replaced, not failed
+        assert idle_dropper.handler.sessions == 2
+    finally:
+        idle_dropper.stop()
+
+
+# 13. Settings changed mid-send -------------------------------------------------------
+
+
+def test_a_retry_after_a_send_time_change_waits_for_the_new_due_time(stack):
+    handler = stack.smtp.handler
+    handler.hold_at = "DATA"
+    handler.fail_data = ["451 4.3.0 Try again later"]
+    (reminder,) = seed(1)
+    stack.start()
+    wait_until(handler.held.is_set, 20, what="the send to reach DATA")
+
+    # Mid-send, the user moves the send time eleven hours later (UTC user).
+    user = User.objects.get(pk=reminder.user_id)
+    settings_ = ReminderSettings.objects.get(user=user)
+    later = (timezone.now() + datetime.timedelta(hours=11)).time().replace(microsecond=0)
+    reminder_settings_update(
+        user=user,
+        cooling_off_days=settings_.cooling_off_days,
+        send_time=later,
+        email_enabled=True,
+    )
+    handler.release()
+    wait_until(
+        lambda: Reminder.objects.filter(pk=reminder.pk, attempts=1).exists(),
+        10,
+        what="the 451 to be recorded",
+    )
+    reminder.refresh_from_db()
+    new_due = due_at_for(reminder.due_date, later, user.zone)
+    assert reminder.due_at == new_due
+    assert reminder.status == ReminderStatus.SCHEDULED
+    if new_due > timezone.now():
+        assert reminder.next_attempt_at == new_due  # not the old time plus a backoff
+
+
+# 14. Health never hangs -------------------------------------------------------------------
+
+
+def test_health_answers_within_a_second_and_a_half_with_redis_hung(stack, client, settings):
+    stack.start()
+    settings.CELERY_BROKER_URL = stack.redis.url
+    os.kill(stack.redis.proc.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        response = client.get("/health/")
+        took = time.monotonic() - started
+    finally:
+        os.kill(stack.redis.proc.pid, signal.SIGCONT)
+    assert took < 1.5
+    assert response.status_code == 503
+    assert response.json()["broker"] is False
+    assert "broker unreachable" in response.json()["problems"]

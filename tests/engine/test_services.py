@@ -3,6 +3,9 @@ time-machine; SMTP failures come from a real aiosmtpd server."""
 
 import datetime
 import smtplib
+import socket
+import time
+import uuid
 
 import pytest
 import time_machine
@@ -10,10 +13,11 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.utils import timezone
 
-from reminders import engine, mailer
+from reminders import engine, mailer, services
 from reminders.engine import SendOutcome
 from reminders.models import Heartbeat, Reminder, ReminderSettings, ReminderStatus
-from tests.engine.smtp import SmtpServer, free_port
+from tests.engine.processes import wait_until
+from tests.engine.smtp import SmtpServer, TrickleServer, free_port
 from tests.factories import ReminderFactory, UserFactory
 
 NOW = datetime.datetime(2026, 3, 3, 9, 0, tzinfo=datetime.UTC)
@@ -23,7 +27,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _no_broker(settings, monkeypatch):
-    # Claims enqueue on commit; these tests run the sends themselves instead.
+    # Claims enqueue on commit; these tests run the sends themselves instead,
+    # and no send message waits in a broker.
+    monkeypatch.setattr(engine, "queued_sends", lambda: 0)
     settings.AJAR_SEND_RATE_PER_SECOND = 0
     settings.AJAR_RETRY_JITTER = 0
     settings.AJAR_RETRY_BACKOFF_MINUTES = [1, 2, 4, 8, 16, 32]
@@ -64,7 +70,8 @@ def test_a_due_reminder_is_claimed_and_sent_once(django_capture_on_commit_callba
     assert len(callbacks) == 1  # the send is enqueued only after the claim commits
     reminder.refresh_from_db()
     assert reminder.status == ReminderStatus.SENDING
-    assert reminder.lease_expires_at == NOW + engine.settings.AJAR_REMINDER_LEASE
+    # Until a worker starts it, the claim holds only for the dispatch deadline.
+    assert reminder.lease_expires_at == NOW + engine.settings.AJAR_DISPATCH_DEADLINE
 
     assert send_all(result) == [SendOutcome.SENT]
     reminder.refresh_from_db()
@@ -142,22 +149,59 @@ def test_a_verified_secondary_address_does_not_count(django_capture_on_commit_ca
     assert sweep_at(NOW, django_capture_on_commit_callbacks).claimed == 0
 
 
-def test_an_expired_lease_is_reclaimed_and_sent(django_capture_on_commit_callbacks):
+def test_a_claim_no_worker_started_is_reclaimed_after_the_dispatch_deadline_at_no_cost(
+    settings, django_capture_on_commit_callbacks
+):
     reminder = ReminderFactory(due_at=NOW)
     first = sweep_at(NOW, django_capture_on_commit_callbacks)
     ((_rid, old_token),) = claimed(first)
-    # The worker died: nothing happens until the lease runs out.
-    before_expiry = NOW + engine.settings.AJAR_REMINDER_LEASE - datetime.timedelta(seconds=1)
-    assert sweep_at(before_expiry, django_capture_on_commit_callbacks).claimed == 0
-    later = NOW + engine.settings.AJAR_REMINDER_LEASE
-    second = sweep_at(later, django_capture_on_commit_callbacks)
+    # Its message was lost (a broker flush): nothing until the dispatch deadline.
+    deadline = NOW + settings.AJAR_DISPATCH_DEADLINE
+    almost = deadline - datetime.timedelta(seconds=1)
+    assert sweep_at(almost, django_capture_on_commit_callbacks).claimed == 0
+    second = sweep_at(deadline, django_capture_on_commit_callbacks)
+    # Reclaimed and claimed again at once, with a new token.
     assert (second.reclaimed, second.claimed) == (1, 1)
-    # The dead worker's message, if it ever arrives, is refused by its old token.
+    # The lost message, if it ever arrives, is refused by its old token.
     assert engine.reminder_send(reminder_id=reminder.pk, token=old_token) == SendOutcome.STALE
     assert send_all(second) == [SendOutcome.SENT]
     assert len(mail.outbox) == 1
     reminder.refresh_from_db()
-    assert reminder.attempts == 1
+    assert reminder.attempts == 0  # no SMTP attempt was made before the reclaim
+
+
+def test_lost_dispatches_never_make_a_reminder_fail(settings, django_capture_on_commit_callbacks):
+    settings.AJAR_MAX_ATTEMPTS = 2
+    reminder = ReminderFactory(due_at=NOW)
+    now = NOW
+    for _ in range(6):
+        sweep_at(now, django_capture_on_commit_callbacks)
+        now += settings.AJAR_DISPATCH_DEADLINE
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (ReminderStatus.SENDING, 0)
+
+
+def start_then_die(result) -> None:
+    """A worker began the attempt (committed), then died before the outcome."""
+    for rid, token in claimed(result):
+        assert engine.begin_attempt(reminder_id=rid, token=token)
+
+
+def test_a_started_send_whose_worker_died_is_reclaimed_after_its_lease_as_an_attempt(
+    settings, django_capture_on_commit_callbacks
+):
+    reminder = ReminderFactory(due_at=NOW)
+    with time_machine.travel(NOW, tick=False):
+        start_then_die(sweep_at(NOW, django_capture_on_commit_callbacks))
+    # Started: the dispatch deadline no longer applies, the lease does.
+    later = NOW + settings.AJAR_DISPATCH_DEADLINE
+    assert sweep_at(later, django_capture_on_commit_callbacks).reclaimed == 0
+    expiry = NOW + settings.AJAR_REMINDER_LEASE
+    second = sweep_at(expiry, django_capture_on_commit_callbacks)
+    assert (second.reclaimed, second.claimed) == (1, 1)
+    reminder.refresh_from_db()
+    assert reminder.attempts == 1  # the lost attempt counts
+    assert "lease expired" in reminder.last_error
 
 
 def test_a_reminder_that_keeps_losing_its_worker_ends_failed(
@@ -167,7 +211,8 @@ def test_a_reminder_that_keeps_losing_its_worker_ends_failed(
     reminder = ReminderFactory(due_at=NOW)
     now = NOW
     for _ in range(2):
-        sweep_at(now, django_capture_on_commit_callbacks)
+        with time_machine.travel(now, tick=False):
+            start_then_die(sweep_at(now, django_capture_on_commit_callbacks))
         now += settings.AJAR_REMINDER_LEASE
     sweep_at(now, django_capture_on_commit_callbacks)
     reminder.refresh_from_db()
@@ -285,7 +330,7 @@ def test_a_5xx_fails_at_once_and_a_retry_sends_it(
 
     smtp.handler.refuse_rcpt = None
     later = NOW + datetime.timedelta(hours=1)
-    engine.reminder_retry(reminder=reminder, now=later)
+    services.reminder_retry(reminder=reminder, now=later)
     reminder.refresh_from_db()
     assert (reminder.status, reminder.attempts) == (ReminderStatus.SCHEDULED, 0)
     assert send_all(sweep_at(later, django_capture_on_commit_callbacks)) == [SendOutcome.SENT]
@@ -294,8 +339,8 @@ def test_a_5xx_fails_at_once_and_a_retry_sends_it(
 
 def test_only_a_failed_reminder_can_be_retried():
     reminder = ReminderFactory(due_at=NOW)
-    with pytest.raises(engine.NotFailed):
-        engine.reminder_retry(reminder=reminder)
+    with pytest.raises(services.NotFailed):
+        services.reminder_retry(reminder=reminder)
 
 
 def test_transient_and_permanent_errors_are_told_apart():
@@ -429,3 +474,210 @@ def test_an_idle_smtp_connection_is_replaced_not_risked(
     ReminderFactory.create_batch(2, due_at=NOW)
     assert send_all(sweep_at(NOW, django_capture_on_commit_callbacks)) == [SendOutcome.SENT] * 2
     assert smtp.handler.sessions == 2
+
+
+# --- Bounded sends, possible deliveries, a changed schedule ----------------------------
+
+
+def test_no_reply_after_data_is_possibly_delivered_and_waits_the_longest_backoff(
+    settings, smtp, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_TIMEOUT = 1
+    smtp.handler.hold_at = "ACCEPTED"  # queued; the reply never comes in time
+    reminder = ReminderFactory(due_at=NOW)
+    result = sweep_at(NOW, django_capture_on_commit_callbacks)
+    started = timezone.now()
+    assert send_all(result) == [SendOutcome.POSSIBLY_DELIVERED]
+    smtp.handler.release()
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.SCHEDULED
+    assert reminder.attempts == 1
+    assert reminder.possibly_delivered_at is not None
+    assert "after the end of DATA" in reminder.last_error
+    # 32 minutes, the longest step, not the first step's one minute.
+    assert reminder.next_attempt_at - started >= datetime.timedelta(minutes=32)
+
+
+def test_a_trickled_greeting_is_cut_off_at_the_conversation_deadline(
+    settings, django_capture_on_commit_callbacks
+):
+    trickle = TrickleServer(every=0.2)
+    trickle.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", trickle.port
+    settings.EMAIL_TIMEOUT = 5
+    settings.AJAR_SMTP_DEADLINE_SECONDS = 1.0
+    reminder = ReminderFactory(due_at=NOW)
+    try:
+        result = sweep_at(NOW, django_capture_on_commit_callbacks)
+        started = timezone.now()
+        assert send_all(result) == [SendOutcome.RETRY]
+        took = (timezone.now() - started).total_seconds()
+    finally:
+        trickle.stop()
+        mailer.close()
+    assert took < 2.0  # one deadline, not a timeout per byte
+    reminder.refresh_from_db()
+    assert "SMTP conversation took longer than 1 s" in reminder.last_error
+
+
+def test_a_kept_connection_the_server_dropped_is_replaced_without_a_failed_attempt(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(mailer, "NOOP_AFTER_SECONDS", 0.0)
+    server = SmtpServer(idle_timeout=0.3)
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    try:
+        ReminderFactory.create_batch(2, due_at=NOW)
+        result = sweep_at(NOW, django_capture_on_commit_callbacks)
+        ((rid1, tok1), (rid2, tok2)) = claimed(result)
+        assert engine.reminder_send(reminder_id=rid1, token=tok1) == SendOutcome.SENT
+        wait_until(lambda: server.established() == 0, 5, what="the idle disconnect")
+        assert engine.reminder_send(reminder_id=rid2, token=tok2) == SendOutcome.SENT
+        assert server.handler.sessions == 2
+    finally:
+        mailer.close()
+        server.stop()
+
+
+def test_a_retry_uses_the_schedule_as_it_is_now(smtp, django_capture_on_commit_callbacks):
+    smtp.handler.fail_data = ["451 4.3.0 Busy"]
+    reminder = ReminderFactory(due_at=NOW)
+    result = sweep_at(NOW, django_capture_on_commit_callbacks)
+    # While it is being sent, the user moves the send time eleven hours on:
+    # the recompute skips rows in sending.
+    ReminderSettings.objects.filter(user=reminder.user).update(send_time=datetime.time(20, 0))
+    with time_machine.travel(NOW, tick=False):
+        assert send_all(result) == [SendOutcome.RETRY]
+    reminder.refresh_from_db()
+    expected = datetime.datetime.combine(
+        reminder.due_date, datetime.time(20, 0), tzinfo=reminder.user.zone
+    ).astimezone(datetime.UTC)
+    assert reminder.due_at == expected
+    assert reminder.next_attempt_at == max(expected, NOW + datetime.timedelta(minutes=1))
+
+
+# --- Health and metrics -------------------------------------------------------------------
+
+
+def test_lateness_counts_from_the_due_time_and_backing_off_is_reported(client):
+    user = UserFactory()
+    ReminderFactory(
+        user=user,
+        application__user=user,
+        due_at=NOW - datetime.timedelta(minutes=20),
+        next_attempt_at=NOW + datetime.timedelta(minutes=5),
+        attempts=2,
+    )
+    Heartbeat.objects.create(name=engine.SWEEP_HEARTBEAT, beat_at=NOW)
+    with time_machine.travel(NOW, tick=False):
+        response = client.get("/health/")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["overdue"] == {"count": 1, "oldest_age_seconds": 1200.0}
+    assert body["states"]["backing_off"] == 1
+    assert "1 reminders backing off after a failed attempt" in body["warnings"]
+    assert body["problems"] == ["due reminders are 20 minutes late"]
+
+
+def test_health_reports_the_last_send_and_failures(client):
+    ReminderFactory(status=ReminderStatus.SENT, sent_at=NOW - datetime.timedelta(minutes=3))
+    ReminderFactory(status=ReminderStatus.FAILED, last_error="SMTP 554")
+    Heartbeat.objects.create(name=engine.SWEEP_HEARTBEAT, beat_at=NOW)
+    with time_machine.travel(NOW, tick=False):
+        body = client.get("/health/").json()
+    assert body["status"] == "degraded"
+    assert body["last_sent"] == {
+        "at": (NOW - datetime.timedelta(minutes=3)).isoformat(),
+        "age_seconds": 180.0,
+    }
+    assert body["states"]["failed_last_day"] == 1
+
+
+def test_health_gives_up_on_a_hung_broker_within_its_deadline(client, settings):
+    # A server that accepts connections and never answers, like a stopped Redis.
+    hung = socket.create_server(("127.0.0.1", 0))
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{hung.getsockname()[1]}/0"
+    try:
+        started = time.monotonic()
+        response = client.get("/health/")
+        took = time.monotonic() - started
+    finally:
+        hung.close()
+    assert took < 1.5
+    assert response.json()["broker"] is False
+    assert "broker unreachable" in response.json()["problems"]
+
+
+def test_metrics_are_private_without_the_token(client, settings):
+    settings.AJAR_METRICS_TOKEN = "s3cret"
+    assert client.get("/metrics").status_code == 404
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 404
+
+
+def test_metrics_speak_prometheus_to_the_token_or_staff(client, settings):
+    settings.AJAR_METRICS_TOKEN = "s3cret"
+    ReminderFactory(
+        status=ReminderStatus.SENT,
+        due_at=NOW - datetime.timedelta(seconds=30),
+        attempt_started_at=NOW - datetime.timedelta(milliseconds=40),
+        sent_at=NOW,
+    )
+    with time_machine.travel(NOW + datetime.timedelta(seconds=1), tick=False):
+        response = client.get("/metrics", headers={"Authorization": "Bearer s3cret"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = response.content.decode()
+    assert 'ajar_reminders{status="sent"} 1' in text
+    assert 'ajar_reminder_send_latency_seconds_bucket{le="0.05"} 1' in text
+    assert 'ajar_reminder_send_latency_seconds_bucket{le="0.025"} 0' in text
+    assert 'ajar_reminder_lateness_seconds_bucket{le="30"} 1' in text
+    assert "ajar_reminders_oldest_due_age_seconds 0" in text
+
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    assert client.get("/metrics").status_code == 200
+
+
+# --- Backpressure -----------------------------------------------------------------------
+
+
+def test_unstarted_claims_behind_a_queued_backlog_are_not_reclaimed(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    reminder = ReminderFactory(due_at=NOW)
+    sweep_at(NOW, django_capture_on_commit_callbacks)
+    deadline = NOW + settings.AJAR_DISPATCH_DEADLINE
+    # Send messages still wait in the broker: this claim is most likely one of them.
+    monkeypatch.setattr(engine, "queued_sends", lambda: 7)
+    assert sweep_at(deadline, django_capture_on_commit_callbacks).reclaimed == 0
+    # The queue drained and it was never started: lost, reclaimed.
+    monkeypatch.setattr(engine, "queued_sends", lambda: 0)
+    assert sweep_at(deadline, django_capture_on_commit_callbacks).reclaimed == 1
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (ReminderStatus.SENDING, 0)
+
+
+def test_a_sweep_only_tops_the_queue_up_to_the_claim_cap(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.AJAR_SWEEP_MAX_CLAIM = 30
+    settings.AJAR_SEND_CHUNK_SIZE = 10
+    ReminderFactory.create_batch(25, user=UserFactory(), due_at=NOW)
+    monkeypatch.setattr(engine, "queued_sends", lambda: 2)  # 20 reminders' worth
+    assert sweep_at(NOW, django_capture_on_commit_callbacks).claimed == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_beginning_an_attempt_is_committed_at_once_and_only_for_the_current_claim(
+    settings, django_capture_on_commit_callbacks
+):
+    reminder = ReminderFactory(due_at=NOW)
+    ((rid, token),) = claimed(sweep_at(NOW, django_capture_on_commit_callbacks))
+    assert not engine.begin_attempt(reminder_id=rid, token=uuid.uuid4())
+    assert engine.begin_attempt(reminder_id=rid, token=token)
+    reminder.refresh_from_db()
+    assert reminder.attempt_started_at is not None
+    assert reminder.lease_expires_at == reminder.attempt_started_at + settings.AJAR_REMINDER_LEASE

@@ -58,7 +58,7 @@ def test_several_insiders_each_get_a_card_with_how_you_met_and_a_ready_note(seek
     for part in (text, body):
         assert "Staff Engineer" in part
         assert "final round stage" in part
-        assert "1 February 2026" in part
+        assert "1 Feb 2026" in part
         assert "by email" in part
         assert "never heard back" not in part
         for name in ("Priya Raman", "Tom Okafor", "Dana Webb", "Lee Chan"):
@@ -69,7 +69,7 @@ def test_several_insiders_each_get_a_card_with_how_you_met_and_a_ready_note(seek
         assert "Recruiter" in part
         assert "You met during your Staff Engineer application." in part
         assert "Someone you know at Acme." in part  # Dana: works there, met elsewhere
-        assert "Last spoke: 25 January 2026" in part  # the latest of Priya's two
+        assert "Last spoke: 25 Jan 2026" in part  # the latest of Priya's two
         assert "No conversation logged yet." in part
     # The ones met during this application come first.
     assert text.index("Lee Chan") < text.index("Dana Webb")
@@ -126,7 +126,7 @@ def test_a_ghosted_application_is_worded_as_silence_not_a_no(seeker):
     assert message.subject == "No word from Acme? Time to circle back"
     for part in (message.body, html_part(message)):
         assert "never heard back" in part
-        assert "3 March 2026" in part
+        assert "3 Mar 2026" in part
         assert "interview stage" in part
         assert "said no" not in part
 

@@ -1,0 +1,133 @@
+"""The full backup and its restore: lossless, and refused when hostile."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from applications.models import Application, Attachment
+from applications.services import application_activity_refresh
+from portability import backup
+from reminders.models import Reminder, ReminderStatus
+from tests.factories import (
+    UserFactory,
+)
+from tests.portability.helpers import fill_account, zip_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def _normalised(data: dict) -> dict:
+    """The backup without ids, tokens or when it was taken: ids renumbered by position."""
+    data = json.loads(json.dumps(data, default=str))
+    data.pop("exported_at")
+    maps = {}
+    for table in backup.TABLES:
+        maps[table.key] = {row["id"]: i for i, row in enumerate(data[table.key])}
+    for table in backup.TABLES:
+        for row in data[table.key]:
+            row["id"] = maps[table.key][row["id"]]
+            for name, target in {**table.links, **table.many}.items():
+                value = row.get(name)
+                if isinstance(value, list):
+                    row[name] = sorted(maps[target][v] for v in value)
+                elif value is not None:
+                    row[name] = maps[target][value]
+            row.pop("path", None)
+    return data
+
+
+def test_round_trip_is_lossless(user):
+    fill_account(user)
+    first = backup.backup_bytes(user)
+    fresh = UserFactory()
+    result = backup.backup_restore(user=fresh, source=io.BytesIO(first))
+    assert result.counts["applications"] == 2
+    second = backup.backup_bytes(fresh)
+    read = lambda blob: json.loads(zipfile.ZipFile(io.BytesIO(blob)).read("ajar.json"))  # noqa: E731
+    assert _normalised(read(first)) == _normalised(read(second))
+    restored = Attachment.objects.get(user=fresh)
+    assert bytes(restored.data) == bytes(Attachment.objects.get(user=user).data)
+    assert Reminder.objects.get(user=fresh).status == ReminderStatus.DONE
+
+
+def test_a_restored_application_keeps_its_last_news(user):
+    fill_account(user)  # its rows written by factories: their last news computed here
+    application_activity_refresh(
+        application_ids=Application.objects.for_user(user).values_list("pk", flat=True)
+    )
+    fresh = UserFactory()
+    backup.backup_restore(user=fresh, source=io.BytesIO(backup.backup_bytes(user)))
+    kept = sorted(Application.objects.for_user(user).values_list("role", "last_activity_on"))
+    restored = sorted(Application.objects.for_user(fresh).values_list("role", "last_activity_on"))
+    assert all(on is not None for _role, on in restored)
+    assert restored == kept
+
+
+def test_restore_only_into_an_empty_account(user):
+    fill_account(user)
+    blob = backup.backup_bytes(user)
+    with pytest.raises(backup.RestoreError, match="empty account"):
+        backup.backup_restore(user=user, source=io.BytesIO(blob))
+
+
+def _backup_with(data=None, extra=None, compression=zipfile.ZIP_DEFLATED):
+    payload = {"format": "ajar-backup", "format_version": 1, "user": {}, "reminder_settings": None}
+    for table in backup.TABLES:
+        payload[table.key] = []
+    payload.update(data or {})
+    members = {"ajar.json": json.dumps(payload).encode(), **(extra or {})}
+    return zip_bytes(members, compression=compression)
+
+
+@pytest.mark.parametrize(
+    ("blob", "needle"),
+    [
+        (_backup_with({"format_version": 2}), "format version is 2"),
+        (_backup_with({"applications": {"not": "a list"}}), "not a list"),
+        (
+            _backup_with({"applications": [{"id": 1, "company": 99, "role": "x"}]}),
+            "missing company",
+        ),
+        (_backup_with(extra={"../../etc/passwd": b"x"}), "outside its folders"),
+        (_backup_with(extra={"/abs": b"x"}), "outside its folders"),
+        (_backup_with(extra={"attachments/../x": b"x"}), "outside its folders"),
+        (
+            _backup_with(
+                extra={"attachments/big": b"\0" * (6 * 1024 * 1024)}, compression=zipfile.ZIP_STORED
+            ),
+            "5 MB",
+        ),
+        (_backup_with(extra={"attachments/bomb": b"\0" * (4 * 1024 * 1024)}), "suspiciously"),
+        (zip_bytes({"ajar.json": b"{not json"}), "not valid JSON"),
+        (zip_bytes({"ajar.json": b"[1, 2]"}), "not an Ajar backup"),
+        (zip_bytes({"other.json": b"{}"}), "outside its folders"),
+        (b"not a zip at all", "not a zip"),
+    ],
+)
+def test_hostile_backups_are_refused_and_nothing_is_written(user, blob, needle):
+    with pytest.raises(backup.RestoreError, match=needle):
+        backup.backup_restore(user=user, source=io.BytesIO(blob))
+    assert not Application.objects.filter(user=user).exists()
+
+
+def test_backup_page_and_restore_page(client, user):
+    fill_account(user)
+    client.force_login(user)
+    response = client.get(reverse("portability:export_backup"))
+    blob = b"".join(response.streaming_content)
+    assert zipfile.ZipFile(io.BytesIO(blob)).namelist()[0] == "ajar.json"
+    fresh = UserFactory()
+    client.force_login(fresh)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = client.post(
+        reverse("portability:restore"), {"file": SimpleUploadedFile("b.zip", b"junk")}
+    )
+    assert bad.status_code == 400
+    assert "not a zip" in bad.content.decode()
+    ok = client.post(reverse("portability:restore"), {"file": SimpleUploadedFile("b.zip", blob)})
+    assert ok.status_code == 302
+    assert Application.objects.filter(user=fresh).count() == 2

@@ -1,0 +1,155 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from applications.models import Application, Company, Rejection, Stage
+from applications.services import application_move
+from contacts.models import Contact
+from reminders.models import Reminder
+from reminders.services import rejection_log
+from tests.factories import (
+    ApplicationFactory,
+    CompanyFactory,
+    ContactFactory,
+    InteractionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+LIST = reverse("applications:list")
+
+
+CREATE = reverse("applications:create")
+
+
+LOG = reverse("reminders:log_rejection")
+
+
+PICKERS = reverse("reminders:log_rejection_pickers")
+
+
+NO_NEW_CONTACTS = {
+    "new_contact-TOTAL_FORMS": "1",
+    "new_contact-INITIAL_FORMS": "0",
+    "new_contact-MIN_NUM_FORMS": "0",
+    "new_contact-MAX_NUM_FORMS": "20",
+    "new_contact-0-role": "other",
+}
+
+
+NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
+
+
+def log_post(client, **fields):
+    return client.post(LOG, {**NO_NEW_CONTACTS, **fields})
+
+
+def nothing_saved():
+    return (
+        Application.objects.count(),
+        Rejection.objects.count(),
+        Reminder.objects.count(),
+        Contact.objects.count(),
+        Company.objects.count(),
+    )
+
+
+def _list_queries(client, user, rows):
+    companies = CompanyFactory.create_batch(3, user=user)
+    for i in range(rows):
+        ApplicationFactory(user=user, company=companies[i % 3])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(LIST, {"outcome": "open"}).status_code == 200
+    return len(queries)
+
+
+def test_the_detail_page_shows_the_whole_timeline_and_the_people_met(user_client, user):
+    application = ApplicationFactory(
+        user=user, job_description="Build <b>things</b>", notes="<script>alert(1)</script>"
+    )
+    application_move(
+        application=application,
+        stage=Stage.INTERVIEW,
+        occurred_on=datetime.date(2026, 1, 20),
+        scheduled_at=datetime.datetime(2026, 1, 20, 14, 30, tzinfo=datetime.UTC),
+    )
+    contact = ContactFactory(user=user, company=application.company, name="Ada Lovelace")
+    interaction = InteractionFactory(
+        user=user,
+        application=application,
+        summary="Debrief",
+        occurred_on=datetime.date(2026, 1, 21),
+    )
+    interaction.contacts.add(contact)
+    rejection_log(
+        user=user,
+        application=application,
+        stage_reached=Stage.INTERVIEW,
+        received_on=datetime.date(2026, 2, 1),
+        letter_text="We <em>regret</em> to inform you",
+        contacts=[contact],
+    )
+    body = user_client.get(application.get_absolute_url()).content.decode()
+    assert "Build &lt;b&gt;things&lt;/b&gt;" in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "<script>alert(1)" not in body
+    assert "We &lt;em&gt;regret&lt;/em&gt; to inform you" in body
+    assert "20 Jan 2026, 14:30" in body  # the interview's time
+    assert "Debrief" in body
+    assert "Rejected after Interview" in body
+    assert "Circle back" in body
+    assert "Scheduled" in body
+    assert "Ada Lovelace" in body
+
+
+def test_the_detail_page_query_count_does_not_grow_with_the_history(client):
+    def queries_for(events):
+        user = UserFactory()
+        client.force_login(user)
+        application = ApplicationFactory(user=user)
+        for _ in range(events):
+            application_move(application=application, stage=Stage.SCREEN)
+            interaction = InteractionFactory(user=user, application=application)
+            contact = ContactFactory(user=user, company=application.company)
+            interaction.contacts.add(contact)
+            # The people met, listed beside the timeline.
+            contact.applications.add(application)
+        # The rejection and its circle-back are on the timeline too.
+        rejection_log(user=user, application=application, stage_reached=Stage.SCREEN)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(application.get_absolute_url())
+        assert response.status_code == 200
+        assert len(response.context["timeline"]) >= 2 * events + 2
+        assert len(response.context["application"].contacts.all()) == events
+        return len(queries)
+
+    assert queries_for(2) == queries_for(20)
+
+
+def _foreign_ids(user, other_user):
+    mine = ApplicationFactory(user=user)
+    theirs = ApplicationFactory(user=other_user)
+    their_contact = ContactFactory(user=other_user, company=theirs.company)
+    my_other_company_contact = ContactFactory(user=user)
+    return mine, theirs, their_contact, my_other_company_contact
+
+
+ODD_INPUTS = [
+    "x" * 300,
+    "y" * 150_000,
+    "\x00",
+    "zero\x00byte",
+    "🙂" * 250,
+    "مرحبا بالعالم",
+    "\u202etxet desrever",
+    "<script>alert('x')</script>",
+    "' OR 1=1; --",
+    "99999999999999999999999999",
+    "-1",
+    "\ud7ff\ue000\uffff",
+]
