@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: run test demo lint typecheck format migrations-check install install-test bench bench-engine bench-stats bench-data bench-mail clean prod-check prod-check-http
+.PHONY: run test demo lint typecheck format migrations-check install install-test bench bench-engine bench-stats bench-data bench-mail bench-web clean prod-check prod-check-http
 
 $(VENV)/.runtime: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ bench-stats: $(VENV)/.test
 ## Import of 5,000 rows; backup and restore of 5,000 applications with 10 and 100 MB of letters.
 bench-data: $(VENV)/.test
 	DATABASE_URL=$${DATABASE_URL:-postgres:///ajar} $(PY) -m bench.data
+
+## Every page under wrk as a ratio to a floor view, at 2,000 and 200,000 applications.
+## Needs wrk (Debian: apt-get install wrk). BENCH_WEB_ARGS="--duration 5 --rounds 1" for a quick look.
+BENCH_WEB_DATABASE_URL ?= postgres:///ajar_bench_web
+bench-web: $(VENV)/.test
+	BENCH_WEB_DATABASE_URL=$(BENCH_WEB_DATABASE_URL) $(PY) -m bench.web $(BENCH_WEB_ARGS)
 
 ## The README's production deployment, run for real (deploy/prod_check.py): DEBUG off on
 ## PostgreSQL and Redis, gunicorn, two workers, beat, sign-in, a circle-back at an SMTP sink.

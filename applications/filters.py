@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.filters import SEARCH_MAX, OwnedFilterSet
 from accounts.models import User
 from accounts.validators import validate_user_date
-from applications.forms import DATE_WIDGET
+from applications.forms import DATE_WIDGET, company_picker
 from applications.models import Application, Company, Outcome, Source, Stage
 
 SEARCH_WORDS = 10  # more words than this in the box are ignored: each is a condition
@@ -26,8 +26,12 @@ class ApplicationFilter(OwnedFilterSet):
     outcome = django_filters.ChoiceFilter(
         label=_("Outcome"), choices=Outcome.choices, empty_label=_("Any outcome")
     )
+    # The picker renders only the chosen company; the queryset only validates it.
     company = django_filters.ModelChoiceFilter(
-        label=_("Company"), queryset=Company.objects.none(), empty_label=_("Any company")
+        label=_("Company"),
+        queryset=Company.objects.none(),
+        empty_label=_("Any company"),
+        widget=company_picker(),
     )
     source = django_filters.ChoiceFilter(
         label=_("Source"), choices=Source.choices, empty_label=_("Any source")
@@ -52,6 +56,8 @@ class ApplicationFilter(OwnedFilterSet):
         fields: list[str] = []
 
     def __init__(self, data: Any = None, *, user: User, **kwargs: Any) -> None:
+        # The order application_list_idx (user, applied_on DESC, created_at DESC,
+        # id DESC) serves: a page is an index range, whatever the account holds.
         queryset = (
             Application.objects.for_user(user)
             .select_related("company")
@@ -61,12 +67,15 @@ class ApplicationFilter(OwnedFilterSet):
         self.filters["company"].queryset = Company.objects.for_user(user).only("id", "name")
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Every word must match the role, the company, the location or the notes."""
+        """Every word must match the role, the company, the location, the notes or
+        the rejection letter; on PostgreSQL trigram indexes serve these `icontains`
+        (migration 0004_trigram_search), on SQLite they are plain LIKEs."""
         for word in value.split()[:SEARCH_WORDS]:
             queryset = queryset.filter(
                 Q(role__icontains=word)
                 | Q(company__name__icontains=word)
                 | Q(location__icontains=word)
                 | Q(notes__icontains=word)
+                | Q(rejection__letter_text__icontains=word)
             )
         return queryset

@@ -9,9 +9,11 @@ import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.pickers import SearchSelect
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from accounts.validators import validate_user_date
@@ -35,10 +37,20 @@ def long_text(label: "str | StrPromise", rows: int = 4, **kwargs: Any) -> forms.
     )
 
 
+def company_picker() -> SearchSelect:
+    """A company picker that renders only the chosen one: an account can hold
+    tens of thousands of companies."""
+    return SearchSelect(
+        search_url=reverse_lazy("applications:company_options"),
+        placeholder=_("Search your companies"),
+    )
+
+
 class CompanyChoiceField(forms.ModelChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("empty_label", _("A new company (type it below)"))
+        kwargs.setdefault("widget", company_picker())
         super().__init__(queryset=Company.objects.none(), **kwargs)
 
 

@@ -1,6 +1,7 @@
 from typing import Self
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -130,6 +131,11 @@ class Application(models.Model):
     outcome_on = models.DateField(
         _("outcome date"), null=True, blank=True, validators=[validate_user_date]
     )
+    # The last news: the latest of its stage events, its conversations and the day
+    # it was applied for (or created). Kept by the services that write those
+    # (applications.services.application_activity_refresh), so the dashboard's
+    # quiet applications are an index range, not a scan of the whole history.
+    last_activity_on = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -161,8 +167,24 @@ class Application(models.Model):
             ),
         ]
         indexes = [
-            # The board and the lists: a user's applications by column.
-            models.Index(fields=["user", "outcome", "current_stage"], name="application_board_idx"),
+            # The board, one query per column: WHERE user AND outcome = 'open' AND
+            # current_stage = s ORDER BY updated_at DESC, id DESC LIMIT 50; its
+            # prefix serves the column totals and the list's stage/outcome filters.
+            models.Index(
+                fields=["user", "outcome", "current_stage", "-updated_at", "-id"],
+                name="application_board_idx",
+            ),
+            # The dashboard's quiet applications: WHERE user AND outcome = 'open'
+            # AND last_activity_on <= cutoff ORDER BY last_activity_on, id LIMIT 11.
+            models.Index(
+                fields=["user", "last_activity_on", "id"],
+                name="application_quiet_idx",
+                condition=Q(outcome="open"),
+            ),
+            # The list: ORDER BY applied_on DESC, created_at DESC, id DESC LIMIT 25.
+            models.Index(
+                fields=["user", "-applied_on", "-created_at", "-id"], name="application_list_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -170,6 +192,14 @@ class Application(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("review:application", args=[self.pk])
+
+    def clean(self):
+        if (
+            self.salary_min is not None
+            and self.salary_max is not None
+            and self.salary_min > self.salary_max
+        ):
+            raise ValidationError({"salary_max": _("The upper bound is below the lower one.")})
 
     @property
     def is_open(self) -> bool:

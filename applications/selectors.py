@@ -3,8 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, QuerySet
 from rapidfuzz import fuzz, process, utils
 
 from accounts.models import User
@@ -39,7 +38,12 @@ def board_cards(user: User, *, closed: bool = False) -> QuerySet[Application]:
 def board_columns(
     user: User, *, closed: bool = False, limit: int = BOARD_COLUMN_SIZE
 ) -> list[BoardColumn]:
-    """One column per stage with its first `limit` cards: two queries in all."""
+    """One column per stage with its first `limit` cards.
+
+    A query per column, each an index range scan of application_board_idx that
+    stops after `limit` rows: numbering every card with a window function sorted
+    all 113,931 open applications of a large account (110 MB spilled to disk)
+    to keep 350. Eight queries, whatever the account holds."""
     cards = board_cards(user, closed=closed)
     totals = dict(
         cards.order_by()
@@ -48,16 +52,8 @@ def board_columns(
         .values_list("current_stage", "n")
     )
     columns = {stage: BoardColumn(stage=stage, total=totals.get(stage, 0)) for stage in Stage}
-    # One query for every column: number the cards within their stage, keep the first few.
-    ranked = cards.annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=[F("current_stage")],
-            order_by=[F("updated_at").desc(), F("id").desc()],
-        )
-    ).filter(rank__lte=limit)
-    for application in ranked:
-        columns[Stage(application.current_stage)].cards.append(application)
+    for column in columns.values():
+        column.cards = list(cards.filter(current_stage=column.stage)[:limit])
     return list(columns.values())
 
 

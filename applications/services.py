@@ -5,10 +5,12 @@ it lives in `reminders.services`, the layer that may read all three.
 """
 
 import datetime
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import DateField, F, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils.translation import gettext as _
 
 from accounts.models import User, check_owner
@@ -45,6 +47,42 @@ def application_refresh_furthest_stage(application: Application) -> None:
     application.furthest_stage = max(
         highest or application.current_stage, application.current_stage
     )
+
+
+def activity_expression() -> Greatest:
+    """An application's last news, computed from its history: the latest stage
+    event, the latest conversation, and the day it was applied for (or created)."""
+    last_event = (
+        StageEvent.objects.filter(application=OuterRef("pk"))
+        .order_by("-occurred_on")
+        .values("occurred_on")[:1]
+    )
+    # The conversations through their reverse relation: contacts sits above
+    # this layer, so its model is not imported here.
+    last_talk = (
+        Application.objects.filter(pk=OuterRef("pk"))
+        .annotate(on=Max("interactions__occurred_on"))
+        .values("on")[:1]
+    )
+    fallback = Coalesce(F("applied_on"), TruncDate("created_at", output_field=DateField()))
+    return Greatest(
+        Coalesce(Subquery(last_event), fallback), Coalesce(Subquery(last_talk), fallback), fallback
+    )
+
+
+def application_activity_refresh(*, application_ids: Iterable[int | None]) -> None:
+    """Recompute last_activity_on of these applications (one UPDATE): after a
+    stage event or a conversation was written, corrected or deleted."""
+    ids = [pk for pk in application_ids if pk is not None]
+    if ids:
+        Application.objects.filter(pk__in=ids).update(last_activity_on=activity_expression())
+
+
+def application_note_activity(application: Application, on: datetime.date) -> None:
+    """A new event or conversation on `on`: the last news moves forward, never
+    back (no query: the caller saves the application)."""
+    if application.last_activity_on is None or on > application.last_activity_on:
+        application.last_activity_on = on
 
 
 @transaction.atomic
@@ -90,15 +128,16 @@ def application_create(
     )
     if record_history and application.applied_on is None and stage >= Stage.APPLIED:
         application.applied_on = occurred_on or user_today(user)
-    application.full_clean(exclude=["user", "company"])
+    event_on = occurred_on or application.applied_on or user_today(user)
+    application.last_activity_on = max(event_on, application.applied_on or user_today(user))
+    # The check constraints are the fields' choices (validated here) and the
+    # salary order (Application.clean); the database enforces them all, and
+    # validating each again would cost a SELECT in a savepoint apiece.
+    application.full_clean(exclude=["user", "company"], validate_constraints=False)
     application.save()
     if not record_history:
         return application
-    StageEvent.objects.create(
-        application=application,
-        stage=stage,
-        occurred_on=occurred_on or application.applied_on or user_today(user),
-    )
+    StageEvent.objects.create(application=application, stage=stage, occurred_on=event_on)
     return application
 
 
@@ -122,6 +161,7 @@ def application_update(
     stages and outcome move only through the history and the outcome services."""
     check_owner(application.user, company)
     application = Application.objects.select_for_update().get(pk=application.pk)
+    applied_before = application.applied_on
     application.company = company
     application.role = role
     application.job_url = job_url
@@ -135,6 +175,8 @@ def application_update(
     application.notes = notes
     application.full_clean(exclude=["user", "company"])
     application.save()
+    if application.applied_on != applied_before:
+        application_activity_refresh(application_ids=[application.pk])
     return application
 
 
@@ -158,7 +200,10 @@ def application_move(
     )
     application.current_stage = stage
     application_refresh_furthest_stage(application)
-    application.save(update_fields=["current_stage", "furthest_stage", "updated_at"])
+    application_note_activity(application, event.occurred_on)
+    application.save(
+        update_fields=["current_stage", "furthest_stage", "last_activity_on", "updated_at"]
+    )
     return event
 
 
@@ -195,6 +240,7 @@ def _follow_history(application: Application) -> None:
         application.current_stage = latest.stage
     application_refresh_furthest_stage(application)
     application.save(update_fields=["current_stage", "furthest_stage", "updated_at"])
+    application_activity_refresh(application_ids=[application.pk])
 
 
 # --- Companies: rename (a merge moves contacts too: contacts.services) ----------------

@@ -414,6 +414,11 @@ AJAR_INSIGHT_LONG_PROCESS_STAGE = env.int("AJAR_INSIGHT_LONG_PROCESS_STAGE", def
 # Companies or applications listed under one insight before "and N more".
 AJAR_INSIGHT_MAX_ITEMS = env.int("AJAR_INSIGHT_MAX_ITEMS", default=5)
 
+# --- Benchmarks ------------------------------------------------------------------------
+# `make bench-web` measures every page as a ratio to a "floor": a login-required view
+# rendering a one-line template (bench/floor.py). Off everywhere else.
+AJAR_BENCH_FLOOR = env.bool("AJAR_BENCH_FLOOR", default=False)
+
 # --- Logging ---------------------------------------------------------------------------
 # One line per request (ajar.request) and per reminder step, each with the
 # request's (or Celery task's) id. AJAR_LOG_FORMAT=json writes one JSON object a

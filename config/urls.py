@@ -69,6 +69,10 @@ PUBLIC_URL_NAMES = frozenset(
     }
 )
 
+if settings.AJAR_BENCH_FLOOR:
+    # Private like every page (LoginRequiredMiddleware); only bench/web.py turns it on.
+    urlpatterns += [path("bench/floor/", include("bench.urls"))]
+
 if settings.DEBUG and not settings.TESTING:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.filters import SEARCH_MAX, OwnedFilterSet
 from accounts.models import User
 from accounts.timezones import user_today
+from applications.forms import company_picker
 from applications.models import Company
 from contacts.models import Contact, ContactRole
 
@@ -24,8 +25,12 @@ CONTACTED_CHOICES = [
 
 class ContactFilter(OwnedFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search", max_length=SEARCH_MAX)
+    # The picker renders only the chosen company; the queryset only validates it.
     company = django_filters.ModelChoiceFilter(
-        label=_("Company"), queryset=Company.objects.none(), empty_label=_("Any")
+        label=_("Company"),
+        queryset=Company.objects.none(),
+        empty_label=_("Any"),
+        widget=company_picker(),
     )
     role = django_filters.ChoiceFilter(
         label=_("Role in the process"), choices=ContactRole.choices, empty_label=_("Any")
@@ -42,6 +47,7 @@ class ContactFilter(OwnedFilterSet):
         fields: list[str] = []
 
     def __init__(self, data: Any = None, *, user: User, **kwargs: Any) -> None:
+        # The order contact_list_idx (user, name, id) serves: a page reads a page.
         queryset = (
             Contact.objects.for_user(user)
             .with_last_contacted()
@@ -49,7 +55,8 @@ class ContactFilter(OwnedFilterSet):
             .order_by("name", "id")
         )
         super().__init__(data, queryset=queryset, **kwargs)
-        self.filters["company"].queryset = Company.objects.for_user(user)
+        self.filters["company"].queryset = Company.objects.for_user(user).only("id", "name")
+        self.form.fields["company"].widget.attrs["class"] = "form-select form-select-sm"
         self.today = user_today(user)
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

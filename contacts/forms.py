@@ -6,13 +6,15 @@ from collections.abc import Iterable
 from typing import Any, TypedDict
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import IdsField
 from accounts.models import User
+from accounts.pickers import SearchSelect, SearchSelectMultiple
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
-from applications.forms import model_choice
+from applications.forms import company_picker, model_choice
 from applications.models import Application, Company
 from contacts.models import Contact, Interaction, InteractionChannel
 
@@ -24,7 +26,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def _contact_label(contact: Contact) -> str:
+def contact_label(contact: Contact) -> str:
     parts = [contact.get_role_display()]
     if contact.company is not None:
         parts.append(contact.company.name)
@@ -33,12 +35,12 @@ def _contact_label(contact: Contact) -> str:
 
 class ContactChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Contact) -> str:
-        return _contact_label(obj)
+        return contact_label(obj)
 
 
 class ContactIdsField(IdsField):
     def label_from_instance(self, obj: Contact) -> str:
-        return _contact_label(obj)
+        return contact_label(obj)
 
 
 class ContactDetails(TypedDict):
@@ -74,9 +76,11 @@ class ContactForm(forms.ModelForm):
         ]
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 3}),
-            # A checkbox list with a filter box (static/js/checklist.js), not a
-            # Ctrl-click multi-select.
-            "applications": forms.CheckboxSelectMultiple,
+            "company": company_picker(),
+            "applications": SearchSelectMultiple(
+                search_url=reverse_lazy("applications:options"),
+                placeholder=_("Search your applications"),
+            ),
         }
         field_classes = {"applications": IdsField}
         help_texts = {"email": _("Optional.")}
@@ -91,7 +95,8 @@ class ContactForm(forms.ModelForm):
         applications.queryset = Application.objects.for_user(user).select_related("company")
         applications.required = False
         applications.help_text = _(
-            "The applications where you met them: tick each one; type above the list to find one."
+            "The applications where you met them: search, then pick. Hold Ctrl (⌘ on a Mac) "
+            "to pick several."
         )
 
     def clean_name(self) -> str:
@@ -119,6 +124,9 @@ class ContactMergeForm(forms.Form):
         label=_("Duplicate to fold into this contact"),
         queryset=Contact.objects.none(),
         empty_label=_("Pick a contact"),
+        widget=SearchSelect(
+            search_url=reverse_lazy("contacts:options"), placeholder=_("Search your contacts")
+        ),
     )
 
     def __init__(self, *args: Any, user: User, contact: Contact, **kwargs: Any) -> None:
@@ -171,7 +179,14 @@ class InteractionForm(forms.ModelForm):
         # Any of the user's contacts is valid; the page offers the likely ones.
         contacts.queryset = Contact.objects.for_user(user).select_related("company")
         if scope is not None:
-            contacts.widget.choices = [(c.pk, _contact_label(c)) for c in scope]
+            contacts.widget.choices = [(c.pk, contact_label(c)) for c in scope]
+        else:
+            # Logged from nowhere in particular: any of the user's contacts, so a
+            # search rather than a checkbox for each (5,000 of them were 1.3 MB).
+            contacts.widget = SearchSelectMultiple(
+                search_url=reverse_lazy("contacts:options"), placeholder=_("Search your contacts")
+            )
+            contacts.widget.choices = contacts.choices
         channel = self.fields["channel"]
         assert isinstance(channel, forms.ChoiceField)
         channel.choices = InteractionChannel.choices

@@ -2,7 +2,7 @@ from typing import Self
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Max, Q
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -34,8 +34,16 @@ class InteractionChannel(models.TextChoices):
 
 class ContactQuerySet(OwnedQuerySet["Contact"]):
     def with_last_contacted(self) -> Self:
-        """Each contact with `last_contacted_on`, the day of their latest interaction."""
-        return self.annotate(last_contacted_on=Max("interactions__occurred_on"))
+        """Each contact with `last_contacted_on`, the day of their latest interaction.
+
+        A subquery per contact shown, not a GROUP BY of every contact: ordered
+        by name and sliced, a page of 50 reads 50 (contact_list_idx)."""
+        last = (
+            Interaction.objects.filter(contacts=OuterRef("pk"))
+            .order_by("-occurred_on")
+            .values("occurred_on")[:1]
+        )
+        return self.annotate(last_contacted_on=Subquery(last))
 
 
 class Contact(models.Model):
@@ -61,6 +69,10 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [
+            # The contacts list: WHERE user ORDER BY name, id LIMIT 50.
+            models.Index(fields=["user", "name", "id"], name="contact_list_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(role__in=ContactRole.values), name="contact_role_valid"

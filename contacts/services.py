@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User, check_owner, merged_notes
 from accounts.text import squash_spaces
 from applications.models import Application, Company
+from applications.services import application_activity_refresh
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 
 
@@ -43,6 +44,7 @@ def interaction_log(
     if application is not None:
         for contact in contacts:
             contact.applications.add(application)
+        application_activity_refresh(application_ids=[application.pk])
     return interaction
 
 
@@ -120,8 +122,11 @@ def contact_delete(*, contact: Contact) -> None:
     """Delete a contact. A conversation held with this person alone goes too; one
     held with others stays with them."""
     alone = Interaction.objects.left_alone_by(Contact.objects.filter(pk=contact.pk))
-    Interaction.objects.filter(pk__in=list(alone.values_list("pk", flat=True))).delete()
+    gone = Interaction.objects.filter(pk__in=list(alone.values_list("pk", flat=True)))
+    applications = set(gone.values_list("application_id", flat=True))
+    gone.delete()
     contact.delete()
+    application_activity_refresh(application_ids=applications)
 
 
 @transaction.atomic
@@ -188,7 +193,9 @@ def interaction_log_with_new_contacts(
 
 @transaction.atomic
 def interaction_delete(*, interaction: Interaction) -> None:
+    application_id = interaction.application_id
     interaction.delete()
+    application_activity_refresh(application_ids=[application_id])
 
 
 # --- Companies: a merge moves their contacts too -------------------------------------

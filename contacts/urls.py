@@ -7,6 +7,7 @@ app_name = "contacts"
 urlpatterns = [
     path("", views.contact_list, name="list"),
     path("new/", views.contact_create, name="create"),
+    path("options/", views.contact_options, name="options"),
     path("<int:pk>/", views.contact_detail, name="detail"),
     path("<int:pk>/edit/", views.contact_edit, name="edit"),
     path("<int:pk>/delete/", views.contact_delete, name="delete"),

@@ -10,15 +10,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from accounts.forms import as_id
 from accounts.http import AuthenticatedRequest
+from accounts.pickers import picker_options
 from accounts.timezones import user_today
 from accounts.views import safe_next
 from applications.models import Application, Company
 from contacts import selectors, services
 from contacts.filters import ContactFilter
-from contacts.forms import ContactForm, ContactMergeForm, InteractionForm
+from contacts.forms import ContactForm, ContactMergeForm, InteractionForm, contact_label
 from contacts.models import Contact, Interaction
 
 PAGE_SIZE = 50
@@ -164,11 +166,16 @@ def interaction_log(request: AuthenticatedRequest) -> HttpResponse:
             contact = get_object_or_404(
                 Contact.objects.for_user(user), pk=_int_or_404(source["contact"])
             )
+        # From a page, the likely people as checkboxes; from nowhere in
+        # particular, a search over all of them (the form's picker).
+        narrowed = application is not None or company is not None or contact is not None
         form = InteractionForm(
             user=user,
             scope=selectors.contacts_in_scope(
                 user, application=application, company=company, contact=contact
-            ),
+            )
+            if narrowed
+            else None,
             initial={
                 "occurred_on": user_today(user),
                 "application": application,
@@ -226,3 +233,14 @@ def interaction_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.interaction_delete(interaction=interaction)
     messages.success(request, _("Conversation deleted."))
     return redirect(safe_next(request, reverse("contacts:list")))
+
+
+@require_GET
+def contact_options(request: AuthenticatedRequest) -> HttpResponse:
+    """htmx: the options of a contacts picker that match what was typed."""
+    return picker_options(
+        request,
+        queryset=Contact.objects.for_user(request.user).select_related("company"),
+        matching=lambda contacts, word: contacts.filter(name__icontains=word),
+        label=contact_label,
+    )

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.validators import validate_user_date
 from applications.models import Application, Stage
 from inbox.models import InboundMessage, Kind
 
@@ -75,11 +76,17 @@ def _is_mbox(upload: Any) -> bool:
 
 
 class DraftForm(forms.ModelForm):
+    received_on = forms.DateField(
+        label=_("Received on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_user_date],
+    )
+
     class Meta:
         model = InboundMessage
         fields = ["company", "role", "received_on", "kind", "text"]
         widgets = {
-            "received_on": forms.DateInput(attrs={"type": "date"}),
             "text": forms.Textarea(attrs={"rows": 8}),
         }
 

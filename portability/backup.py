@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from applications.models import Application, Attachment, Company, Rejection, StageEvent
+from applications.services import application_activity_refresh
 from contacts.models import Contact, Interaction
 from reminders.models import Reminder, ReminderSettings, ReminderStatus
 
@@ -78,6 +79,8 @@ TABLES = (
     ),
 )
 SKIPPED_FIELDS = {
+    # Derived from the history (stage events, conversations): recomputed on restore.
+    Application: {"last_activity_on"},
     Attachment: {"data"},
     Reminder: {"claim_token", "claimed_at", "lease_expires_at"},
 }
@@ -364,6 +367,9 @@ def backup_restore(*, user: User, source: IO[bytes]) -> RestoreResult:
                 for name, target in table.many.items():
                     _link(table, name, rows, ids[table.key], ids[target])
                 counts[table.key] = len(rows)
+            # Rows written in bulk: each application's last news from its
+            # restored history, so the quiet ones show on the dashboard.
+            application_activity_refresh(application_ids=ids["applications"].values())
         except DatabaseError as error:
             raise RestoreError(
                 f"The backup's rows do not fit together: {str(error).splitlines()[0][:200]}"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.timezones import user_today
 from applications.models import Application, Company, Outcome, StageEvent
+from applications.services import application_activity_refresh
 from contacts.models import Contact
 from portability.importing import ContactMatcher, ImportPlan, PlannedRow, spread_dates
 from portability.models import CalendarFeed, ImportUpload
@@ -95,6 +96,9 @@ def import_apply(*, user: User, plan: ImportPlan) -> ImportResult:
     )
 
     created_contacts = _link_contacts(user, applications, rows)
+    # bulk_create bypasses the services that keep each application's last news:
+    # without it an imported application would never show as quiet.
+    application_activity_refresh(application_ids=[app.pk for app in applications])
 
     # 4. Rejections and silences: the one path every rejection takes, with its date.
     settings_ = reminder_settings_get(user=user)

@@ -405,6 +405,15 @@ class Reminder(models.Model):
             models.Index(
                 fields=["digest"], name="reminder_digest_idx", condition=Q(digest__isnull=False)
             ),
+            # The failed-email banner on every page: WHERE user AND status = 'failed'
+            # AND NOT failure_acknowledged ORDER BY updated_at DESC LIMIT 5. Partial:
+            # it holds only the few unacknowledged failures, so the engine's
+            # status changes seldom touch it.
+            models.Index(
+                fields=["user", "-updated_at"],
+                name="reminder_failed_banner_idx",
+                condition=Q(status="failed", failure_acknowledged=False),
+            ),
             # Deleting an application nulls the reapplication links to it.
             models.Index(
                 fields=["reapplication"],

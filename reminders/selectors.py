@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -44,50 +44,55 @@ def has_insiders() -> Exists:
     )
 
 
-def reminders_page(
-    user: User, *, now: datetime.datetime | None = None
-) -> dict[str, list[Reminder]]:
-    """The user's reminders, in one query, grouped the way the page shows them.
+# The Reminders page's sections, in order: "due", "upcoming" and "snoozed" are
+# views of scheduled rows, not statuses. Each is read through
+# reminder_user_status_idx (user, status, due_at); finished ones newest first.
+SECTION_KEYS = ("due", "failed", "sent", "upcoming", "snoozed", "done", "dismissed", "cancelled")
+_NEWEST_FIRST = frozenset({"sent", "done", "dismissed", "cancelled"})
 
-    "Due", "upcoming" and "snoozed" are views of scheduled rows, not statuses.
-    """
-    now = now or timezone.now()
-    groups: dict[str, list[Reminder]] = {
-        "due": [],
-        "failed": [],
-        "sent": [],
-        "upcoming": [],
-        "snoozed": [],
-        "done": [],
-        "dismissed": [],
-        "cancelled": [],
-    }
-    reminders = (
+
+def _section_filter(key: str, now: datetime.datetime) -> Q:
+    scheduled = Q(status=ReminderStatus.SCHEDULED)
+    if key == "due":
+        return Q(status=ReminderStatus.SENDING) | (scheduled & Q(due_at__lte=now))
+    if key == "upcoming":
+        # A step waiting behind a pending thank-you comes next too.
+        return (scheduled & Q(due_at__gt=now, snoozed_count=0)) | Q(status=ReminderStatus.WAITING)
+    if key == "snoozed":
+        return scheduled & Q(due_at__gt=now, snoozed_count__gt=0)
+    return Q(status=key)
+
+
+def reminder_section(user: User, key: str, *, now: datetime.datetime) -> QuerySet[Reminder]:
+    """One section of the Reminders page, in the order it is shown."""
+    order = ("-due_at", "-id") if key in _NEWEST_FIRST else ("due_at", "id")
+    return (
         Reminder.objects.for_user(user)
+        .filter(_section_filter(key, now))
         .select_related("application__company", "rejection", "reapplication", "contact")
         # Whom to write to, on each card: one query for every card's people.
         .prefetch_related(
             Prefetch("application__contacts", queryset=Contact.objects.order_by("name", "id"))
         )
-        .order_by("due_at", "id")
+        .order_by(*order)
     )
-    for reminder in reminders:
-        status = reminder.status
-        if status == ReminderStatus.SENDING or (
-            status == ReminderStatus.SCHEDULED and reminder.due_at <= now
-        ):
-            groups["due"].append(reminder)
-        elif status == ReminderStatus.SCHEDULED:
-            groups["snoozed" if reminder.snoozed_count else "upcoming"].append(reminder)
-        elif status == ReminderStatus.WAITING:
-            # The next step after a pending thank-you.
-            groups["upcoming"].append(reminder)
-        else:
-            groups[status].append(reminder)
-    # Finished ones read newest first.
-    for key in ("sent", "done", "dismissed", "cancelled"):
-        groups[key].reverse()
-    return groups
+
+
+def reminder_section_counts(user: User, *, now: datetime.datetime) -> dict[str, int]:
+    """How many reminders each section holds, in one query."""
+    counts = Reminder.objects.for_user(user).aggregate(
+        **{key: Count("pk", filter=_section_filter(key, now)) for key in SECTION_KEYS}
+    )
+    return {key: counts[key] or 0 for key in SECTION_KEYS}
+
+
+def reminders_page(
+    user: User, *, now: datetime.datetime | None = None, limit: int = 10
+) -> dict[str, list[Reminder]]:
+    """The first `limit` reminders of each section: a query per section, each
+    reading at most `limit` rows, however many the account holds."""
+    now = now or timezone.now()
+    return {key: list(reminder_section(user, key, now=now)[:limit]) for key in SECTION_KEYS}
 
 
 def unacknowledged_failures(user: User, *, limit: int = 5) -> list[Reminder]:

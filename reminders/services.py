@@ -40,6 +40,7 @@ from applications.models import (
 from applications.selectors import ApplicationMatcher
 from applications.services import (
     application_create,
+    application_note_activity,
     application_refresh_furthest_stage,
     company_get_or_create,
 )
@@ -143,16 +144,19 @@ def reminder_schedule(
     kind: ReminderKind,
     counted_from: datetime.date,
     cooling_off_days: int | None = None,
+    new_application: bool = False,
 ) -> Reminder:
     """Create the application's circle-back, or schedule its existing row anew.
     Any other step still waiting is cancelled: one pending step per application.
 
-    Refused while an email for the application is being sent.
+    Refused while an email for the application is being sent. An application
+    created in the caller's transaction has no steps yet: `new_application`
+    skips the lookup.
     """
     settings_ = reminder_settings_get(user=user)
     stage = rejection.stage_reached if rejection is not None else application.furthest_stage
     days = cooling_off_days or settings_.cooling_off_for(stage)
-    steps = _lock_steps(application)
+    steps = [] if new_application else _lock_steps(application)
     circle_backs = [step for step in steps if step.step == ReminderStep.CIRCLE_BACK]
     reminder = circle_backs[-1] if circle_backs else None
     for step in steps:
@@ -553,6 +557,7 @@ def cadence_start(
     counted_from: datetime.date,
     cooling_off_days: int | None = None,
     writer: Contact | None = None,
+    new_application: bool = False,
 ) -> CadenceStart:
     """The steps after a rejection (or a "never heard back", or an offer you
     turned down): the circle-back, and before it, when the setting is on and
@@ -565,6 +570,7 @@ def cadence_start(
         kind=kind,
         counted_from=counted_from,
         cooling_off_days=cooling_off_days,
+        new_application=new_application,
     )
     settings_ = reminder_settings_get(user=user)
     today = user_today(user)
@@ -659,7 +665,7 @@ def _people_met(
             role=new.role,
             email=new.email.strip(),
         )
-        contact.full_clean(exclude=["user", "company", "applications"])
+        contact.full_clean(exclude=["user", "company", "applications"], validate_constraints=False)
         contact.save()
         contact.applications.add(application)
         if new.wrote_letter:
@@ -698,6 +704,19 @@ def people_met_add(
     return list(application.contacts.exclude(pk__in=before).order_by("id"))
 
 
+def _lock_open_application(application: Application) -> Application:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if Rejection.objects.filter(application=application).exists():
+        raise ValidationError(_("This application already has a rejection: edit that one."))
+    # Checked under the lock: the caller's copy may predate another request that
+    # closed it (a double-clicked "never heard back"), whose reminder must stay.
+    if not application.is_open:
+        raise ValidationError(
+            _("This application is already closed: undo its outcome first to log another.")
+        )
+    return application
+
+
 @transaction.atomic
 def rejection_log(
     *,
@@ -728,6 +747,9 @@ def rejection_log(
     stage_reached = Stage(stage_reached)
 
     # 1. The application: the one picked, or a new one for the typed company and role.
+    # A new one is this transaction's own row: nobody else can see it yet, so it
+    # needs no lock, has no rejection, and its furthest stage is the one given.
+    created = application is None
     if application is None:
         if not role.strip():
             raise ValidationError({"role": _("Name the role.")})
@@ -742,15 +764,8 @@ def rejection_log(
             record_history=False,
         )
     check_owner(user, application, *contacts, *([letter_writer] if letter_writer else []))
-    application = Application.objects.select_for_update().get(pk=application.pk)
-    if Rejection.objects.filter(application=application).exists():
-        raise ValidationError(_("This application already has a rejection: edit that one."))
-    # Checked under the lock: the caller's copy may predate another request that
-    # closed it (a double-clicked "never heard back"), whose reminder must stay.
-    if not application.is_open:
-        raise ValidationError(
-            _("This application is already closed: undo its outcome first to log another.")
-        )
+    if not created:
+        application = _lock_open_application(application)
 
     # 2. The rejection itself; "never heard back" is an outcome, not a rejection.
     rejection = None
@@ -788,9 +803,11 @@ def rejection_log(
             note=_("Recorded with the outcome."),
         )
         application.current_stage = stage_reached
+        application_note_activity(application, received_on)
     application.outcome = Outcome.GHOSTED if ghosted else Outcome.REJECTED
     application.outcome_on = received_on
-    application_refresh_furthest_stage(application)
+    if not created:
+        application_refresh_furthest_stage(application)
     application.save()
 
     # 4. The people met along the way.
@@ -817,6 +834,7 @@ def rejection_log(
         rejection=rejection,
         kind=ReminderKind.GHOSTED if ghosted else ReminderKind.REJECTED,
         counted_from=received_on,
+        new_application=created,
         cooling_off_days=cooling_off_days,
         writer=letter_writer,
     )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.text import squash_spaces
 from accounts.validators import validate_user_date
-from applications.forms import model_choice
+from applications.forms import company_picker, model_choice
 from applications.models import Company, Source
 from review.stats import StatsFilters
 
@@ -29,6 +29,7 @@ class CompanyMergeForm(forms.Form):
         label=_("Duplicate to fold into this company"),
         queryset=Company.objects.none(),
         empty_label=_("Pick a company"),
+        widget=company_picker(),
     )
 
     def __init__(self, *args: Any, user: User, company: Company, **kwargs: Any) -> None:

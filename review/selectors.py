@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.db.models import (
     Count,
-    DateField,
     F,
     Max,
     OuterRef,
@@ -22,7 +21,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -189,52 +188,59 @@ def stale_applications(
 ) -> QuerySet[Application]:
     """Open applications with no news (no move, no conversation) for `days`:
     candidates for "mark as ghosted". The wishlist and offers wait on the user,
-    not on the company, so they are left out."""
+    not on the company, so they are left out.
+
+    The last news is Application.last_activity_on, kept by the services: the
+    query is a range of application_quiet_idx, where computing it from the
+    history ran two correlated subqueries per open application (90,119 of them
+    each, 1.3 s, for an account of 200,000)."""
     days = settings.AJAR_GHOSTED_AFTER_DAYS if days is None else days
-    last_event = (
-        StageEvent.objects.filter(application=OuterRef("pk"))
-        .order_by("-occurred_on")
-        .values("occurred_on")[:1]
-    )
-    last_talk = (
-        Interaction.objects.filter(application=OuterRef("pk"))
-        .order_by("-occurred_on")
-        .values("occurred_on")[:1]
-    )
-    created_on = TruncDate("created_at", output_field=DateField())
-    fallback = Coalesce(F("applied_on"), created_on)
     return (
         Application.objects.for_user(user)
         .open()
+        .filter(last_activity_on__lte=today - datetime.timedelta(days=days))
         .exclude(current_stage__in=[Stage.SAVED, Stage.OFFER])
         .select_related("company")
-        .annotate(
-            last_news_on=Greatest(
-                Coalesce(Subquery(last_event), fallback),
-                Coalesce(Subquery(last_talk), fallback),
-                fallback,
-            )
-        )
-        .filter(last_news_on__lte=today - datetime.timedelta(days=days))
-        .order_by("last_news_on", "id")
+        .annotate(last_news_on=F("last_activity_on"))
+        .order_by("last_activity_on", "id")
     )
 
 
-def circle_backs(user: User, *, now: datetime.datetime, within_days: int = 7) -> QuerySet[Reminder]:
-    """Circle-backs to act on: due (scheduled and past due, or emailed and not
-    yet done) and coming up within a week."""
+def circle_backs(
+    user: User, *, now: datetime.datetime, limit: int, within_days: int = 7
+) -> list[Reminder]:
+    """The first `limit` circle-backs to act on, by due time: due (scheduled and
+    past due, or emailed and not yet done) and coming up within a week; each
+    with `insiders`, the number of contacts at its company.
+
+    Three queries, none reading more than `limit` reminders: one range of
+    reminder_user_status_idx per status, merged here, then the insider counts of
+    the companies shown. (One OR'ed query with a COUNT ... GROUP BY over every
+    due reminder took 0.9 s for an account of 200,000 applications.)"""
     soon = now + datetime.timedelta(days=within_days)
-    return (
-        Reminder.objects.for_user(user)
-        .filter(
-            Q(status=ReminderStatus.SCHEDULED, due_at__lte=soon) | Q(status=ReminderStatus.SENT)
-        )
-        .select_related("application", "application__company")
-        .annotate(
-            insiders=Count("application__company__contacts", distinct=True),
-        )
-        .order_by("due_at", "id")
+    mine = Reminder.objects.for_user(user).select_related("application__company")
+    order = ("due_at", "id")
+    picked = sorted(
+        [
+            *mine.filter(status=ReminderStatus.SCHEDULED, due_at__lte=soon).order_by(*order)[
+                :limit
+            ],
+            *mine.filter(status=ReminderStatus.SENT).order_by(*order)[:limit],
+        ],
+        key=lambda reminder: (reminder.due_at, reminder.id),
+    )[:limit]
+    companies = {reminder.application.company_id for reminder in picked}
+    insiders = dict(
+        Contact.objects.for_user(user)
+        .filter(company_id__in=companies)
+        .order_by()
+        .values_list("company_id")
+        .annotate(n=Count("id"))
+        .values_list("company_id", "n")
     )
+    for reminder in picked:
+        reminder.insiders = insiders.get(reminder.application.company_id, 0)
+    return picked
 
 
 def recent_outcomes(user: User, *, since: datetime.date) -> QuerySet[Application]:

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from applications.models import Application, Attachment, Company, Rejection, Stage, StageEvent
+from applications.services import application_activity_refresh
 from contacts.models import Contact, Interaction
 from reminders.models import Reminder, ReminderKind, ReminderSettings
 
@@ -68,6 +69,9 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
             StageEvent.objects.create(
                 application=self, stage=self.current_stage, occurred_on=self.applied_on
             )
+            # As the services keep it: the dashboard's quiet list reads it.
+            application_activity_refresh(application_ids=[self.pk])
+            self.refresh_from_db(fields=["last_activity_on"])
 
 
 class RejectionFactory(factory.django.DjangoModelFactory):
@@ -92,10 +96,16 @@ class ContactFactory(factory.django.DjangoModelFactory):
 class InteractionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Interaction
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     occurred_on = datetime.date(2026, 1, 20)
     summary = "Coffee chat"
+
+    @factory.post_generation
+    def activity(self, create, extracted, **kwargs):
+        if create and self.application_id:
+            application_activity_refresh(application_ids=[self.application_id])
 
 
 class ReminderFactory(factory.django.DjangoModelFactory):

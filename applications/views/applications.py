@@ -4,6 +4,7 @@ history. The detail page shows every app's rows, so it lives in `review`."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -12,10 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import add_service_error
 from accounts.http import AuthenticatedRequest
+from accounts.pickers import picker_options
 from accounts.views import confirm_then
 from applications.filters import ApplicationFilter
 from applications.forms import ApplicationForm, StageEventForm
-from applications.models import Application, Attachment, Stage, StageEvent
+from applications.models import Application, Attachment, Company, Stage, StageEvent
 from applications.services import (
     application_create,
     application_move,
@@ -197,3 +199,34 @@ def _attachment_disposition(filename: str) -> str:
     header = content_disposition_header(as_attachment=True, filename=filename or "letter")
     assert header is not None  # None only when neither a download nor a name
     return header
+
+
+@require_GET
+def company_options(request: AuthenticatedRequest) -> HttpResponse:
+    """htmx: the options of a company picker that match what was typed."""
+    return picker_options(
+        request,
+        queryset=Company.objects.for_user(request.user).only("id", "name"),
+        matching=lambda companies, word: companies.filter(name__icontains=word),
+    )
+
+
+def application_label(application: Application) -> str:
+    return f"{application.role} at {application.company.name}"
+
+
+@require_GET
+def application_options(request: AuthenticatedRequest) -> HttpResponse:
+    """htmx: the options of an applications picker that match what was typed
+    (in the role or the company's name), newest first."""
+    return picker_options(
+        request,
+        queryset=Application.objects.for_user(request.user)
+        .select_related("company")
+        .only("id", "role", "company__name")
+        .order_by("-created_at", "-id"),
+        matching=lambda applications, word: applications.filter(
+            Q(role__icontains=word) | Q(company__name__icontains=word)
+        ),
+        label=application_label,
+    )

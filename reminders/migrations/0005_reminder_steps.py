@@ -20,7 +20,7 @@ def existing_reminders_are_circle_backs(apps, schema_editor):
 # row satisfies "one pending step per application"; no row is deleted.
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0003_company_reapply_after_months"),
+        ("applications", "0006_company_reapply_after_months"),
         ("contacts", "0001_initial"),
         ("reminders", "0004_engine_attempt_and_health_fields"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0003_company_reapply_after_months"),
+        ("applications", "0006_company_reapply_after_months"),
         ("contacts", "0001_initial"),
         ("reminders", "0006_reminder_waiting_and_declined"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

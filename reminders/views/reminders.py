@@ -12,9 +12,11 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,7 +32,12 @@ from reminders.forms import ReapplyForm, ReminderDoneForm, SnoozeForm
 from reminders.models import ACTIVE_STATUSES, Reminder
 from reminders.notes import unknown_placeholders
 from reminders.scheduling import snoozed_due_date
-from reminders.selectors import insiders_for, reminders_page
+from reminders.selectors import (
+    insiders_for,
+    reminder_section,
+    reminder_section_counts,
+    reminders_page,
+)
 from reminders.services import (
     NotFailed,
     ReminderAlreadyHandled,
@@ -75,18 +82,46 @@ def _errors(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+# The page shows the first few of each section; "show all" pages through one.
+SECTION_SIZE = 10
+PAGE_SIZE = 25
+
+
 def reminder_list(request: AuthenticatedRequest) -> HttpResponse:
-    groups = reminders_page(request.user)
+    now = timezone.now()
+    counts = reminder_section_counts(request.user, now=now)
+    shown = request.GET.get("section", "")
+    page: Page[Reminder] | None = None
+    if shown in counts:
+        page = Paginator(reminder_section(request.user, shown, now=now), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        groups = {shown: list(page.object_list)}
+    else:
+        shown = ""
+        groups = reminders_page(request.user, now=now, limit=SECTION_SIZE)
     sections = [
-        {"key": key, "title": title, "empty": empty, "reminders": groups[key]}
+        {
+            "key": key,
+            "title": title,
+            "empty": empty,
+            "reminders": groups[key],
+            "total": counts[key],
+            "more": counts[key] > len(groups[key]),
+        }
         for key, title, empty in SECTIONS
+        if key in groups
     ]
     return render(
         request,
         "reminders/list.html",
         {
             "sections": sections,
-            "has_reminders": any(section["reminders"] for section in sections),
+            "all_sections": [(key, title, counts[key]) for key, title, _empty in SECTIONS],
+            "shown": shown,
+            "page": page,
+            "filter_query": f"section={shown}&" if shown else "",
+            "has_reminders": any(counts.values()),
             "snooze_weeks": links.SNOOZE_WEEKS,
             "email_enabled": reminder_settings_get(user=request.user).email_enabled,
         },

@@ -23,7 +23,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     today = user_today(user)
     now = timezone.now()
     stale = selectors.stale_applications(user, today=today)
-    circle_backs = list(selectors.circle_backs(user, now=now)[: LIST_LIMIT + 1])
+    circle_backs = selectors.circle_backs(user, now=now, limit=LIST_LIMIT + 1)
     stale_list = list(stale[: LIST_LIMIT + 1])
     counts = selectors.stage_counts(user)
     context = {

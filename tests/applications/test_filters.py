@@ -3,6 +3,8 @@ import datetime
 import pytest
 
 from applications.filters import ApplicationFilter
+from applications.models import Application, Stage
+from reminders.services import rejection_log
 from tests.factories import ApplicationFactory, CompanyFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,3 +31,42 @@ def test_the_date_range_includes_both_ends(user):
         {"applied_from": "2026-01-01", "applied_to": "2026-01-31"}, user=user
     ).qs
     assert set(found) == {first, last}
+
+
+def test_the_search_finds_words_of_the_rejection_letter(user):
+    found = ApplicationFactory(user=user, role="Engineer")
+    rejection_log(
+        user=user,
+        application=found,
+        stage_reached=Stage.APPLIED,
+        letter_text="We chose a candidate with more Kubernetes experience.",
+    )
+    ApplicationFactory(user=user, role="Engineer")
+    assert list(ApplicationFilter({"q": "kubernetes"}, user=user).qs) == [found]
+
+
+def test_on_postgresql_the_search_has_trigram_indexes():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%gin_trgm_ops%' ORDER BY 1"
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    assert names == [
+        "application_location_trgm",
+        "application_notes_trgm",
+        "application_role_trgm",
+        "company_name_trgm",
+        "rejection_letter_trgm",
+    ]
+
+
+def test_the_list_reads_in_the_order_of_its_index(user):
+    """A page of the list is a range of application_list_idx: the FilterSet's
+    order is the index's, after the user."""
+    index = next(i for i in Application._meta.indexes if i.name == "application_list_idx")
+    order = ApplicationFilter({}, user=user).qs.query.order_by
+    assert ["user", *order] == index.fields

@@ -154,18 +154,19 @@ def _board_queries(client, url, **params):
 
 
 @pytest.mark.parametrize("closed", ["", "1"])
-def test_the_board_query_count_is_the_same_with_5_and_500_rows(client, closed):
+def test_the_board_query_count_is_the_same_with_5_and_5000_rows(client, closed):
     from tests.factories import UserFactory
 
     small, large = UserFactory(), UserFactory()
     make_rows(small, 5)
-    make_rows(large, 500)
+    make_rows(large, 5000)
     client.force_login(small)
     few = _board_queries(client, BOARD, closed=closed)
     client.force_login(large)
     many = _board_queries(client, BOARD, closed=closed)
     assert few == many
-    assert many <= 6
+    # Session, user, the totals, one per column (index-backed, 50 rows at most).
+    assert many <= 3 + 1 + len(Stage)
 
 
 def test_an_empty_board_says_what_to_do(user_client):

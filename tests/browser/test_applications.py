@@ -45,12 +45,12 @@ def test_a_user_corrects_the_history_edits_and_undoes_a_rejection_then_deletes(
 
     # Search and filters; an empty result names the way out.
     page.get_by_text("Search and filter").click()
-    page.get_by_label("Search").fill("platform")
+    page.get_by_label("Search", exact=True).fill("platform")
     page.get_by_label("Outcome").select_option(label="Rejected")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.locator(".application-list li")).to_have_count(1)
     check()
-    page.get_by_label("Search").fill("astronaut")
+    page.get_by_label("Search", exact=True).fill("astronaut")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_text("No application matches these filters.")).to_be_visible()
     check()

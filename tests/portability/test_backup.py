@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from applications.models import Application, Attachment
+from applications.services import application_activity_refresh
 from portability import backup
 from reminders.models import Reminder, ReminderStatus
 from tests.factories import (
@@ -50,6 +51,19 @@ def test_round_trip_is_lossless(user):
     restored = Attachment.objects.get(user=fresh)
     assert bytes(restored.data) == bytes(Attachment.objects.get(user=user).data)
     assert Reminder.objects.get(user=fresh).status == ReminderStatus.DONE
+
+
+def test_a_restored_application_keeps_its_last_news(user):
+    fill_account(user)  # its rows written by factories: their last news computed here
+    application_activity_refresh(
+        application_ids=Application.objects.for_user(user).values_list("pk", flat=True)
+    )
+    fresh = UserFactory()
+    backup.backup_restore(user=fresh, source=io.BytesIO(backup.backup_bytes(user)))
+    kept = sorted(Application.objects.for_user(user).values_list("role", "last_activity_on"))
+    restored = sorted(Application.objects.for_user(fresh).values_list("role", "last_activity_on"))
+    assert all(on is not None for _role, on in restored)
+    assert restored == kept
 
 
 def test_restore_only_into_an_empty_account(user):

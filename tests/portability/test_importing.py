@@ -76,6 +76,18 @@ def test_no_applied_date_in_the_file_means_none_is_invented(user):
     assert app.events.count() == 0
 
 
+def test_an_imported_application_with_an_old_date_shows_as_quiet(user):
+    from accounts.timezones import user_today
+    from review.selectors import stale_applications
+
+    today = user_today(user)
+    text = f"Company,Role,Date Applied\nAcme,Engineer,2025-01-05\nBeta,Developer,{today}\n"
+    import_apply(user=user, plan=plan(user, csv_bytes(text)))
+    acme = Application.objects.get(user=user, company__name="Acme")
+    assert acme.last_activity_on == datetime.date(2025, 1, 5)
+    assert list(stale_applications(user, today=today)) == [acme]
+
+
 def test_old_rejections_can_be_skipped(user):
     import_apply(user=user, plan=plan(user, csv_bytes(GENERIC), old_rejections="skip"))
     assert (

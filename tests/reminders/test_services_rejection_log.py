@@ -376,3 +376,53 @@ def test_logging_a_rejection_succeeds_with_the_broker_down(settings, user):
     finally:
         app.conf.broker_url = None
     assert Reminder.objects.filter(pk=result.thank_you.pk, status="scheduled").exists()
+
+
+# --- Statements per POST -----------------------------------------------------------
+
+LOG_FORM = {
+    "company_name": "Initech",
+    "role": "Engineer",
+    "stage_reached": "40",
+    "channel": "email",
+    "letter_text": "Thank you for your time.",
+    "new_contact-TOTAL_FORMS": "1",
+    "new_contact-INITIAL_FORMS": "0",
+    "new_contact-MIN_NUM_FORMS": "0",
+    "new_contact-MAX_NUM_FORMS": "20",
+    "new_contact-0-name": "Robin Recruiter",
+    "new_contact-0-role": "recruiter",
+}
+
+
+def test_logging_a_rejection_by_post_runs_a_bounded_number_of_statements(
+    client, user, django_assert_max_num_queries
+):
+    """A new company, application, letter, person and circle-back: what must be
+    written, and no constraint re-checked by a SELECT in a savepoint (it was 38+)."""
+    from django.urls import reverse
+
+    from reminders.services import reminder_settings_get
+
+    reminder_settings_get(user=user)
+    ApplicationFactory(user=user)
+    client.force_login(user)
+    with django_assert_max_num_queries(20):
+        response = client.post(reverse("reminders:log_rejection"), LOG_FORM)
+    assert response.status_code == 302
+    application = Application.objects.get(company__name="Initech")
+    assert application.outcome == Outcome.REJECTED
+    assert application.furthest_stage == Stage.INTERVIEW
+    assert application.rejection.letter_text == "Thank you for your time."
+    assert list(application.contacts.values_list("name", flat=True)) == ["Robin Recruiter"]
+    assert application.reminder.status == ReminderStatus.SCHEDULED
+
+
+def test_a_new_application_logged_with_an_upside_down_salary_is_refused(user):
+    from applications.services import application_create, company_get_or_create
+
+    company = company_get_or_create(user=user, name="Initech")
+    with pytest.raises(ValidationError):
+        application_create(
+            user=user, company=company, role="Engineer", salary_min=100, salary_max=90
+        )

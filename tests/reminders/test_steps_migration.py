@@ -8,11 +8,11 @@ from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [
     ("reminders", "0004_engine_attempt_and_health_fields"),
-    ("applications", "0002_user_dates_bounded"),
+    ("applications", "0005_last_activity"),
 ]
 AFTER = [
     ("reminders", "0005_reminder_steps"),
-    ("applications", "0003_company_reapply_after_months"),
+    ("applications", "0006_company_reapply_after_months"),
 ]
 
 

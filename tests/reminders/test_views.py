@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.models import Application
 from contacts.models import Interaction
 from reminders.models import Reminder, ReminderSettings, ReminderStatus
 from tests.factories import ApplicationFactory, ReminderFactory, UserFactory
@@ -58,10 +59,17 @@ def test_the_page_groups_reminders_by_what_they_need(user_client, user):
 
 
 @pytest.mark.parametrize("status", ["scheduled", "sent", "failed", "done"])
-def test_the_page_query_count_is_the_same_for_5_and_500_reminders(client, status):
+def test_the_page_query_count_and_size_are_the_same_for_5_and_5000_reminders(client, status):
     def queries_for(count):
         user = UserFactory()
-        applications = ApplicationFactory.create_batch(count, user=user)
+        first = ApplicationFactory(user=user)
+        applications = [
+            first,
+            *Application.objects.bulk_create(
+                Application(user=user, company=first.company, role=f"Role {i}")
+                for i in range(count - 1)
+            ),
+        ]
         ReminderFactory(user=user, application=applications[0])
         Reminder.objects.bulk_create(
             [
@@ -86,10 +94,53 @@ def test_the_page_query_count_is_the_same_for_5_and_500_reminders(client, status
         with CaptureQueriesContext(connection) as queries:
             response = client.get(reverse("reminders:list"))
         assert response.status_code == 200
-        assert sum(len(s["reminders"]) for s in response.context["sections"]) == count
-        return len(queries)
+        assert sum(s["total"] for s in response.context["sections"]) == count
+        # Each section shows its first few: the page does not grow with the account.
+        assert sum(len(s["reminders"]) for s in response.context["sections"]) <= 2 * 10
+        return len(queries), len(response.content) // 2000
 
-    assert queries_for(5) == queries_for(500)
+    assert queries_for(5)[0] == queries_for(5000)[0]
+    assert queries_for(5000)[1] < 50  # under 100 KB
+
+
+def test_a_long_section_shows_its_first_ten_and_pages_through_the_rest(user_client, user):
+    first = ApplicationFactory(user=user)
+    applications = Application.objects.bulk_create(
+        Application(user=user, company=first.company, role=f"Role {i}") for i in range(29)
+    )
+    now = timezone.now()
+    Reminder.objects.bulk_create(
+        Reminder(
+            user=user,
+            application=application,
+            kind="ghosted",
+            counted_from=datetime.date(2026, 2, 1),
+            cooling_off_days=30,
+            due_date=datetime.date(2026, 3, 3),
+            due_at=now - datetime.timedelta(minutes=i),
+            next_attempt_at=now,
+            status=ReminderStatus.DONE,
+        )
+        for i, application in enumerate(applications)
+    )
+    overview = user_client.get(reverse("reminders:list"))
+    done = next(s for s in overview.context["sections"] if s["key"] == "done")
+    assert (len(done["reminders"]), done["total"], done["more"]) == (10, 29, True)
+    assert "?section=done" in overview.content.decode()
+
+    second = user_client.get(reverse("reminders:list"), {"section": "done", "page": "2"})
+    [section] = second.context["sections"]
+    assert section["key"] == "done"
+    assert len(section["reminders"]) == 4  # 29 = 25 + 4, newest first
+    assert section["reminders"][-1].application_id == applications[-1].pk
+    assert "section=done&amp;page=1" in second.content.decode()
+
+
+@pytest.mark.parametrize("section", ["nonsense", "", "due\x00", "page"])
+def test_an_unknown_section_shows_the_overview(user_client, section):
+    response = user_client.get(reverse("reminders:list"), {"section": section, "page": "x"})
+    assert response.status_code == 200
+    assert len(response.context["sections"]) == 8
 
 
 def test_snooze_and_dismiss_from_the_page(user_client, user):

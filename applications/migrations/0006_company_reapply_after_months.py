@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0002_user_dates_bounded"),
+        ("applications", "0005_last_activity"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
