@@ -54,7 +54,7 @@ migrations-check: $(VENV)/.runtime
 ## Benchmarks on PostgreSQL and Redis (figures and method: docs/benchmarks.md).
 BENCH_DATABASE_URL ?= postgres:///ajar_bench
 BENCH_SIZES ?= 10000,1000000
-bench: bench-engine bench-stats bench-mail bench-data
+bench: bench-engine bench-stats bench-mail bench-data bench-web
 
 bench-engine: $(VENV)/.test
 	$(PY) -m bench.engine --database-url $(BENCH_DATABASE_URL) --sizes $(BENCH_SIZES)
