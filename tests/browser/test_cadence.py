@@ -229,22 +229,3 @@ def test_people_met_are_asked_for_after_logging_and_added_in_place(
     axe_check(page)
     assert_no_horizontal_scroll(page)
     assert result.application.contacts.count() == 3
-
-
-def test_met_during_is_a_checkbox_list_with_a_filter(page, live_server, user, login, axe_check):
-    from tests.factories import CompanyFactory
-
-    acme = CompanyFactory(user=user, name="Acme")
-    wanted = ApplicationFactory(user=user, company=acme, role="Wanted role")
-    for n in range(5):
-        ApplicationFactory(user=user, role=f"Other role {n}")
-    login(page, user)
-    page.goto(f"{live_server.url}/contacts/new/")
-    page.get_by_label("Name").first.fill("Pat Insider")
-    page.get_by_role("searchbox").fill("wanted")
-    expect(page.get_by_label(re.compile("Other role 1"))).to_be_hidden()
-    page.get_by_label(re.compile("Wanted role")).check()
-    axe_check(page)
-    page.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("heading", name="Pat Insider")).to_be_visible()
-    assert list(wanted.contacts.values_list("name", flat=True)) == ["Pat Insider"]

@@ -98,7 +98,11 @@ def seed(count: int, *, due_at=None, users: int = 3) -> list[Reminder]:
     due_at = due_at or timezone.now() - datetime.timedelta(seconds=1)
     owners = [UserFactory() for _ in range(min(users, count))]
     for owner in owners:
-        ReminderSettingsFactory(user=owner)
+        # Midnight (UTC): each row's due_at is then no earlier than its due
+        # date at the send time, as the services compute it. A retry re-reads
+        # that schedule, so a 09:00 send time would push a retry after
+        # midnight UTC to 09:00 of the same day.
+        ReminderSettingsFactory(user=owner, send_time=datetime.time(0, 0))
     companies = {o.pk: CompanyFactory(user=o) for o in owners}
     applications = Application.objects.bulk_create(
         Application(
