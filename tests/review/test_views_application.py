@@ -3,12 +3,9 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
-from applications.models import Application, Company, Rejection, Stage
+from applications.models import Stage
 from applications.services import application_move
-from contacts.models import Contact
-from reminders.models import Reminder
 from reminders.services import rejection_log
 from tests.factories import (
     ApplicationFactory,
@@ -17,46 +14,9 @@ from tests.factories import (
     InteractionFactory,
     UserFactory,
 )
+from tests.pages import LIST
 
 pytestmark = pytest.mark.django_db
-
-
-LIST = reverse("applications:list")
-
-
-CREATE = reverse("applications:create")
-
-
-LOG = reverse("reminders:log_rejection")
-
-
-PICKERS = reverse("reminders:log_rejection_pickers")
-
-
-NO_NEW_CONTACTS = {
-    "new_contact-TOTAL_FORMS": "1",
-    "new_contact-INITIAL_FORMS": "0",
-    "new_contact-MIN_NUM_FORMS": "0",
-    "new_contact-MAX_NUM_FORMS": "20",
-    "new_contact-0-role": "other",
-}
-
-
-NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
-
-
-def log_post(client, **fields):
-    return client.post(LOG, {**NO_NEW_CONTACTS, **fields})
-
-
-def nothing_saved():
-    return (
-        Application.objects.count(),
-        Rejection.objects.count(),
-        Reminder.objects.count(),
-        Contact.objects.count(),
-        Company.objects.count(),
-    )
 
 
 def _list_queries(client, user, rows):
