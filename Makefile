@@ -13,7 +13,7 @@ $(VENV)/.runtime: pyproject.toml
 	touch $@
 
 $(VENV)/.test: $(VENV)/.runtime pyproject.toml
-	$(PIP) install -q -e ".[test]"
+	$(PIP) install -q -e ".[test,sentry]"
 	touch $@
 
 install: $(VENV)/.runtime
