@@ -210,14 +210,3 @@ def test_the_users_time_zone_is_active_during_their_requests(rf, user):
     active = []
     UserTimezoneMiddleware(lambda r: active.append(timezone.get_current_timezone_name()))(request)
     assert active == ["Asia/Tokyo"]
-
-
-def test_the_verification_email_greets_with_the_site_name_not_the_host(client, settings):
-    settings.AJAR_SITE_NAME = "Ajar"
-    settings.BASE_URL = "https://ajar.example"
-    sign_up(client)
-    (message,) = mail.outbox
-    assert message.subject.startswith("[Ajar] ")
-    assert "Hello from Ajar!" in message.body
-    assert "Thank you for using Ajar!" in message.body
-    assert "Hello from testserver" not in message.body
