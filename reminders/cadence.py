@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from applications.models import Application, Outcome
 from contacts.models import Interaction
 from reminders.models import (
@@ -44,11 +45,11 @@ CADENCE_OUTCOMES = (Outcome.REJECTED, Outcome.GHOSTED, Outcome.OFFER_DECLINED)
 MOVABLE_STEPS = (ReminderStep.CIRCLE_BACK, ReminderStep.KEEP_ON_RADAR)
 
 
-def _today(user) -> datetime.date:
+def _today(user: User) -> datetime.date:
     return timezone.localdate(timezone=user.zone)
 
 
-def _settings(user) -> ReminderSettings:
+def _settings(user: User) -> ReminderSettings:
     settings_, _created = ReminderSettings.objects.get_or_create(user=user)
     return settings_
 

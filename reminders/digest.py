@@ -25,6 +25,7 @@ could not be recorded. Then the digest is sent again, with the same Message-ID.
 import datetime
 import logging
 import uuid
+import zoneinfo
 from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
@@ -32,11 +33,12 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.dates import since_words
+from accounts.models import User
 from reminders import links, mailer
 from reminders.emails import make_message, stage_reached
 from reminders.engine import _describe, _is_permanent, backoff_delay
@@ -76,12 +78,20 @@ def digest_sendable_q(prefix: str = "") -> Q:
     )
 
 
-def _slot(settings_: ReminderSettings, zone, now: datetime.datetime) -> datetime.datetime:
+def _slot(
+    settings_: ReminderSettings, zone: zoneinfo.ZoneInfo, now: datetime.datetime
+) -> datetime.datetime:
     weekly_on = settings_.digest_weekday if settings_.digest_mode == DigestMode.WEEKLY else None
     return last_digest_at(now, send_time=settings_.send_time, zone=zone, weekly_on=weekly_on)
 
 
-def _due_items(user, *, slot_at: datetime.datetime, now: datetime.datetime, email_on_since):
+def _due_items(
+    user: User,
+    *,
+    slot_at: datetime.datetime,
+    now: datetime.datetime,
+    email_on_since: datetime.datetime,
+) -> "QuerySet[Reminder]":
     open_digest = Digest.objects.filter(pk=OuterRef("digest_id"), status__in=DIGEST_OPEN_STATUSES)
     return Reminder.objects.filter(
         user=user,
