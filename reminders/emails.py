@@ -75,6 +75,9 @@ class Insider:
     # The mailto: link had to shorten the note, or there is no address:
     # the note is shown in full, to copy.
     note_to_copy: bool
+    # Named on the card only where the page does not say it already (the
+    # Settings preview); the email's heading names the company.
+    company: str = ""
 
 
 def mailto_link(address: str, subject: str, body: str) -> tuple[str, bool]:
@@ -343,10 +346,11 @@ def sample_insider_name(user: User) -> str:
     return next(n for n in SAMPLE_INSIDERS if first_name(n).casefold() != mine)
 
 
-def note_preview_text(user: User, template: str) -> str:
-    """The note as a sample insider would read it: never greeting the user by
-    their own name."""
-    insider = sample_insider_name(user)
+def note_preview_insider(user: User, template: str) -> Insider:
+    """The card of a sample insider holding the note as they would read it:
+    never greeting the user by their own name. The company and role are those
+    of the user's latest reminder, when there is one."""
+    name = sample_insider_name(user)
     reminder = (
         Reminder.objects.for_user(user)
         .select_related("application__company", "rejection")
@@ -358,15 +362,31 @@ def note_preview_text(user: User, template: str) -> str:
             user=user,
             application=reminder.application,
             stage_label=stage_reached(reminder).label,
-            contact_name=insider,
+            contact_name=name,
         )
     else:
         values = {
-            "first_name": first_name(insider),
-            "name": insider,
+            "first_name": first_name(name),
+            "name": name,
             "role": _("Product Designer"),
             "company": "Example Co",
             "stage": _("final round"),
             "my_name": user.name or user.get_short_name(),
         }
-    return render_note(template, values)
+    note = render_note(template, values)
+    email = f"{first_name(name).lower()}@example.com"
+    subject = _("Keeping in touch: %(company)s") % {"company": values["company"]}
+    mailto, _shortened = mailto_link(email, subject, note)
+    return Insider(
+        name=name,
+        role=str(_("Hiring manager")),
+        title="",
+        email=email,
+        how_met=_("You met during your %(role)s application.") % {"role": values["role"]},
+        last_spoke=user_today(user) - datetime.timedelta(days=40),
+        note=note,
+        mailto=mailto,
+        # The preview is about the note: it is always shown.
+        note_to_copy=True,
+        company=values["company"],
+    )

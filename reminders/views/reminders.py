@@ -27,7 +27,7 @@ from accounts.http import AuthenticatedRequest
 from accounts.timezones import user_today
 from accounts.views import safe_next
 from reminders import links
-from reminders.emails import note_preview_text
+from reminders.emails import note_preview_insider
 from reminders.forms import ReapplyForm, ReminderDoneForm, SnoozeForm
 from reminders.models import ACTIVE_STATUSES, Reminder
 from reminders.notes import unknown_placeholders
@@ -253,7 +253,7 @@ def note_preview(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "reminders/_note_preview.html",
         {
-            "note_preview": note_preview_text(request.user, template),
+            "preview_insider": note_preview_insider(request.user, template),
             "unknown": unknown_placeholders(template),
         },
     )

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.forms import ProfileForm
 from accounts.http import AuthenticatedRequest
-from reminders.emails import note_preview_text
+from reminders.emails import note_preview_insider
 from reminders.forms import ReminderSettingsForm, ReminderSettingsNoteForm
 from reminders.selectors import last_delivered_at
 from reminders.services import (
@@ -40,7 +40,7 @@ def _settings_context(
     return {
         "profile_form": profile_form,
         "reminder_form": reminder_form,
-        "note_preview": note_preview_text(request.user, template),
+        "preview_insider": note_preview_insider(request.user, template),
         "last_delivered_at": last_delivered_at(request.user),
     }
 

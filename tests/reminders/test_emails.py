@@ -1,6 +1,7 @@
 """The circle-back email: both parts, the headers and every link, per case."""
 
 import datetime
+import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
@@ -103,7 +104,7 @@ def test_an_insider_without_an_email_gets_the_note_to_copy(seeker):
         assert "No email address on file: copy your note below" in part
         assert "Hi Lee," in part
         assert "mailto:" not in part
-    assert '<pre style="white-space:pre-wrap' in body
+    assert re.search(r'<pre class="insider-note[^"]*" style="white-space:pre-wrap', body)
 
 
 def test_nobody_known_explains_how_to_find_someone(seeker):
