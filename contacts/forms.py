@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import IdsField
 from accounts.models import User
-from accounts.pickers import SearchSelect, SearchSelectMultiple
+from accounts.pickers import SearchCheckboxes, SearchSelect, SearchSelectMultiple
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from applications.forms import company_picker, model_choice
@@ -77,7 +77,7 @@ class ContactForm(forms.ModelForm):
         widgets = {
             "notes": forms.Textarea(attrs={"rows": 3}),
             "company": company_picker(),
-            "applications": SearchSelectMultiple(
+            "applications": SearchCheckboxes(
                 search_url=reverse_lazy("applications:options"),
                 placeholder=_("Search your applications"),
             ),
@@ -95,8 +95,8 @@ class ContactForm(forms.ModelForm):
         applications.queryset = Application.objects.for_user(user).select_related("company")
         applications.required = False
         applications.help_text = _(
-            "The applications where you met them: search, then pick. Hold Ctrl (⌘ on a Mac) "
-            "to pick several."
+            "Tick each application where you met them; type in the box to find one "
+            "that is not listed."
         )
 
     def clean_name(self) -> str:

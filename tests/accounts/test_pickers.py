@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from applications.filters import ApplicationFilter
-from applications.models import Company
+from applications.models import Application, Company
 from contacts.forms import ContactForm
 from reminders.forms import RejectionLogForm
 from tests import factories
@@ -33,13 +33,55 @@ def test_an_unbound_picker_renders_the_empty_choice_alone(user):
     assert html.count("<option") == 1
 
 
-def test_a_multiple_picker_renders_the_chosen_applications_only(user):
-    mine = [factories.ApplicationFactory(user=user) for _ in range(4)]
+def test_the_met_during_list_ticks_the_chosen_and_shows_at_most_20_others(user):
+    company = factories.CompanyFactory(user=user)
+    mine = Application.objects.bulk_create(
+        Application(user=user, company=company, role=f"Role {i:02}") for i in range(30)
+    )
     contact = factories.ContactFactory(user=user)
-    contact.applications.set(mine[:2])
+    contact.applications.set([mine[3], mine[7]])
     html = str(ContactForm(instance=contact, user=user)["applications"])
-    assert html.count("<option") == 2
-    assert "multiple" in html
+    assert "<select" not in html
+    assert html.count('type="checkbox"') == 22
+    assert html.count(" checked>") == 2
+    assert f'value="{mine[3].pk}" id="id_applications_list_{mine[3].pk}" checked' in html
+    assert 'hx-get="/applications/options/?as=checkboxes&amp;field=applications' in html
+    assert 'role="status">22 shown' in html
+
+
+def test_the_checkbox_search_keeps_the_ticked_and_finds_the_users_own_matches(client, user):
+    ticked = factories.ApplicationFactory(user=user, role="Baker")
+    factories.ApplicationFactory(user=user, role="Gardener")
+    factories.ApplicationFactory(user=user, role="Plumber")
+    factories.ApplicationFactory(role="Gardener elsewhere")
+    client.force_login(user)
+    html = client.get(
+        reverse("applications:options"),
+        {
+            "as": "checkboxes",
+            "field": "applications",
+            "list": "id_applications_list",
+            "applications": [str(ticked.pk), "junk", "9" * 40],
+            "term": "garden",
+        },
+    ).content.decode()
+    assert html.count('type="checkbox"') == 2
+    assert f'value="{ticked.pk}" id="id_applications_list_{ticked.pk}" checked' in html
+    assert "Gardener at" in html
+    assert "Plumber" not in html
+    assert "elsewhere" not in html
+    assert 'id="id_applications_list_status" hx-swap-oob="innerHTML">2 shown for “garden”' in html
+
+
+def test_the_checkbox_search_takes_only_a_plain_list_id(client, user):
+    factories.ApplicationFactory(user=user)
+    client.force_login(user)
+    html = client.get(
+        reverse("applications:options"),
+        {"as": "checkboxes", "field": "applications", "list": '"><script>x</script>'},
+    ).content.decode()
+    assert "<script" not in html
+    assert 'id="picker_list_status"' in html
 
 
 def test_someone_elses_company_is_not_rendered_even_when_its_id_is_posted(user):
