@@ -113,3 +113,44 @@ def test_logging_a_conversation_from_the_application_page(
     interaction = Interaction.objects.get()
     assert interaction.application == application
     assert list(interaction.contacts.all()) == [insider]
+
+
+def test_met_during_is_searched_ticked_with_the_keyboard_and_saved(
+    page, live_server, user, login, axe_check
+):
+    acme = CompanyFactory(user=user, name="Acme")
+    globex = CompanyFactory(user=user, name="Globex")
+    for i in range(25):
+        ApplicationFactory(user=user, company=acme, role=f"Filler role {i:02}")
+    platform = ApplicationFactory(user=user, company=globex, role="Platform engineer")
+    data = ApplicationFactory(user=user, company=globex, role="Data engineer")
+    ApplicationFactory(company=CompanyFactory(name="Globex elsewhere"), role="Other engineer")
+    contact = ContactFactory(user=user, company=globex, name="Grace Insider", email="")
+    login(page, user)
+    page.goto(f"{live_server.url}/contacts/{contact.pk}/edit/")
+    met = page.get_by_role("group", name="Met during")
+    # Bounded: the 20 newest, not the 27 applications of the account.
+    expect(met.get_by_role("checkbox")).to_have_count(20)
+    axe_check(page)
+    search = met.get_by_role("searchbox", name="Search your applications")
+    search.fill("globex engineer")
+    expect(met.get_by_role("checkbox")).to_have_count(2)
+    expect(met.get_by_role("status")).to_contain_text("2 shown for “globex engineer”")
+    # From the box, Tab reaches the first match (the newest) and Space ticks it.
+    search.focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    expect(met.get_by_role("checkbox", name="Data engineer at Globex")).to_be_checked()
+    met.get_by_role("checkbox", name="Platform engineer at Globex").check()
+    expect(met.get_by_role("checkbox", checked=True)).to_have_count(2)
+    # A new search keeps what is ticked.
+    search.fill("filler role 03")
+    expect(met.get_by_role("checkbox")).to_have_count(3)
+    expect(met.get_by_role("checkbox", checked=True)).to_have_count(2)
+    axe_check(page)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Grace Insider")).to_be_visible()
+    assert set(contact.applications.all()) == {platform, data}
+    page.goto(f"{live_server.url}/contacts/{contact.pk}/edit/")
+    expect(met.get_by_role("checkbox", checked=True)).to_have_count(2)
+    expect(met.get_by_role("checkbox", name="Platform engineer at Globex")).to_be_checked()
