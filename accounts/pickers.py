@@ -38,12 +38,21 @@ CHECKED_LIMIT = 500
 _LIST_ID = re.compile(r"^[A-Za-z][\w-]{0,99}$")
 
 
-class _SearchMixin:
+class _Searched:
+    """Every picker's options endpoint and the search box's placeholder."""
+
+    def __init__(
+        self, *, search_url: "str | StrPromise", placeholder: Any, attrs: dict | None = None
+    ) -> None:
+        super().__init__(attrs=attrs)  # type: ignore[call-arg]  # the widget's, next in the MRO
+        self.search_url = search_url
+        self.placeholder = placeholder
+
+
+class _SearchMixin(_Searched):
     """Shared by the single and multiple pickers: only the chosen options, and the
     search box that fetches more."""
 
-    search_url: "str | StrPromise"
-    placeholder: Any
     allow_multiple_selected: bool
     choices: Any
     attrs: dict
@@ -113,24 +122,14 @@ class _SearchMixin:
 
 
 class SearchSelect(_SearchMixin, forms.Select):
-    def __init__(
-        self, *, search_url: "str | StrPromise", placeholder: Any, attrs: dict | None = None
-    ) -> None:
-        super().__init__(attrs=attrs)
-        self.search_url = search_url
-        self.placeholder = placeholder
+    """One of the user's rows: the chosen one, and a search for another."""
 
 
 class SearchSelectMultiple(_SearchMixin, forms.SelectMultiple):
-    def __init__(
-        self, *, search_url: "str | StrPromise", placeholder: Any, attrs: dict | None = None
-    ) -> None:
-        super().__init__(attrs=attrs)
-        self.search_url = search_url
-        self.placeholder = placeholder
+    """Several of the user's rows: the chosen ones, and a search for more."""
 
 
-class SearchCheckboxes(forms.widgets.ChoiceWidget):
+class SearchCheckboxes(_Searched, forms.widgets.ChoiceWidget):
     """A bounded, searchable checkbox list of the user's own rows: the chosen
     ones ticked, then up to PICKER_LIMIT others; typing in the filter box asks
     the options endpoint for the chosen plus the first matches."""
@@ -138,13 +137,6 @@ class SearchCheckboxes(forms.widgets.ChoiceWidget):
     allow_multiple_selected = True
     use_fieldset = True
     template_name = "accounts/_search_checkboxes.html"
-
-    def __init__(
-        self, *, search_url: "str | StrPromise", placeholder: Any, attrs: dict | None = None
-    ) -> None:
-        super().__init__(attrs=attrs)
-        self.search_url = search_url
-        self.placeholder = placeholder
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
         getter = getattr(data, "getlist", None)
