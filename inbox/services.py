@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.timezones import user_today
-from applications.attachments import EML, LetterFile
+from applications.attachments import EML, LetterFile, sniffed_type
 from applications.models import Application, Channel, Stage
 from applications.services import application_move
 from inbox.models import (
@@ -279,12 +279,19 @@ def draft_confirm(
     stage_reached: Stage,
     application: Application | None = None,
     cooling_off_days: int | None = None,
-) -> InboundMessage:
+) -> ConfirmResult:
     """Log the draft as a rejection, through rejection_log: on the application
-    the user picked, or a new one for the draft's company and role."""
+    the user picked, or a new one for the draft's company and role. The
+    message becomes the rejection's letter and the files found inside it move
+    to the rejection (within its limits; returned are those left out)."""
     draft = _pending(draft)
     if application is None and not draft.company.strip():
         raise ValidationError({"company": _("Name the company.")})
+    files = InboundAttachment.objects.filter(message=draft).order_by("id")
+    enclosed = [
+        LetterFile(name, sniffed_type(bytes(data)), bytes(data))
+        for name, data in files.values_list("filename", "data")
+    ]
     result = rejection_log(
         user=draft.user,
         stage_reached=stage_reached,
@@ -295,12 +302,20 @@ def draft_confirm(
         channel=Channel.EMAIL,
         letter_text=draft.text,
         letter_file=_letter_file(draft),
+        enclosed_files=enclosed,
         cooling_off_days=cooling_off_days or draft.planned_cooling_off_days,
     )
+    files.delete()
     draft.status = Status.CONFIRMED
     draft.application = result.application
     draft.save(update_fields=["status", "application", "updated_at"])
-    return draft
+    return ConfirmResult(draft=draft, files_left_out=result.files_left_out)
+
+
+@dataclass(frozen=True)
+class ConfirmResult:
+    draft: InboundMessage
+    files_left_out: list[LetterFile]
 
 
 @transaction.atomic

@@ -41,7 +41,7 @@ def test_a_letter_fills_the_form_survives_a_mistake_and_dates_the_circle_back(
     page.wait_for_url(lambda url: "/logged/" in url)
     rejection = Rejection.objects.get(application__user=user)
     assert rejection.received_on == datetime.date(2025, 2, 14)
-    assert rejection.attachment.filename == "fwd_outlook.eml"
+    assert rejection.attachments.get(kind="letter").filename == "fwd_outlook.eml"
     reminder = Reminder.objects.get(application=rejection.application)
     assert reminder.counted_from == datetime.date(2025, 2, 14)
 
