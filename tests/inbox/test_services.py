@@ -207,3 +207,35 @@ def test_old_rejections_are_offered_a_spread_and_confirm_with_it(seeker):
         dues.append(Reminder.objects.get(application__company__name=draft.company).due_date)
     assert len(set(dues)) == 5
     assert min(dues) > datetime.date(2026, 6, 1)
+
+
+def test_an_mbox_is_read_in_one_pass_as_mailbox_reads_it(tmp_path):
+    import mailbox
+
+    from inbox.services import mbox_messages
+
+    path = tmp_path / "odd.mbox"
+    path.write_bytes(
+        b"junk before the first message\n"
+        b"From a@example.com Mon Jan  1 00:00:00 2024\nSubject: one\n\nbody\n\n"
+        b"From b@example.com Mon Jan  1 00:00:00 2024\nSubject: two\n\nno blank line after\n"
+        b"From c@example.com Mon Jan  1 00:00:00 2024\r\nSubject: three\r\n\r\nx\r\n\r\n"
+    )
+    box = mailbox.mbox(path, factory=None, create=False)
+    expected = [box.get_bytes(key) for key in box.iterkeys()]
+    box.close()
+    read = list(mbox_messages(str(path), limit=10))
+    assert [raw for _where, raw in read] == expected
+    assert [where for where, _raw in read] == ["message 1", "message 2", "message 3"]
+    with pytest.raises(ValidationError, match="more than 2 messages"):
+        list(mbox_messages(str(path), limit=2))
+
+
+def test_a_message_larger_than_the_parser_takes_is_cut_not_held_whole(tmp_path, monkeypatch):
+    from inbox import services
+
+    monkeypatch.setattr(services, "MAX_MESSAGE_BYTES", 100)
+    path = tmp_path / "big.mbox"
+    path.write_bytes(b"From x\nSubject: big\n\n" + b"y" * 80 + b"\n" + b"z" * 500 + b"\n")
+    [(_where, raw)] = list(services.mbox_messages(str(path), limit=10))
+    assert len(raw) == 101  # one byte over: the parser says it is too large
