@@ -29,6 +29,21 @@ class ApplicationAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
+class AttachmentInline(admin.TabularInline):
+    """The rejection's files, without their bytes (the file itself downloads
+    from the application page, to its owner)."""
+
+    model = Attachment
+    fields = ("kind", "filename", "content_type", "size", "created_at")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0  # files come from the letter or the edit form, not typed here
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
+        return super().get_queryset(request).defer("data").order_by("-kind", "id")
+
+
 @admin.register(Rejection)
 class RejectionAdmin(admin.ModelAdmin):
     list_display = ["application", "received_on", "stage_reached", "channel", "invited_to_reapply"]
@@ -36,13 +51,15 @@ class RejectionAdmin(admin.ModelAdmin):
     list_select_related = ["application", "application__company"]
     search_fields = ["application__role", "application__company__name", "application__user__email"]
     raw_id_fields = ["application"]
+    inlines = [AttachmentInline]
     show_full_result_count = False
 
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
-    list_display = ["filename", "content_type", "size", "user", "created_at"]
-    list_filter = ["content_type"]
+    list_display = ["filename", "kind", "content_type", "size", "user", "created_at"]
+    list_filter = ["kind", "content_type"]
+    list_select_related = ["user"]
     search_fields = ["filename", "user__email"]
     raw_id_fields = ["user", "rejection"]
     exclude = ["data"]

@@ -269,19 +269,37 @@ class Rejection(models.Model):
         return f"Rejection: {self.application}"
 
 
+class AttachmentKind(models.TextChoices):
+    LETTER = "letter", _("The letter")
+    ENCLOSED = "enclosed", _("A file with the letter")
+
+
 class AttachmentQuerySet(OwnedQuerySet["Attachment"]):
     def without_data(self) -> Self:
         return self.defer("data")
 
+    def letter_first(self) -> Self:
+        # The rejection page lists the letter, then the files with it in the
+        # order they came (the rejection's attachments: its foreign key index).
+        return self.order_by("-kind", "id")
+
 
 class Attachment(models.Model):
-    """A letter's file, kept in the database so every host sees it, pg_dump backs
-    it up, and deleting its rejection (or user) deletes it."""
+    """A rejection's files, kept in the database so every host sees them,
+    pg_dump backs them up, and deleting the rejection (or user) deletes them:
+    the letter itself (a PDF or the email file, at most one) and the files that
+    came with it (found inside the email, or added on the edit form)."""
 
     MAX_BYTES = 5 * 1024 * 1024
+    # What one rejection keeps, the letter included.
+    MAX_PER_REJECTION = 20
+    MAX_BYTES_PER_REJECTION = 25 * 1024 * 1024
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    rejection = models.OneToOneField(Rejection, on_delete=models.CASCADE, related_name="attachment")
+    rejection = models.ForeignKey(Rejection, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=AttachmentKind.choices, default=AttachmentKind.LETTER
+    )
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
@@ -295,7 +313,19 @@ class Attachment(models.Model):
             models.CheckConstraint(
                 condition=Q(size__lte=5 * 1024 * 1024), name="attachment_size_capped"
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=AttachmentKind.values), name="attachment_kind_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["rejection"],
+                condition=Q(kind=AttachmentKind.LETTER),
+                name="attachment_one_letter_per_rejection",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.filename
+
+    @property
+    def is_letter(self) -> bool:
+        return self.kind == AttachmentKind.LETTER

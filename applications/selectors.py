@@ -72,6 +72,7 @@ MATCH_THRESHOLD = 80
 # A user has a few hundred open applications at most; beyond this we match the
 # most recent ones (the guess is only a suggestion).
 MAX_CANDIDATES = 5000
+MATCHES_KEPT = 10_000
 
 
 @dataclass
@@ -82,6 +83,16 @@ class ApplicationMatcher:
     ids: list[int]
     companies: list[str]
     labels: list[str]
+    # An upload holds many letters from the same employers: each company and
+    # role is matched once per batch (bounded, so a huge upload stays flat).
+    _known: dict[tuple[str, str], int | None] = field(default_factory=dict, repr=False)
+    # The applications at each company, by the name as matched: a letter naming
+    # the company exactly needs no fuzzy search over all of them.
+    _by_name: dict[str, list[int]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for index, name in enumerate(self.companies):
+            self._by_name.setdefault(name, []).append(index)
 
     @classmethod
     def for_user(cls, user: Any) -> "ApplicationMatcher":
@@ -101,15 +112,25 @@ class ApplicationMatcher:
         """The id of the open application matching company (and role), or None."""
         if not company.strip() or not self.ids:
             return None
+        key = (company, role)
+        if key not in self._known:
+            if len(self._known) >= MATCHES_KEPT:
+                self._known.clear()
+            self._known[key] = self._best(company, role)
+        return self._known[key]
+
+    def _best(self, company: str, role: str) -> int | None:
         wanted = utils.default_process(company)
-        by_company = process.extract(
-            wanted, self.companies, scorer=fuzz.WRatio, score_cutoff=MATCH_THRESHOLD, limit=50
-        )
-        if not by_company:
+        hits = self._by_name.get(wanted)
+        if hits is None:
+            by_company = process.extract(
+                wanted, self.companies, scorer=fuzz.WRatio, score_cutoff=MATCH_THRESHOLD, limit=50
+            )
+            hits = [hit[2] for hit in by_company]
+        if not hits:
             return None
-        if len(by_company) == 1 or not role.strip():
-            return self.ids[by_company[0][2]]
+        if len(hits) == 1 or not role.strip():
+            return self.ids[hits[0]]
         # Several applications at that company: the role decides.
         label = utils.default_process(f"{company} {role}")
-        best = max(by_company, key=lambda hit: fuzz.token_sort_ratio(label, self.labels[hit[2]]))
-        return self.ids[best[2]]
+        return self.ids[max(hits, key=lambda i: fuzz.token_sort_ratio(label, self.labels[i]))]

@@ -9,14 +9,23 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import DateField, F, Max, OuterRef, Subquery
+from django.db.models import DateField, F, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils.translation import gettext as _
 
 from accounts.models import User, check_owner
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
-from applications.models import Application, Company, Stage, StageEvent
+from applications.attachments import FileRoom, LetterFile
+from applications.models import (
+    Application,
+    Attachment,
+    AttachmentKind,
+    Company,
+    Rejection,
+    Stage,
+    StageEvent,
+)
 
 # --- Companies ----------------------------------------------------------------------
 
@@ -266,3 +275,68 @@ def company_rename(*, company: Company, name: str) -> Company:
     company.name = name
     company.save(update_fields=["name"])
     return company
+
+
+# --- A rejection's files ---------------------------------------------------------------
+
+
+def rejection_files_add(
+    *,
+    rejection: Rejection,
+    letter: LetterFile | None = None,
+    enclosed: Iterable[LetterFile] = (),
+    strict: bool = False,
+    fresh: bool = False,
+) -> list[LetterFile]:
+    """Keep the letter's file (replacing the one kept) and the files that came
+    with it on a rejection, in order while they fit its limits. Returns those
+    left out; with `strict`, one that does not fit is a ValidationError instead
+    (a file the user added by hand). A file already kept is not kept twice.
+    `fresh`: the rejection was just made and has no files yet."""
+    enclosed = list(enclosed)
+    if letter is None and not enclosed:
+        return []
+    kept = Attachment.objects.filter(rejection=rejection)
+    if letter is not None and not fresh:
+        kept.filter(kind=AttachmentKind.LETTER).delete()
+    rows = [] if fresh else list(kept.values_list("filename", "size"))
+    room = FileRoom(count=len(rows), size=sum(size for _name, size in rows))
+    same = {(name, size) for name, size in rows}
+    files = [(AttachmentKind.LETTER, letter)] if letter is not None else []
+    files += [
+        (AttachmentKind.ENCLOSED, f)
+        for f in enclosed
+        if (f.filename, f.size) not in same or not _already_kept(kept, f)
+    ]
+    new = []
+    for kind, file in files:
+        refusal = room.refusal(file)
+        if refusal and strict:
+            raise ValidationError(refusal)
+        room.take([file])
+        if not refusal:
+            new.append(
+                Attachment(
+                    user_id=rejection.application.user_id,
+                    rejection=rejection,
+                    kind=kind,
+                    filename=file.filename[:255],
+                    content_type=file.content_type,
+                    size=file.size,
+                    data=file.data,
+                )
+            )
+    # A few at a time: each holds up to 5 MB.
+    Attachment.objects.bulk_create(new, batch_size=5)
+    return room.left_out
+
+
+def _already_kept(kept: QuerySet[Attachment], file: LetterFile) -> bool:
+    same_name = kept.filter(filename=file.filename[:255], size=file.size)
+    return any(bytes(data) == file.data for data in same_name.values_list("data", flat=True))
+
+
+def rejection_files_remove(*, rejection: Rejection, ids: Iterable[int]) -> int:
+    """Let go of some of a rejection's files (its own only)."""
+    deleted, _by_model = Attachment.objects.filter(rejection=rejection, pk__in=list(ids)).delete()
+    return deleted

@@ -9,8 +9,11 @@ DATABASE_URL's (as the test suite does), seeds one user with 300 open
 applications, and times `letters_ingest` over `mbox_messages` (the Inbox
 upload's code path: the mbox read message by message from disk, each parsed,
 matched to an application with rapidfuzz, deduplicated and saved with its
-attachments). It reports messages per second and the process's peak resident
-memory: with streaming, the peak stays flat from 1,000 to 10,000 messages.
+attachments). It reports messages per second, the CPU seconds per 1,000
+messages of this process and of its PostgreSQL backend (read from /proc when
+the database runs on this host: figures that do not move with the machine's
+load), the load average, and the process's peak resident memory: with
+streaming, the peak stays flat from 1,000 to 10,000 messages.
 """
 
 from __future__ import annotations
@@ -126,12 +129,16 @@ def child(n: int, mbox: str) -> dict:
             Application(user=user, company=c, role=ROLES[i % len(ROLES)])
             for i, c in enumerate(companies)
         )
+        backend = _backend_cpu_reader(connection)
+        load_before = os.getloadavg()[0]
+        db_started = backend()
         started, cpu_started = time.perf_counter(), time.process_time()
         summary = letters_ingest(
             user=user, messages=mbox_messages(mbox, limit=n + 1), source=Source.MBOX
         )
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
+        db_cpu = backend() - db_started if db_started is not None else None
         return {
             "messages": n,
             "created": summary.created,
@@ -146,11 +153,36 @@ def child(n: int, mbox: str) -> dict:
             # and the other processes on the machine taking no time.
             "cpu_seconds": round(cpu, 2),
             "per_cpu_second": round(n / cpu, 1),
+            # CPU seconds per 1,000 messages: the load-independent figures. The
+            # database's is its backend process's own (same host only).
+            "cpu_per_1000": round(cpu / n * 1000, 2),
+            "db_cpu_per_1000": round(db_cpu / n * 1000, 2) if db_cpu is not None else None,
+            "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
     finally:
         connection.close()
         connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def _backend_cpu_reader(connection):
+    """A function giving the CPU seconds (user + system) the PostgreSQL backend
+    serving `connection` has used, or None when its process cannot be read
+    (another host, another user)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    stat = Path(f"/proc/{pid}/stat")
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def read() -> float | None:
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    return read
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,9 +211,13 @@ def main(argv: list[str] | None = None) -> int:
             result = json.loads(done.stdout.strip().splitlines()[-1])
             result["mbox_mb"] = round(size_mb, 1)
             results.append(result)
+            db = result["db_cpu_per_1000"]
             print(
                 f"{n:>6} messages ({size_mb:.0f} MB mbox): {result['per_second']:.0f} messages/s "
                 f"({result['seconds']} s; {result['per_cpu_second']:.0f}/s of this process's CPU), "
+                f"CPU per 1,000 messages: {result['cpu_per_1000']} s here"
+                + (f" + {db} s in PostgreSQL" if db is not None else "")
+                + f", load average {result['load_average'][0]} -> {result['load_average'][1]}, "
                 f"peak RSS {result['peak_rss_mb']} MB, "
                 f"{result['drafts']} drafts, {result['attachments']} attachments, "
                 f"{result['suggested']} with a suggested application"

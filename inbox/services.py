@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime
 import enum
 import hashlib
-import mailbox
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.timezones import user_today
-from applications.attachments import EML, LetterFile
+from applications.attachments import EML, LetterFile, sniffed_type
 from applications.models import Application, Channel, Stage
 from applications.services import application_move
 from inbox.models import (
@@ -38,7 +38,7 @@ from inbox.models import (
 )
 from inbox.models import Kind as DraftKind
 from inbox.selectors import ApplicationMatcher
-from letters.parser import LetterError, ParsedLetter, parse_letter
+from letters.parser import MAX_MESSAGE_BYTES, LetterError, ParsedLetter, parse_letter
 from reminders.services import rejection_log, reminder_settings_get
 
 
@@ -279,12 +279,19 @@ def draft_confirm(
     stage_reached: Stage,
     application: Application | None = None,
     cooling_off_days: int | None = None,
-) -> InboundMessage:
+) -> ConfirmResult:
     """Log the draft as a rejection, through rejection_log: on the application
-    the user picked, or a new one for the draft's company and role."""
+    the user picked, or a new one for the draft's company and role. The
+    message becomes the rejection's letter and the files found inside it move
+    to the rejection (within its limits; returned are those left out)."""
     draft = _pending(draft)
     if application is None and not draft.company.strip():
         raise ValidationError({"company": _("Name the company.")})
+    files = InboundAttachment.objects.filter(message=draft).order_by("id")
+    enclosed = [
+        LetterFile(name, sniffed_type(bytes(data)), bytes(data))
+        for name, data in files.values_list("filename", "data")
+    ]
     result = rejection_log(
         user=draft.user,
         stage_reached=stage_reached,
@@ -295,12 +302,20 @@ def draft_confirm(
         channel=Channel.EMAIL,
         letter_text=draft.text,
         letter_file=_letter_file(draft),
+        enclosed_files=enclosed,
         cooling_off_days=cooling_off_days or draft.planned_cooling_off_days,
     )
+    files.delete()
     draft.status = Status.CONFIRMED
     draft.application = result.application
     draft.save(update_fields=["status", "application", "updated_at"])
-    return draft
+    return ConfirmResult(draft=draft, files_left_out=result.files_left_out)
+
+
+@dataclass(frozen=True)
+class ConfirmResult:
+    draft: InboundMessage
+    files_left_out: list[LetterFile]
 
 
 @transaction.atomic
@@ -509,14 +524,34 @@ def _save_batch(
 
 
 def mbox_messages(path: str, *, limit: int) -> Iterable[tuple[str, bytes]]:
-    """The messages of an mbox file on disk, one at a time (never loaded whole)."""
-    box = mailbox.mbox(path, factory=None, create=False)
-    try:
-        for number, key in enumerate(box.iterkeys(), start=1):
-            if number > limit:
-                raise ValidationError(
-                    _("The mailbox has more than %(n)s messages: split it first.") % {"n": limit}
-                )
-            yield _("message %(n)s") % {"n": number}, box.get_bytes(key)
-    finally:
-        box.close()
+    """The messages of an mbox file on disk, one at a time (never loaded whole),
+    in one pass: the bytes mailbox.mbox's get_bytes gives (each message after
+    its "From " line, without the blank line before the next), without its
+    table of contents, which reads every line once more to find the starts.
+    A message longer than the parser takes is cut one byte past that limit,
+    so the parser refuses it without the whole of it in memory."""
+    number = 0
+    lines: list[bytes] | None = None  # None until the first "From " line
+    held = 0
+    with Path(path).open("rb") as handle:
+        for line in handle:
+            if line.startswith(b"From "):
+                if lines is not None:
+                    number += 1
+                    yield _mbox_message(number, lines, limit)
+                lines, held = [], 0
+            elif lines is not None and held <= MAX_MESSAGE_BYTES:
+                lines.append(line)
+                held += len(line)
+    if lines is not None:
+        yield _mbox_message(number + 1, lines, limit)
+
+
+def _mbox_message(number: int, lines: list[bytes], limit: int) -> tuple[str, bytes]:
+    if number > limit:
+        raise ValidationError(
+            _("The mailbox has more than %(n)s messages: split it first.") % {"n": limit}
+        )
+    if lines and lines[-1] == b"\n":
+        lines.pop()
+    return _("message %(n)s") % {"n": number}, b"".join(lines)[: MAX_MESSAGE_BYTES + 1]

@@ -22,6 +22,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.middleware import max_request_bytes
 from accounts.models import User
+from applications.attachments import EML, left_out_message, sniffed_type
+from applications.downloads import file_download
 from inbox import services
 from inbox.forms import MAX_MBOX_BYTES, MAX_MBOX_MESSAGES, ConfirmForm, DraftForm, UploadForm
 from inbox.models import InboundAttachment, InboundMessage, Source, Status
@@ -184,7 +186,7 @@ def draft_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConfirmForm(request.POST, draft=draft)
     if form.is_valid():
         try:
-            draft = services.draft_confirm(
+            result = services.draft_confirm(
                 draft=draft,
                 stage_reached=form.cleaned_data["stage_reached"],
                 application=form.application(),
@@ -193,6 +195,8 @@ def draft_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Logged: the circle-back counts from the letter's date."))
+            if result.files_left_out:
+                messages.warning(request, left_out_message(result.files_left_out))
             return redirect("inbox:list")
     else:
         for error in form.non_field_errors():
@@ -253,20 +257,15 @@ def address_regenerate(request: HttpRequest) -> HttpResponse:
 
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = get_object_or_404(InboundAttachment.objects.for_user(_user(request)), pk=pk)
-    response = HttpResponse(bytes(attachment.data), content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="{_safe(attachment.filename)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_. " else "_" for c in name)[:150] or "attachment"
+    # The draft's files keep the type their email declared: served by sniffing.
+    data = bytes(attachment.data)
+    return file_download(
+        data, filename=attachment.filename, content_type=sniffed_type(data), fallback="attachment"
+    )
 
 
 def raw_download(request: HttpRequest, pk: int) -> HttpResponse:
     draft = _own(request, pk)
     if not draft.raw:
         raise Http404
-    response = HttpResponse(bytes(draft.raw), content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="message-{draft.pk}.eml"'
-    return response
+    return file_download(bytes(draft.raw), filename=f"message-{draft.pk}.eml", content_type=EML)

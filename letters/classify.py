@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,11 +32,25 @@ class Kind(enum.StrEnum):
 PRIORITY = (Kind.REJECTION, Kind.INTERVIEW, Kind.RECEIVED)
 
 
+# Runs of letters and digits: exactly the characters str.isalnum() accepts.
+_WORD = re.compile(r"[^\W_]+")
+# The same for ASCII text, in C: every other byte becomes a space.
+_ASCII_WORDS = bytes(c if chr(c).isalnum() else ord(" ") for c in range(256))
+
+
+def _words(text: str) -> frozenset[bytes]:
+    if text.isascii():
+        return frozenset(text.encode("ascii").translate(_ASCII_WORDS).split())
+    return frozenset(word.encode() for word in _WORD.findall(text))
+
+
 @dataclass(frozen=True)
 class Phrase:
     kind: Kind
     weight: int
     text: str
+    # Its words: a phrase can occur as whole words only in a text holding each.
+    words: frozenset[bytes] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -62,7 +77,8 @@ def phrases() -> tuple[Phrase, ...]:
     found = []
     for line in read_list("phrases.txt"):
         kind, weight, text = line.split(None, 2)
-        found.append(Phrase(Kind(kind), int(weight), " ".join(text.lower().split())))
+        text = " ".join(text.lower().split())
+        found.append(Phrase(Kind(kind), int(weight), text, _words(text)))
     return tuple(found)
 
 
@@ -90,8 +106,13 @@ def classify(*, subject: str, text: str, has_calendar: bool = False) -> Classifi
     haystack = " ".join(haystack.replace("\u2019", "'").split())
     points = dict.fromkeys(PRIORITY, 0)
     matched: dict[Kind, list[str]] = {kind: [] for kind in PRIORITY}
+    # A phrase found as whole words has each of its words as a whole word of the
+    # text (its inner words are bounded by the phrase's own spaces and
+    # punctuation, its outer ones by the check in _contains): most phrases are
+    # ruled out by this set before any search of the text.
+    words = _words(haystack)
     for phrase in phrases():
-        if _contains(haystack, phrase.text):
+        if phrase.words <= words and _contains(haystack, phrase.text):
             points[phrase.kind] += phrase.weight
             matched[phrase.kind].append(phrase.text)
     if has_calendar:

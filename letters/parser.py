@@ -192,7 +192,7 @@ def _to_text(data: bytes, charset: str | None) -> str:
 
 def decode_text(value: str) -> str:
     """A raw header value as text: RFC 2047 encoded words and raw 8-bit decoded."""
-    if any("\udc80" <= c <= "\udcff" for c in value):
+    if not value.isascii() and any("\udc80" <= c <= "\udcff" for c in value):
         # 8-bit bytes in a header, kept by the parser as surrogates.
         value = _to_text(value.encode("utf-8", "surrogateescape"), None)
     if "=?" not in value:
@@ -653,11 +653,23 @@ def _origin_from_headers(message: Message, walked: _Walk) -> _Origin:
     return origin
 
 
+# What a forwarded block in the text starts with, in every client's style
+# ("---------- Forwarded message ---------", "Begin forwarded message:",
+# "-----Original Message-----", Outlook's "From: ... Sent: ..." block). Not the
+# bare word "forward": rejections "move forward with other candidates", and
+# quotequail would read each of them line by line for nothing.
+_FORWARD_MARKERS = ("forwarded", "original message", "\nfrom:")
+
+
 def _forwarded_inline(origin: _Origin) -> bool:
     """A forwarded block in the text (Gmail, Outlook, Apple Mail, Thunderbird)."""
     text = origin.text
-    if not text or not (_FORWARD_SUBJECT.match(origin.subject) or "forward" in text[:3000].lower()):
+    if not text:
         return False
+    if not _FORWARD_SUBJECT.match(origin.subject):
+        head = "\n" + text[:3000].lower()
+        if not any(marker in head for marker in _FORWARD_MARKERS):
+            return False
     unwrapped = quotequail.unwrap(text[:MAX_TEXT_CHARS])
     if not unwrapped or unwrapped.get("type") != "forward":
         return False

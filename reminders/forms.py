@@ -1,9 +1,11 @@
 import datetime
+from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +14,7 @@ from accounts.models import User
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from accounts.validators import validate_user_date
-from applications.attachments import EML, LetterFile, read_letter_file
+from applications.attachments import EML, LetterFile, read_added_file, read_letter_file
 from applications.forms import (
     DATE_WIDGET,
     ApplicationChoiceField,
@@ -21,7 +23,7 @@ from applications.forms import (
     long_text,
     model_choice,
 )
-from applications.models import Application, Channel, Company, Outcome, Stage
+from applications.models import Application, Attachment, Channel, Company, Outcome, Stage
 from contacts.models import Contact, ContactRole, InteractionChannel
 from reminders.links import SNOOZE_WEEKS
 from reminders.models import COOLING_OFF_MAX, COOLING_OFF_MIN, HeldLetter, ReminderSettings
@@ -501,17 +503,61 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
 
 
 class RejectionEditForm(RejectionFieldsMixin):
-    remove_letter_file = forms.BooleanField(label=_("Remove the attached file"), required=False)
+    remove_files = forms.TypedMultipleChoiceField(
+        label=_("Remove files"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Ticked files are deleted when you save."),
+    )
+    add_file = forms.FileField(
+        label=_("Add a file"),
+        required=False,
+        help_text=_(
+            "A PDF, a Word or OpenDocument file, or an image, at most 5 MB. "
+            "A rejection keeps up to %(count)s files, %(size)s MB in all."
+        )
+        % {
+            "count": Attachment.MAX_PER_REJECTION,
+            "size": Attachment.MAX_BYTES_PER_REJECTION // (1024 * 1024),
+        },
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.doc,.docx,.odt,.rtf,.png,.jpg,.jpeg,.gif,.webp"}
+        ),
+    )
+
+    field_order = [
+        "received_on",
+        "channel",
+        "letter_text",
+        "letter_file",
+        "remove_files",
+        "add_file",
+    ]
 
     def __init__(
-        self, *args: Any, user: User, has_letter_file: bool = False, **kwargs: Any
+        self, *args: Any, user: User, files: Sequence[Attachment] = (), **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self._setup_dates(user)
-        if has_letter_file:
-            self.fields["letter_file"].label = _("Replace the attached file")
+        if any(f.is_letter for f in files):
+            self.fields["letter_file"].label = _("Replace the letter's file")
+        self.fields["letter_file"].help_text = _(
+            "A PDF or an email file (.eml), at most 5 MB: the files inside an email are kept too."
+        )
+        if files:
+            # The rejection's own files only: another id is not a choice.
+            remove = self.fields["remove_files"]
+            assert isinstance(remove, forms.TypedMultipleChoiceField)
+            remove.choices = [(f.pk, f"{f.filename} ({filesizeformat(f.size)})") for f in files]
         else:
-            del self.fields["remove_letter_file"]
+            del self.fields["remove_files"]
+
+    def clean_add_file(self) -> LetterFile | None:
+        uploaded = self.cleaned_data.get("add_file")
+        if not uploaded:
+            return None
+        return read_added_file(uploaded)
 
     def service_kwargs(self) -> "RejectionEditArgs":
         data = self.cleaned_data
@@ -523,7 +569,8 @@ class RejectionEditForm(RejectionFieldsMixin):
             "feedback": data["feedback"],
             "invited_to_reapply": data["invited_to_reapply"],
             "letter_file": data.get("letter_file"),
-            "remove_letter_file": data.get("remove_letter_file", False),
+            "remove_files": list(data.get("remove_files") or ()),
+            "add_file": data.get("add_file"),
         }
 
 
@@ -556,7 +603,8 @@ class RejectionEditArgs(TypedDict):
     feedback: str
     invited_to_reapply: bool
     letter_file: LetterFile | None
-    remove_letter_file: bool
+    remove_files: list[int]
+    add_file: LetterFile | None
 
 
 class OutcomeForm(forms.Form):

@@ -9,7 +9,7 @@ the three, so that each of its steps is a plain call downwards.
 import datetime
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -26,10 +26,9 @@ from accounts.models import User, check_owner
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from accounts.validators import validate_user_date
-from applications.attachments import EML, LetterFile, email_body_text
+from applications.attachments import EML, LetterFile, email_contents
 from applications.models import (
     Application,
-    Attachment,
     Channel,
     Company,
     Outcome,
@@ -43,6 +42,8 @@ from applications.services import (
     application_note_activity,
     application_refresh_furthest_stage,
     company_get_or_create,
+    rejection_files_add,
+    rejection_files_remove,
 )
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 from contacts.services import interaction_log
@@ -643,6 +644,8 @@ class RejectionLogResult:
     rejection: Rejection | None
     reminder: Reminder  # the circle-back
     thank_you: Reminder | None = None
+    # Files with the letter that the rejection could not keep (over its limits).
+    files_left_out: list[LetterFile] = field(default_factory=list)
 
 
 def _people_met(
@@ -730,6 +733,7 @@ def rejection_log(
     channel: Channel = Channel.EMAIL,
     letter_text: str = "",
     letter_file: LetterFile | None = None,
+    enclosed_files: Sequence[LetterFile] | None = None,
     feedback: str = "",
     invited_to_reapply: bool = False,
     cooling_off_days: int | None = None,
@@ -741,6 +745,9 @@ def rejection_log(
     """Record a rejection (or that they never wrote back) and schedule its circle-back.
 
     Either `application` or a company name and role (a new application) is given.
+    The letter's file is kept with the files that came with it: `enclosed_files`
+    when the caller has them (an Inbox draft's), else those found inside an
+    email letter.
     Works with the broker down: nothing is enqueued here; the sweep finds the row.
     """
     received_on = received_on or user_today(user)
@@ -769,9 +776,9 @@ def rejection_log(
 
     # 2. The rejection itself; "never heard back" is an outcome, not a rejection.
     rejection = None
+    left_out: list[LetterFile] = []
     if not ghosted:
-        if letter_file is not None and not letter_text and letter_file.content_type == EML:
-            letter_text = email_body_text(letter_file.data)
+        letter_text, enclosed_files = _read_letter(letter_file, letter_text, enclosed_files)
         rejection = Rejection(
             application=application,
             received_on=received_on,
@@ -784,15 +791,9 @@ def rejection_log(
         # Constraints: enforced by the database, not re-checked by a SELECT each.
         rejection.full_clean(exclude=["application"], validate_constraints=False)
         rejection.save()
-        if letter_file is not None:
-            Attachment.objects.create(
-                user=user,
-                rejection=rejection,
-                filename=letter_file.filename,
-                content_type=letter_file.content_type,
-                size=letter_file.size,
-                data=letter_file.data,
-            )
+        left_out = rejection_files_add(
+            rejection=rejection, letter=letter_file, enclosed=enclosed_files, fresh=True
+        )
 
     # 3. The application's outcome and history: how far it got is a fact.
     if stage_reached != application.current_stage:
@@ -843,7 +844,21 @@ def rejection_log(
         rejection=rejection,
         reminder=steps.circle_back,
         thank_you=steps.thank_you,
+        files_left_out=left_out,
     )
+
+
+def _read_letter(
+    letter_file: LetterFile | None, letter_text: str, enclosed: Sequence[LetterFile] | None
+) -> tuple[str, Sequence[LetterFile]]:
+    """An email letter read once: its text when none was given, and the files
+    inside it when the caller did not bring them."""
+    if letter_file is None or letter_file.content_type != EML:
+        return letter_text, enclosed or ()
+    if letter_text and enclosed is not None:
+        return letter_text, enclosed
+    contents = email_contents(letter_file.data)
+    return letter_text or contents.text, contents.files if enclosed is None else enclosed
 
 
 @transaction.atomic
@@ -853,16 +868,20 @@ def rejection_update(
     received_on: datetime.date,
     cooling_off_days: int | None = None,
     letter_file: LetterFile | None = None,
-    remove_letter_file: bool = False,
+    remove_files: Sequence[int] = (),
+    add_file: LetterFile | None = None,
     channel: str | None = None,
     letter_text: str | None = None,
     feedback: str | None = None,
     invited_to_reapply: bool | None = None,
-) -> Rejection:
+) -> "RejectionUpdateResult":
     """Edit a rejection; a changed date or cooling-off moves its unsent reminder.
-    A new letter file replaces the stored one; a detail left None is kept.
+    A new letter file replaces the stored one (an email's files are kept with
+    it); `remove_files` lets some go; `add_file` is one more, refused when
+    the rejection holds all it may. A detail left None is kept.
 
-    Refused while its reminder is being sent.
+    Refused while its reminder is being sent. Returns the rejection and the
+    files with a new email letter that did not fit.
     """
     rejection = Rejection.objects.select_for_update().get(pk=rejection.pk)
     # Locks every step and refuses when one is being sent.
@@ -882,8 +901,9 @@ def rejection_update(
                 reminder_settings_get(user=user),
             )
             step.save()
-    if letter_file is not None and not letter_text and letter_file.content_type == EML:
-        letter_text = email_body_text(letter_file.data)
+    enclosed: Sequence[LetterFile] = ()
+    if letter_file is not None:
+        letter_text, enclosed = _read_letter(letter_file, letter_text or "", None)
     if channel is not None:
         rejection.channel = channel
     if letter_text is not None:
@@ -895,19 +915,21 @@ def rejection_update(
     rejection.received_on = received_on
     rejection.full_clean(exclude=["application"])
     rejection.save()
-    if letter_file is not None or remove_letter_file:
-        Attachment.objects.filter(rejection=rejection).delete()
-    if letter_file is not None:
-        Attachment.objects.create(
-            user=rejection.application.user,
-            rejection=rejection,
-            filename=letter_file.filename,
-            content_type=letter_file.content_type,
-            size=letter_file.size,
-            data=letter_file.data,
-        )
+    rejection_files_remove(rejection=rejection, ids=remove_files)
+    if add_file is not None:
+        try:
+            rejection_files_add(rejection=rejection, enclosed=[add_file], strict=True)
+        except ValidationError as error:
+            raise ValidationError({"add_file": error.messages}) from error
+    left_out = rejection_files_add(rejection=rejection, letter=letter_file, enclosed=enclosed)
     Application.objects.filter(pk=rejection.application_id).update(outcome_on=received_on)
-    return rejection
+    return RejectionUpdateResult(rejection=rejection, files_left_out=left_out)
+
+
+@dataclass(frozen=True)
+class RejectionUpdateResult:
+    rejection: Rejection
+    files_left_out: list[LetterFile]
 
 
 @transaction.atomic

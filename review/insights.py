@@ -14,14 +14,14 @@ from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from applications.models import Application, Channel, Outcome, Rejection, Stage
+from applications.models import Application, Attachment, Channel, Outcome, Rejection, Stage
 from reminders.models import Reminder, ReminderStatus
 
 
@@ -200,7 +200,7 @@ def _on_your_radar(user, start: datetime.date) -> Insight | None:
             stage_reached__gte=settings.AJAR_INSIGHT_LONG_PROCESS_STAGE,
         )
         .exclude(channel=Channel.PORTAL)
-        .filter(~Q(letter_text="") | Q(attachment__isnull=False))
+        .filter(~Q(letter_text="") | Exists(Attachment.objects.filter(rejection=OuterRef("pk"))))
         .order_by("-received_on", "-id")
         .annotate(
             step_status=Subquery(current_step.values("status")[:1]),

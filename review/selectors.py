@@ -5,7 +5,7 @@ many applications the user has: the pages assert it.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -285,11 +285,14 @@ def application_for_detail(*, user: User, pk: int) -> Application:
     return get_object_or_404(queryset, pk=pk)
 
 
-def attachment_of(application: Application) -> Attachment | None:
-    rejection = getattr(application, "rejection", None) if _has_rejection(application) else None
-    if rejection is None:
-        return None
-    return Attachment.objects.without_data().filter(rejection=rejection).first()
+def files_of(application: Application) -> list[Attachment]:
+    """The rejection's files, the letter first (without their bytes): a
+    rejection keeps at most Attachment.MAX_PER_REJECTION."""
+    if not _has_rejection(application):
+        return []
+    return list(
+        Attachment.objects.without_data().filter(rejection=application.rejection).letter_first()
+    )
 
 
 def reminder_of(application: Application) -> Reminder | None:
@@ -318,7 +321,7 @@ _KIND_ORDER = {"stage": 0, "interaction": 1, "rejection": 2, "ghosted": 2, "remi
 
 
 def application_timeline(
-    application: Application, *, reminder: Reminder | None, attachment: Attachment | None
+    application: Application, *, reminder: Reminder | None, files: Sequence[Attachment] = ()
 ) -> list[TimelineEntry]:
     """Every stage change (interviews with their time), the interactions, the
     rejection and its letter (or the silence), and the circle-back."""
@@ -337,7 +340,7 @@ def application_timeline(
                 on=rejection.received_on,
                 kind="rejection",
                 obj=rejection,
-                extra={"attachment": attachment},
+                extra={"files": files},
             )
         )
     elif application.outcome == "ghosted" and application.outcome_on:

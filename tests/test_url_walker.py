@@ -40,6 +40,9 @@ OBJECT_URLS = {
     "applications:letter_download": lambda owner: {
         "pk": factories.AttachmentFactory(user=owner).rejection.application_id
     },
+    "applications:attachment_download": lambda owner: {
+        "pk": factories.AttachmentFactory(user=owner, kind="enclosed").pk
+    },
     "contacts:detail": lambda owner: {"pk": factories.ContactFactory(user=owner).pk},
     # Reminders (circle-back email issue).
     "reminders:done": lambda owner: {"pk": factories.ReminderFactory(user=owner).pk},

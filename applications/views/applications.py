@@ -7,7 +7,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -15,9 +14,17 @@ from accounts.forms import add_service_error
 from accounts.http import AuthenticatedRequest
 from accounts.pickers import picker_options
 from accounts.views import confirm_then
+from applications.downloads import file_download
 from applications.filters import ApplicationFilter
 from applications.forms import ApplicationForm, StageEventForm
-from applications.models import Application, Attachment, Company, Stage, StageEvent
+from applications.models import (
+    Application,
+    Attachment,
+    AttachmentKind,
+    Company,
+    Stage,
+    StageEvent,
+)
 from applications.services import (
     application_create,
     application_move,
@@ -179,26 +186,32 @@ def stage_event_delete_view(request: AuthenticatedRequest, pk: int) -> HttpRespo
     )
 
 
-def attachment_download(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """The letter's file, to its owner only, always as a download: the stored
-    type was sniffed from the bytes at upload, never taken from the browser."""
+def letter_download(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The letter's own file (a PDF or the email), by its application."""
     attachment = get_object_or_404(
-        Attachment.objects.for_user(request.user), rejection__application_id=pk
+        Attachment.objects.for_user(request.user).filter(kind=AttachmentKind.LETTER),
+        rejection__application_id=pk,
     )
+    return _download(request, attachment)
+
+
+def attachment_download(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Any of a rejection's files: the letter or one that came with it."""
+    return _download(request, get_object_or_404(Attachment.objects.for_user(request.user), pk=pk))
+
+
+def _download(request: AuthenticatedRequest, attachment: Attachment) -> HttpResponse:
+    """To its owner only (another's is a 404 before the method is looked at),
+    always as a download: the stored type was sniffed from the bytes when it
+    was kept, never taken from the browser or the email."""
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    response = HttpResponse(bytes(attachment.data), content_type=attachment.content_type)
-    response["Content-Disposition"] = _attachment_disposition(attachment.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _attachment_disposition(filename: str) -> str:
-    header = content_disposition_header(as_attachment=True, filename=filename or "letter")
-    assert header is not None  # None only when neither a download nor a name
-    return header
+    return file_download(
+        bytes(attachment.data),
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        fallback="letter",
+    )
 
 
 @require_GET

@@ -18,7 +18,7 @@ from accounts.forms import add_service_error, as_id
 from accounts.http import AuthenticatedRequest
 from accounts.timezones import user_today
 from accounts.views import confirm_then
-from applications.attachments import LetterFile, read_letter_file
+from applications.attachments import LetterFile, left_out_message, read_letter_file
 from applications.models import Application, Attachment, Company, Outcome, Rejection
 from reminders.forms import (
     NewContactFormSet,
@@ -92,6 +92,8 @@ def rejection_log_view(request: AuthenticatedRequest) -> HttpResponse:
             else:
                 if form.held_letter is not None:
                     form.held_letter.delete()
+                if result.files_left_out:
+                    messages.warning(request, left_out_message(result.files_left_out))
                 return redirect("reminders:rejection_logged", pk=result.application.pk)
         _hold_letter(request, form)
     else:
@@ -235,26 +237,24 @@ def rejection_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "invited_to_reapply": rejection.invited_to_reapply,
         "cooling_off_days": reminder.cooling_off_days if reminder else None,
     }
-    attachment = Attachment.objects.without_data().filter(rejection=rejection).first()
+    files = list(Attachment.objects.without_data().filter(rejection=rejection).letter_first())
     form = RejectionEditForm(
-        request.POST or None,
-        request.FILES or None,
-        initial=initial,
-        user=request.user,
-        has_letter_file=attachment is not None,
+        request.POST or None, request.FILES or None, initial=initial, user=request.user, files=files
     )
     if request.method == "POST" and form.is_valid():
         try:
-            rejection_update(rejection=rejection, **form.service_kwargs())
+            result = rejection_update(rejection=rejection, **form.service_kwargs())
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, _("Rejection saved."))
+            if result.files_left_out:
+                messages.warning(request, left_out_message(result.files_left_out))
             return redirect(application)
     return render(
         request,
         "reminders/rejection_form.html",
-        {"form": form, "application": application, "attachment": attachment},
+        {"form": form, "application": application, "files": files},
     )
 
 

@@ -16,15 +16,13 @@ def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     reminder = selectors.reminder_of(application)
-    attachment = selectors.attachment_of(application)
+    files = selectors.files_of(application)
     return render(
         request,
         "review/detail.html",
         {
             "application": application,
-            "timeline": selectors.application_timeline(
-                application, reminder=reminder, attachment=attachment
-            ),
+            "timeline": selectors.application_timeline(application, reminder=reminder, files=files),
             "reminder": reminder,
             "people_formset": NewContactFormSet(prefix="new_contact"),
             "move_form": StageEventForm(

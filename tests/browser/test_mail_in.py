@@ -1,6 +1,6 @@
 """Mail in, in a real browser: a letter attached to the log-rejection form fills
 the fields, survives a mistake, and dates the circle-back; the Inbox takes an
-upload and confirms a draft."""
+upload and confirms a draft; a rejection's files are listed, removed and added."""
 
 import datetime
 
@@ -41,7 +41,7 @@ def test_a_letter_fills_the_form_survives_a_mistake_and_dates_the_circle_back(
     page.wait_for_url(lambda url: "/logged/" in url)
     rejection = Rejection.objects.get(application__user=user)
     assert rejection.received_on == datetime.date(2025, 2, 14)
-    assert rejection.attachment.filename == "fwd_outlook.eml"
+    assert rejection.attachments.get(kind="letter").filename == "fwd_outlook.eml"
     reminder = Reminder.objects.get(application=rejection.application)
     assert reminder.counted_from == datetime.date(2025, 2, 14)
 
@@ -71,3 +71,37 @@ def test_the_inbox_at_phone_width_takes_an_upload_and_confirms_a_draft(
     assert Rejection.objects.get(application=draft.application).received_on == datetime.date(
         2025, 3, 3
     )
+
+
+def test_a_rejections_files_are_listed_removed_and_added_at_phone_width(
+    page, live_server, user, login, axe_check, tmp_path
+):
+    from applications.models import Attachment
+    from tests.factories import AttachmentFactory
+
+    letter_file = AttachmentFactory(user=user, rejection__application__outcome="rejected")
+    AttachmentFactory(
+        user=user, rejection=letter_file.rejection, kind="enclosed", filename="logo.png"
+    )
+    application = letter_file.rejection.application
+    page.set_viewport_size({"width": 375, "height": 800})
+    login(page, user)
+    page.goto(f"{live_server.url}{application.get_absolute_url()}")
+    expect(page.locator(".rejection-files a")).to_have_text(["letter.pdf", "logo.png"])
+    axe_check(page)
+    assert_no_horizontal_scroll(page)
+
+    page.get_by_role("link", name="Edit the rejection").click()
+    page.get_by_label("logo.png").check()
+    notes = tmp_path / "notes.pdf"
+    notes.write_bytes(b"%PDF-1.4\n% notes\n")
+    page.set_input_files("#id_add_file", str(notes))
+    axe_check(page)
+    assert_no_horizontal_scroll(page)
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(lambda url: url.endswith(application.get_absolute_url()))
+    expect(page.locator(".rejection-files a")).to_have_text(["letter.pdf", "notes.pdf"])
+    assert sorted(Attachment.objects.values_list("filename", flat=True)) == [
+        "letter.pdf",
+        "notes.pdf",
+    ]

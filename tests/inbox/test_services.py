@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from applications.models import Application, Attachment, Outcome, Rejection, Stage
-from inbox.models import InboundMessage, Source, Status
+from inbox.models import InboundAttachment, InboundMessage, Source, Status
 from inbox.services import (
     Outcome as IngestOutcome,
 )
@@ -87,7 +87,7 @@ def test_no_suggestion_for_a_company_not_applied_to(seeker):
 @time_machine.travel(datetime.datetime(2025, 3, 10, 12, tzinfo=datetime.UTC))
 def test_confirming_logs_the_rejection_from_the_letters_date(seeker):
     draft = letter_ingest(user=seeker, raw=letter("fwd_outlook.eml"), source=Source.UPLOAD).draft
-    draft = draft_confirm(draft=draft, stage_reached=Stage.INTERVIEW)
+    draft = draft_confirm(draft=draft, stage_reached=Stage.INTERVIEW).draft
     assert draft.status == Status.CONFIRMED
     rejection = Rejection.objects.get(application__user=seeker)
     assert rejection.received_on == datetime.date(2025, 2, 14)
@@ -99,6 +99,43 @@ def test_confirming_logs_the_rejection_from_the_letters_date(seeker):
     assert reminder.counted_from == datetime.date(2025, 2, 14)
     with pytest.raises(ValidationError):
         draft_confirm(draft=draft, stage_reached=Stage.INTERVIEW)
+
+
+def test_confirming_moves_the_files_inside_the_letter_to_the_rejection(seeker):
+    draft = letter_ingest(user=seeker, raw=letter("multipart_pdf.eml"), source=Source.UPLOAD).draft
+    assert InboundAttachment.objects.filter(message=draft).count() == 3
+    result = draft_confirm(draft=draft, stage_reached=Stage.INTERVIEW)
+    assert result.files_left_out == []
+    rejection = Rejection.objects.get(application__user=seeker)
+    files = list(
+        rejection.attachments.letter_first().values_list("kind", "filename", "content_type")
+    )
+    assert files == [
+        ("letter", "Your application for Mechanical Engineer.eml", "message/rfc822"),
+        ("enclosed", "decision.pdf", "application/pdf"),
+        ("enclosed", "feedback.docx", "application/octet-stream"),  # its bytes are no docx
+        ("enclosed", "logo.png", "image/png"),
+    ]
+    assert bytes(Attachment.objects.get(filename="decision.pdf").data).startswith(b"%PDF-1.4")
+    # Moved, not copied: the draft keeps its message, not a second copy of the files.
+    assert not InboundAttachment.objects.filter(message=draft).exists()
+
+
+def test_confirming_a_draft_with_more_files_than_a_rejection_keeps_says_so(seeker, monkeypatch):
+    monkeypatch.setattr(Attachment, "MAX_PER_REJECTION", 2)
+    draft = letter_ingest(user=seeker, raw=letter("multipart_pdf.eml"), source=Source.UPLOAD).draft
+    result = draft_confirm(draft=draft, stage_reached=Stage.INTERVIEW)
+    assert [f.filename for f in result.files_left_out] == ["feedback.docx", "logo.png"]
+    assert Attachment.objects.count() == 2
+
+
+def test_a_draft_too_large_to_keep_its_message_still_gives_its_files(seeker):
+    draft = letter_ingest(user=seeker, raw=letter("multipart_pdf.eml"), source=Source.UPLOAD).draft
+    InboundMessage.objects.filter(pk=draft.pk).update(raw=b"")
+    draft_confirm(draft=draft, stage_reached=Stage.INTERVIEW)
+    assert (
+        list(Attachment.objects.order_by("id").values_list("kind", flat=True)) == ["enclosed"] * 3
+    )
 
 
 def test_confirming_on_the_suggested_application_closes_it(seeker):
@@ -170,3 +207,35 @@ def test_old_rejections_are_offered_a_spread_and_confirm_with_it(seeker):
         dues.append(Reminder.objects.get(application__company__name=draft.company).due_date)
     assert len(set(dues)) == 5
     assert min(dues) > datetime.date(2026, 6, 1)
+
+
+def test_an_mbox_is_read_in_one_pass_as_mailbox_reads_it(tmp_path):
+    import mailbox
+
+    from inbox.services import mbox_messages
+
+    path = tmp_path / "odd.mbox"
+    path.write_bytes(
+        b"junk before the first message\n"
+        b"From a@example.com Mon Jan  1 00:00:00 2024\nSubject: one\n\nbody\n\n"
+        b"From b@example.com Mon Jan  1 00:00:00 2024\nSubject: two\n\nno blank line after\n"
+        b"From c@example.com Mon Jan  1 00:00:00 2024\r\nSubject: three\r\n\r\nx\r\n\r\n"
+    )
+    box = mailbox.mbox(path, factory=None, create=False)
+    expected = [box.get_bytes(key) for key in box.iterkeys()]
+    box.close()
+    read = list(mbox_messages(str(path), limit=10))
+    assert [raw for _where, raw in read] == expected
+    assert [where for where, _raw in read] == ["message 1", "message 2", "message 3"]
+    with pytest.raises(ValidationError, match="more than 2 messages"):
+        list(mbox_messages(str(path), limit=2))
+
+
+def test_a_message_larger_than_the_parser_takes_is_cut_not_held_whole(tmp_path, monkeypatch):
+    from inbox import services
+
+    monkeypatch.setattr(services, "MAX_MESSAGE_BYTES", 100)
+    path = tmp_path / "big.mbox"
+    path.write_bytes(b"From x\nSubject: big\n\n" + b"y" * 80 + b"\n" + b"z" * 500 + b"\n")
+    [(_where, raw)] = list(services.mbox_messages(str(path), limit=10))
+    assert len(raw) == 101  # one byte over: the parser says it is too large

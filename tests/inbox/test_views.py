@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from applications.models import Outcome, Rejection, Stage
+from applications.models import Attachment, Outcome, Rejection, Stage
 from inbox.models import InboundMessage, Status
 from tests.factories import ApplicationFactory, CompanyFactory
 from tests.inbox.factories import InboundAttachmentFactory, InboundMessageFactory
@@ -153,6 +153,20 @@ def test_confirm_logs_the_rejection_through_rejection_log(seeker_client, seeker)
     assert draft.application == rejection.application
 
 
+def test_confirm_says_which_files_the_rejection_could_not_keep(seeker_client, seeker, monkeypatch):
+    monkeypatch.setattr(Attachment, "MAX_PER_REJECTION", 2)  # the message and one file
+    draft = InboundMessageFactory(user=seeker, company="Acme", role="Engineer")
+    InboundAttachmentFactory(message=draft, filename="one.pdf")
+    InboundAttachmentFactory(message=draft, filename="two.pdf", data=b"%PDF-1.5\n")
+    response = seeker_client.post(
+        reverse("inbox:confirm", args=[draft.pk]),
+        {"stage_reached": Stage.ONSITE, "target": "new"},
+        follow=True,
+    )
+    assert "1 file with the letter was not kept (two.pdf)" in response.content.decode()
+    assert Attachment.objects.filter(kind="enclosed").get().filename == "one.pdf"
+
+
 def test_confirm_on_the_suggested_application(seeker_client, seeker):
     app = ApplicationFactory(user=seeker)
     draft = InboundMessageFactory(user=seeker, suggested_application=app)
@@ -214,11 +228,17 @@ def test_another_users_draft_is_a_404(seeker_client, other_user):
     assert draft.status == Status.PENDING
 
 
-def test_attachments_download_only_as_files(seeker_client, seeker):
+def test_attachments_download_only_as_files_typed_by_their_bytes(seeker_client, seeker):
     attachment = InboundAttachmentFactory(message__user=seeker, filename='evil".html')
     response = seeker_client.get(reverse("inbox:attachment_download", args=[attachment.pk]))
-    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Type"] == "application/pdf"  # what the bytes are
     assert response["Content-Disposition"] == 'attachment; filename="evil_.html"'
+    page = InboundAttachmentFactory(
+        message__user=seeker, content_type="image/png", data=b"<html><script>alert(1)</script>"
+    )
+    response = seeker_client.get(reverse("inbox:attachment_download", args=[page.pk]))
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
 
 def test_the_forwarding_address_shows_and_regenerates(seeker_client, seeker, inbound_settings):

@@ -241,3 +241,29 @@ def test_encoded_headers_and_filenames_are_decoded():
     assert parsed.subject == "Votre candidature à Lyon"
     assert parsed.sender_name == "Société Recrutement"
     assert [a.filename for a in parsed.attachments] == ["décision.pdf"]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("We regret to inform you that we will not proceed.", True),
+        ("We REGRET\nto   inform you...", True),
+        ("we regretfully inform you, regret-to-inform-you", False),  # not as whole words
+        ("Nous regrettons : we regret to inform you. Désolés.", True),  # non-ASCII text
+        ("to inform you, regret", False),
+    ],
+)
+def test_phrases_are_found_as_whole_words_whatever_the_text(text, found):
+    matched = classify(subject="", text=text).matched
+    assert ("regret to inform you" in matched) is found
+
+
+def test_move_forward_alone_does_not_make_a_letter_a_forward():
+    raw = (
+        b"From: Acme Recruiting <jobs@acme.example>\r\nSubject: Your application\r\n"
+        b"Date: Mon, 2 Feb 2026 10:00:00 +0000\r\n\r\n"
+        b"We have decided to move forward with other candidates.\r\n"
+    )
+    parsed = parse_letter(raw)
+    assert not parsed.forwarded
+    assert parsed.sender_address == "jobs@acme.example"

@@ -27,8 +27,9 @@ def zip_bytes(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> by
 
 
 def fill_account(user):
-    """An account with one of everything: a rejected application with its letter,
-    a contact met there, a conversation, a done circle-back, a scheduled interview."""
+    """An account with one of everything: a rejected application with its letter
+    and a file that came with it, a contact met there, a conversation, a done
+    circle-back, a scheduled interview."""
     import datetime
 
     from django.utils import timezone
@@ -44,6 +45,14 @@ def fill_account(user):
     )
 
     attachment = AttachmentFactory(user=user, rejection__application__outcome="rejected")
+    AttachmentFactory(
+        user=user,
+        rejection=attachment.rejection,
+        kind="enclosed",
+        filename="decision.png",
+        content_type="image/png",
+        data=b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
+    )
     app = attachment.rejection.application
     contact = ContactFactory(user=user, company=app.company, name="Ada Lovelace")
     contact.applications.add(app)

@@ -48,9 +48,43 @@ def test_round_trip_is_lossless(user):
     second = backup.backup_bytes(fresh)
     read = lambda blob: json.loads(zipfile.ZipFile(io.BytesIO(blob)).read("ajar.json"))  # noqa: E731
     assert _normalised(read(first)) == _normalised(read(second))
-    restored = Attachment.objects.get(user=fresh)
-    assert bytes(restored.data) == bytes(Attachment.objects.get(user=user).data)
+    # The letter and the file with it, each with its kind and its bytes.
+    files = lambda owner: [  # noqa: E731
+        (a.kind, a.filename, a.content_type, bytes(a.data))
+        for a in Attachment.objects.filter(user=owner).letter_first()
+    ]
+    assert [kind for kind, *_rest in files(user)] == ["letter", "enclosed"]
+    assert files(fresh) == files(user)
     assert Reminder.objects.get(user=fresh).status == ReminderStatus.DONE
+
+
+def _edited_backup(user, edit) -> io.BytesIO:
+    with zipfile.ZipFile(io.BytesIO(backup.backup_bytes(user))) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    data = json.loads(members["ajar.json"])
+    for row in data["attachments"]:
+        edit(row)
+    members["ajar.json"] = json.dumps(data).encode()
+    return io.BytesIO(zip_bytes(members))
+
+
+def test_a_backup_from_before_enclosed_files_restores_its_files_as_letters(user):
+    fill_account(user)
+    Attachment.objects.filter(kind="enclosed").delete()
+    # What version 1 wrote before a rejection kept more than its letter: no kind.
+    source = _edited_backup(user, lambda row: row.pop("kind"))
+    fresh = UserFactory()
+    backup.backup_restore(user=fresh, source=source)
+    assert list(Attachment.objects.filter(user=fresh).values_list("kind", flat=True)) == ["letter"]
+
+
+def test_a_backup_with_two_letters_on_one_rejection_is_refused(user):
+    fill_account(user)
+    source = _edited_backup(user, lambda row: row.update(kind="letter"))
+    fresh = UserFactory()
+    with pytest.raises(backup.RestoreError, match="do not fit together"):
+        backup.backup_restore(user=fresh, source=source)
+    assert not Attachment.objects.filter(user=fresh).exists()
 
 
 def test_a_restored_application_keeps_its_last_news(user):

@@ -49,6 +49,10 @@ def test_deleting_needs_the_password_and_deletes_everything(
     client, user, django_capture_on_commit_callbacks
 ):
     fill_account(user)
+    assert sorted(Attachment.objects.filter(user=user).values_list("kind", flat=True)) == [
+        "enclosed",
+        "letter",
+    ]
     client.force_login(user)
     url = reverse("portability:account_delete")
     assert "Download a backup first" in client.get(url).content.decode()

@@ -202,7 +202,7 @@ def test_an_email_file_fills_the_letter_text_and_is_kept(user):
         letter_file=LetterFile("rejection.eml", "message/rfc822", eml),
     )
     assert result.rejection.letter_text == "We have decided to move forward with other candidates."
-    stored = Rejection.objects.get().attachment
+    stored = Rejection.objects.get().attachments.get(kind="letter")
     assert bytes(stored.data) == eml
     assert stored.size == len(eml)
     assert stored.content_type == "message/rfc822"

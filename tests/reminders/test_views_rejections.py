@@ -407,7 +407,7 @@ def test_a_letter_file_attached_later_replaces_the_stored_one(user_client, user)
     AttachmentFactory(user=user, rejection__application__outcome="rejected")
     application = Application.objects.get(user=user)
     url = reverse("reminders:rejection_edit", args=[application.pk])
-    assert "Replace the attached file" in user_client.get(url).content.decode()
+    assert "Replace the letter&#x27;s file" in user_client.get(url).content.decode()
     eml = b"From: hr@example.com\r\nSubject: Sorry\r\n\r\nNot this time.\r\n"
     response = user_client.post(
         url,
@@ -422,7 +422,7 @@ def test_a_letter_file_attached_later_replaces_the_stored_one(user_client, user)
     assert (attachment.filename, attachment.content_type) == ("sorry.eml", "message/rfc822")
     assert Rejection.objects.get().letter_text == "Not this time."
     user_client.post(
-        url, {"received_on": "2026-02-01", "channel": "email", "remove_letter_file": "on"}
+        url, {"received_on": "2026-02-01", "channel": "email", "remove_files": [attachment.pk]}
     )
     assert not Attachment.objects.exists()
 

@@ -23,7 +23,7 @@ def test_the_timeline_orders_stages_interactions_the_rejection_and_the_circle_ba
         stage_reached=Stage.INTERVIEW,
         received_on=datetime.date(2026, 2, 1),
     )
-    timeline = application_timeline(application, reminder=reminder_of(application), attachment=None)
+    timeline = application_timeline(application, reminder=reminder_of(application))
     assert [(e.on.isoformat(), e.kind) for e in timeline] == [
         ("2026-01-05", "stage"),
         ("2026-01-10", "interaction"),
@@ -43,5 +43,5 @@ def test_a_ghosted_application_shows_the_silence_instead_of_a_rejection(user):
         ghosted=True,
     )
     application.refresh_from_db()
-    kinds = [e.kind for e in application_timeline(application, reminder=None, attachment=None)]
+    kinds = [e.kind for e in application_timeline(application, reminder=None)]
     assert kinds == ["stage", "ghosted"]

@@ -3,12 +3,14 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from applications.models import Stage
 from applications.services import application_move
 from reminders.services import rejection_log
 from tests.factories import (
     ApplicationFactory,
+    AttachmentFactory,
     CompanyFactory,
     ContactFactory,
     InteractionFactory,
@@ -65,6 +67,28 @@ def test_the_detail_page_shows_the_whole_timeline_and_the_people_met(user_client
     assert "Circle back" in body
     assert "Scheduled" in body
     assert "Ada Lovelace" in body
+
+
+def test_the_detail_page_lists_the_letter_and_the_files_with_it(user_client, user):
+    letter = AttachmentFactory(user=user, filename="sorry.eml", content_type="message/rfc822")
+    files = [letter] + [
+        AttachmentFactory(
+            user=user, rejection=letter.rejection, kind="enclosed", filename=f"page-{n}.pdf"
+        )
+        for n in range(3)
+    ]
+    url = letter.rejection.application.get_absolute_url()
+    with CaptureQueriesContext(connection) as queries:
+        body = user_client.get(url).content.decode()
+    assert "4 files" in body
+    for attachment in files:
+        link = reverse("applications:attachment_download", args=[attachment.pk])
+        assert f'href="{link}" download>{attachment.filename}</a>' in body
+    assert body.index("sorry.eml") < body.index("page-0.pdf") < body.index("page-2.pdf")
+    # One query for the files, however many: their bytes are not read.
+    file_queries = [q["sql"] for q in queries if '"applications_attachment"' in q["sql"]]
+    assert len(file_queries) == 1
+    assert '"applications_attachment"."data"' not in file_queries[0]
 
 
 def test_the_detail_page_query_count_does_not_grow_with_the_history(client):
