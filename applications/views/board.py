@@ -67,11 +67,19 @@ def board_column(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def board_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A card's move: POSTed by the board's one move dialog (htmx), or, without
+    JavaScript, from this card's own move page (GET)."""
     application = get_object_or_404(
         Application.objects.for_user(request.user).select_related("company"), pk=pk
     )
+    if request.method == "GET":
+        return render(
+            request,
+            "applications/board_move.html",
+            {"application": application, "stages": Stage.choices},
+        )
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        return HttpResponseNotAllowed(["GET", "POST"])
     form = BoardMoveForm(request.POST)
     status, error = "", ""
     if not application.is_open:

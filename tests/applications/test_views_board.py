@@ -138,10 +138,63 @@ def test_a_closed_application_is_not_moved(user_client, user):
     assert application.outcome == Outcome.REJECTED
 
 
+def test_a_cards_move_page_moves_it_without_javascript(user_client, user):
+    application = ApplicationFactory(user=user, role="Plain role", current_stage=Stage.SCREEN)
+    page = user_client.get(move_url(application))
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Move “Plain role”" in content
+    assert f'<option value="{Stage.SCREEN.value}" selected>' in content
+    assert reverse("reminders:outcome", args=[application.pk]) in content
+    response = user_client.post(move_url(application), {"stage": Stage.ONSITE})
+    assert response["Location"].endswith(f"#card-{application.pk}")
+    application.refresh_from_db()
+    assert application.current_stage == Stage.ONSITE
+
+
+def test_a_closed_cards_move_page_offers_no_move(user_client, user):
+    application = RejectedApplicationFactory(user=user)
+    content = user_client.get(move_url(application)).content.decode()
+    assert "is closed" in content
+    assert 'name="stage"' not in content
+
+
+def test_every_card_opens_the_one_move_dialog(user_client, user):
+    applications = ApplicationFactory.create_batch(3, user=user)
+    content = user_client.get(BOARD).content.decode()
+    # One move control for the board, not a form per card.
+    cards = content.split('<div id="board"')[1].split('<dialog id="board-move"')[0]
+    assert "<form" not in cards
+    assert content.count('name="stage"') == 1
+    assert content.count('<dialog id="board-move"') == 1
+    for application in applications:
+        assert f'href="{move_url(application)}" aria-haspopup="dialog" data-board-move' in content
+
+
+def test_the_board_stays_under_200_kb_with_every_column_full(client):
+    from tests.factories import UserFactory
+
+    few, full = UserFactory(), UserFactory()
+    make_rows(few, 14)  # one open card per column
+    make_rows(full, 7 * 100)  # 50 open cards per column: the most the board shows
+    sizes = []
+    for owner in (few, full):
+        client.force_login(owner)
+        response = client.get(BOARD)
+        sizes.append((len(response.context["columns"][0].cards), len(response.content)))
+    (few_cards, few_bytes), (full_cards, full_bytes) = sizes
+    assert (few_cards, full_cards) == (1, 50)
+    # A card with its own "Move to" form and <select> was ~1,200 bytes.
+    per_card = (full_bytes - few_bytes) / (7 * (full_cards - few_cards))
+    assert per_card < 500, per_card
+    assert full_bytes < 200_000
+
+
 def test_another_users_card_is_a_404(user_client, other_user):
     application = ApplicationFactory(user=other_user)
     response = user_client.post(move_url(application), {"stage": Stage.SCREEN})
     assert response.status_code == 404
+    assert user_client.get(move_url(application)).status_code == 404
     application.refresh_from_db()
     assert application.current_stage == Stage.APPLIED
 
