@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils.formats import number_format
 
 COUNT_CAP = 10_000
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def _limited(queryset: QuerySet[Any], cap: int) -> QuerySet[Any]:
     return queryset.order_by().values("pk")[: cap + 1]
 
 
-def capped_counts(querysets: Mapping[str, QuerySet[Any]], *, cap: int) -> dict[str, int]:
+def capped_counts(querysets: Mapping[K, QuerySet[Any]], *, cap: int) -> dict[K, int]:
     """Each queryset's row count, stopping at `cap + 1`, in one query: one
     scalar `(SELECT COUNT(*) FROM (... LIMIT cap + 1))` per queryset."""
     if not querysets:

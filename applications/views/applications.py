@@ -12,12 +12,21 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import add_service_error
 from accounts.http import AuthenticatedRequest
+from accounts.labels import label_rows
 from accounts.pagination import CappedPaginator
 from accounts.pickers import picker_options
 from accounts.views import confirm_then
 from applications.filters import ApplicationFilter
 from applications.forms import ApplicationForm, StageEventForm
-from applications.models import Application, Attachment, Company, Stage, StageEvent
+from applications.models import (
+    Application,
+    Attachment,
+    Company,
+    Outcome,
+    Source,
+    Stage,
+    StageEvent,
+)
 from applications.services import (
     application_create,
     application_move,
@@ -46,6 +55,7 @@ def _own_event(request, pk) -> StageEvent:
 def application_list(request: AuthenticatedRequest) -> HttpResponse:
     filterset = ApplicationFilter(request.GET, user=request.user)
     page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    label_rows(page.object_list, current_stage=Stage, outcome=Outcome, source=Source)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.http import AuthenticatedRequest
+from accounts.labels import label_rows
 from applications.forms import BoardMoveForm
-from applications.models import Application, Stage
+from applications.models import Application, Outcome, Stage
 from applications.selectors import BOARD_COLUMN_SIZE, board_column_page, board_columns
 from applications.services import application_move
 
@@ -25,6 +26,8 @@ def _wants_closed(request: HttpRequest) -> bool:
 
 def _board_context(request: AuthenticatedRequest, *, closed: bool, **extra: Any) -> dict[str, Any]:
     columns = board_columns(request.user, closed=closed)
+    if closed:
+        label_rows([card for column in columns for card in column.cards], outcome=Outcome)
     return {
         "columns": columns,
         "board_total": sum(c.total for c in columns),
@@ -55,6 +58,8 @@ def board_column(request: AuthenticatedRequest) -> HttpResponse:
     cards = board_column_page(
         request.user, stage=stage, closed=closed, offset=offset, limit=BOARD_COLUMN_SIZE + 1
     )
+    if closed:
+        label_rows(cards, outcome=Outcome)
     context = {
         "stage": stage,
         "cards": cards[:BOARD_COLUMN_SIZE],

@@ -60,6 +60,21 @@ def test_a_column_shows_fifty_cards_and_show_more_loads_the_rest(user_client, us
     assert len(shown) == 55
 
 
+def test_past_the_count_cap_a_column_says_so_and_still_shows_more(user_client, user, monkeypatch):
+    monkeypatch.setattr("applications.selectors.BOARD_COUNT_CAP", 10)
+    ApplicationFactory.create_batch(55, user=user, current_stage=Stage.SAVED)
+    ApplicationFactory(user=user, current_stage=Stage.SCREEN)
+    response = user_client.get(BOARD)
+    content = response.content.decode()
+    saved = next(c for c in response.context["columns"] if c.stage == Stage.SAVED)
+    assert (len(saved.cards), saved.total_label) == (50, "10+")
+    assert ">10+</span>" in content
+    assert ">1</span>" in content  # the Screen column, under the cap
+    assert "Show more</a>" in content
+    more = user_client.get(COLUMN, {"stage": Stage.SAVED, "offset": 50}, HTTP_HX_REQUEST="true")
+    assert len(more.context["cards"]) == 5
+
+
 def test_show_more_without_htmx_is_a_page_of_its_own(user_client, user):
     ApplicationFactory(user=user, current_stage=Stage.SCREEN, role="Screened")
     response = user_client.get(COLUMN, {"stage": Stage.SCREEN, "offset": 0})
