@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import add_service_error
 from accounts.http import AuthenticatedRequest
-from accounts.labels import label_rows
+from accounts.labels import date_rows, label_rows
 from accounts.pagination import CappedPaginator
 from accounts.pickers import picker_options
 from accounts.views import confirm_then
@@ -56,6 +56,7 @@ def application_list(request: AuthenticatedRequest) -> HttpResponse:
     filterset = ApplicationFilter(request.GET, user=request.user)
     page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     label_rows(page.object_list, current_stage=Stage, outcome=Outcome, source=Source)
+    date_rows(page.object_list, applied_on="DATE_FORMAT")
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from accounts.labels import label_rows
+from accounts.labels import date_rows, label_rows
 from applications.models import Application, Outcome, Source, Stage
 
 
@@ -22,3 +22,15 @@ def test_a_value_without_a_label_shows_as_itself():
     row = SimpleNamespace(outcome="archived")
     label_rows([row], outcome=Outcome)
     assert row.outcome_label == "archived"
+
+
+def test_each_row_gets_its_date_in_the_named_format():
+    import datetime
+
+    from django.template import Context, Template
+
+    rows = [Application(applied_on=datetime.date(2026, 3, 4)), Application(applied_on=None)]
+    date_rows(rows, applied_on="DATE_FORMAT")
+    expected = Template('{{ day|date:"DATE_FORMAT" }}').render(Context({"day": rows[0].applied_on}))
+    assert rows[0].applied_on_text == expected
+    assert rows[1].applied_on_text == ""
