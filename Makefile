@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: run test demo lint typecheck format migrations-check install install-test bench bench-engine bench-stats bench-data bench-mail bench-web clean prod-check prod-check-http
+.PHONY: run test demo lint typecheck format migrations-check install install-test bench bench-engine bench-stats bench-data bench-mail bench-web bench-web-profile clean prod-check prod-check-http
 
 $(VENV)/.runtime: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,12 @@ bench-data: $(VENV)/.test
 BENCH_WEB_DATABASE_URL ?= postgres:///ajar_bench_web
 bench-web: $(VENV)/.test
 	BENCH_WEB_DATABASE_URL=$(BENCH_WEB_DATABASE_URL) $(PY) -m bench.web $(BENCH_WEB_ARGS)
+
+## Where the time of the board, list, contacts, reminders and dashboard goes: pyinstrument
+## over Django's test client on a seeded account of 2,000 applications (its own bench database).
+BENCH_WEB_PROFILE_DATABASE_URL ?= postgres:///ajar_bench_profile
+bench-web-profile: $(VENV)/.test
+	BENCH_WEB_DATABASE_URL=$(BENCH_WEB_PROFILE_DATABASE_URL) $(PY) -m bench.web_profile $(BENCH_WEB_PROFILE_ARGS)
 
 ## The README's production deployment, run for real (deploy/prod_check.py): DEBUG off on
 ## PostgreSQL and Redis, gunicorn, two workers, beat, sign-in, a circle-back at an SMTP sink.

@@ -3,13 +3,17 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from rapidfuzz import fuzz, process, utils
 
 from accounts.models import User
+from accounts.pagination import BoundedCount, capped_counts
 from applications.models import Application, Stage
 
 BOARD_COLUMN_SIZE = 50
+# A column's badge counts up to this many, then reads "1,000+": seven index
+# ranges of at most 1,001 rows, not a count of every open application.
+BOARD_COUNT_CAP = 1_000
 
 
 # --- Board ----------------------------------------------------------------------------
@@ -19,10 +23,23 @@ BOARD_COLUMN_SIZE = 50
 class BoardColumn:
     stage: Stage
     cards: list[Application] = field(default_factory=list)
+    # The cards counted, up to BOARD_COUNT_CAP + 1.
     total: int = 0
 
     @property
+    def capped(self) -> bool:
+        return self.total > BOARD_COUNT_CAP
+
+    @property
+    def total_label(self) -> str:
+        return str(BoundedCount(self.total, BOARD_COUNT_CAP))
+
+    @property
     def hidden(self) -> int:
+        """How many cards "show more" would add; past the cap (well beyond a
+        column's 50), some number not counted."""
+        if self.capped:
+            return max(self.total - len(self.cards), 1)
         return max(self.total - len(self.cards), 0)
 
 
@@ -43,15 +60,13 @@ def board_columns(
     A query per column, each an index range scan of application_board_idx that
     stops after `limit` rows: numbering every card with a window function sorted
     all 113,931 open applications of a large account (110 MB spilled to disk)
-    to keep 350. Eight queries, whatever the account holds."""
+    to keep 350. Eight queries, whatever the account holds; the counts stop at
+    BOARD_COUNT_CAP + 1 a column."""
     cards = board_cards(user, closed=closed)
-    totals = dict(
-        cards.order_by()
-        .values_list("current_stage")
-        .annotate(n=Count("id"))
-        .values_list("current_stage", "n")
+    totals = capped_counts(
+        {stage: cards.filter(current_stage=stage) for stage in Stage}, cap=BOARD_COUNT_CAP
     )
-    columns = {stage: BoardColumn(stage=stage, total=totals.get(stage, 0)) for stage in Stage}
+    columns = {stage: BoardColumn(stage=stage, total=totals[stage]) for stage in Stage}
     for column in columns.values():
         column.cards = list(cards.filter(current_stage=column.stage)[:limit])
     return list(columns.values())

@@ -38,7 +38,8 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from bench import database
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA_DIR = ROOT / "bench" / "wrk"
@@ -83,61 +84,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 ARGS = parse_args()
-DB_NAME = urlsplit(ARGS.database_url).path.lstrip("/")
-if "bench" not in DB_NAME:
-    sys.exit("Refusing to wipe a database whose name does not contain 'bench'.")
+DB_NAME = database.bench_database_name(ARGS.database_url)
 
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DATABASE_URL": ARGS.database_url,
-    "CONN_MAX_AGE": "60",
-    # The production code path: DEBUG off (no query log, cached templates, hashed statics).
-    "DEBUG": "False",
-    "SECRET_KEY": "bench-" + "x7Qp2v9LmZr4Tk8Wc1Ny6Hd3Fj5Bs0Ga" * 2,
-    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-    "AJAR_BENCH_FLOOR": "True",
-    "AJAR_SIGNUP": "closed",
-    "LOG_LEVEL": "WARNING",
-    "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "memory://"),
-}
+ENV = database.bench_environment(ARGS.database_url, CONN_MAX_AGE="60", AJAR_BENCH_FLOOR="True")
 os.environ.update(ENV)
-
-
-def ensure_database() -> None:
-    import psycopg2
-
-    parts = urlsplit(ARGS.database_url)
-    conn = psycopg2.connect(
-        dbname="postgres",
-        host=parts.hostname or None,
-        port=parts.port,
-        user=parts.username,
-        password=parts.password,
-    )
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{DB_NAME}"')
-    conn.close()
-
-
-def drop_database() -> None:
-    import psycopg2
-    from django.db import connections
-
-    connections.close_all()
-    parts = urlsplit(ARGS.database_url)
-    conn = psycopg2.connect(
-        dbname="postgres", host=parts.hostname or None, port=parts.port, user=parts.username
-    )
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    conn.close()
-
-
-ensure_database()
+database.ensure_database(ARGS.database_url)
 
 import django  # noqa: E402
 
@@ -651,7 +602,7 @@ def main() -> int:
     print(markdown(report))
     print(f"\nJSON: {target}; load average {report['load_average_end']}")
     if not ARGS.keep:
-        drop_database()
+        database.drop_database(ARGS.database_url)
         print(f"dropped {DB_NAME}")
     return 0
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from reminders.models import DEFAULT_NOTE_TEMPLATE
+from reminders.models import ReminderSettings
 
 ROLES = (
     "Software engineer",
@@ -50,9 +50,6 @@ INSERT INTO accounts_user (id, password, is_superuser, is_staff, is_active, date
 VALUES (%(user)s, '!', false, false, true, %(now)s, %(name)s, %(email)s, 'Europe/Paris', NULL);
 INSERT INTO account_emailaddress (email, verified, "primary", user_id)
 VALUES (%(email)s, true, true, %(user)s);
-INSERT INTO reminders_remindersettings (cooling_off_days, send_time, email_enabled,
-                                        email_enabled_at, note_template, user_id)
-VALUES (30, '09:00', true, '2000-01-01T00:00:00Z', %(note)s, %(user)s);
 """
 
 SEED_ROWS = """
@@ -109,7 +106,7 @@ WHERE a.user_id = %(user)s AND a.outcome = 'rejected';
 INSERT INTO reminders_reminder (kind, counted_from, cooling_off_days, due_date, due_at, status,
     next_attempt_at, attempts, last_error, claim_token, claimed_at, lease_expires_at, sent_at,
     occurrence, snoozed_count, resolved_at, failure_acknowledged, created_at, updated_at,
-    application_id, rejection_id, user_id, reapplication_id)
+    application_id, rejection_id, user_id, reapplication_id, step)
 SELECT kind, counted_from, 30, counted_from + 30, due_at,
        status, due_at, CASE WHEN status = 'failed' THEN 6 ELSE 0 END,
        CASE WHEN status = 'failed' THEN '550 mailbox unavailable' ELSE '' END,
@@ -119,7 +116,7 @@ SELECT kind, counted_from, 30, counted_from + 30, due_at,
        CASE WHEN status IN ('sent', 'done', 'dismissed') THEN due_at END,
        1 + snoozed, snoozed, CASE WHEN status IN ('done', 'dismissed') THEN due_at END,
        status = 'failed' AND id %% 100 <> 3, created_at, created_at, id,
-       CASE WHEN kind = 'rejected' THEN id END, %(user)s, NULL
+       CASE WHEN kind = 'rejected' THEN id END, %(user)s, NULL, 'circle_back'
 FROM (
     SELECT a.id, a.created_at, a.outcome_on AS counted_from,
            CASE WHEN a.outcome = 'rejected' THEN 'rejected' ELSE 'ghosted' END AS kind,
@@ -203,7 +200,6 @@ def seed(accounts: list[Account]) -> None:
                     "email": account.email,
                     "name": account.email.split("@")[0],
                     "now": now,
-                    "note": DEFAULT_NOTE_TEMPLATE,
                 },
             )
             cursor.execute(
@@ -221,6 +217,8 @@ def seed(accounts: list[Account]) -> None:
                     "letter": LETTER,
                 },
             )
+            # Through the model, so every column added since has its default.
+            ReminderSettings.objects.create(user_id=account.user_id, cooling_off_days=30)
             refresh_activity(account.user_id)
         for table, column in SEQUENCES:
             cursor.execute(

@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.forms import as_id
 from accounts.http import AuthenticatedRequest
+from accounts.pagination import CappedPaginator
 from accounts.pickers import picker_options
 from accounts.timezones import user_today
 from accounts.views import safe_next
@@ -35,7 +35,7 @@ def _contact(request: AuthenticatedRequest, pk: int) -> Contact:
 def contact_list(request: AuthenticatedRequest) -> HttpResponse:
     filterset = ContactFilter(request.GET, user=request.user)
     form = filterset.form
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     kept: dict[str, Any] = {k: v for k, v in request.GET.items() if k in form.fields and v}
     return render(
         request,

@@ -2,10 +2,11 @@
 
 import datetime
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.pagination import BoundedCount, capped_counts
 from contacts.models import Contact
 from reminders.models import Reminder, ReminderStatus
 
@@ -78,12 +79,21 @@ def reminder_section(user: User, key: str, *, now: datetime.datetime) -> QuerySe
     )
 
 
-def reminder_section_counts(user: User, *, now: datetime.datetime) -> dict[str, int]:
-    """How many reminders each section holds, in one query."""
-    counts = Reminder.objects.for_user(user).aggregate(
-        **{key: Count("pk", filter=_section_filter(key, now)) for key in SECTION_KEYS}
+# The page counts each section up to this many (then says "1,000+"): eight
+# index ranges of at most 1,001 rows, not an aggregate over every reminder of
+# the account (74,000 at 200,000 applications: ~90 ms).
+SECTION_COUNT_CAP = 1_000
+
+
+def reminder_section_counts(
+    user: User, *, now: datetime.datetime, cap: int = SECTION_COUNT_CAP
+) -> dict[str, BoundedCount]:
+    """How many reminders each section holds, up to `cap + 1` each, in one query."""
+    mine = Reminder.objects.for_user(user)
+    counts = capped_counts(
+        {key: mine.filter(_section_filter(key, now)) for key in SECTION_KEYS}, cap=cap
     )
-    return {key: counts[key] or 0 for key in SECTION_KEYS}
+    return {key: BoundedCount(counts[key], cap) for key in SECTION_KEYS}
 
 
 def reminders_page(

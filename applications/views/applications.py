@@ -3,7 +3,6 @@ history. The detail page shows every app's rows, so it lives in `review`."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import add_service_error
 from accounts.http import AuthenticatedRequest
+from accounts.labels import date_rows, label_rows
+from accounts.pagination import CappedPaginator
 from accounts.pickers import picker_options
 from accounts.views import confirm_then
 from applications.downloads import file_download
@@ -22,6 +23,8 @@ from applications.models import (
     Attachment,
     AttachmentKind,
     Company,
+    Outcome,
+    Source,
     Stage,
     StageEvent,
 )
@@ -52,7 +55,9 @@ def _own_event(request, pk) -> StageEvent:
 @require_GET
 def application_list(request: AuthenticatedRequest) -> HttpResponse:
     filterset = ApplicationFilter(request.GET, user=request.user)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    label_rows(page.object_list, current_stage=Stage, outcome=Outcome, source=Source)
+    date_rows(page.object_list, applied_on="DATE_FORMAT")
     query = request.GET.copy()
     query.pop("page", None)
     return render(

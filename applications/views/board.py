@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.http import AuthenticatedRequest
+from accounts.labels import date_rows, label_rows
 from applications.forms import BoardMoveForm
-from applications.models import Application, Stage
+from applications.models import Application, Outcome, Stage
 from applications.selectors import BOARD_COLUMN_SIZE, board_column_page, board_columns
 from applications.services import application_move
 
@@ -23,8 +24,15 @@ def _wants_closed(request: HttpRequest) -> bool:
     return request.GET.get("closed") == "1" or request.POST.get("closed") == "1"
 
 
+def _label_cards(cards: list[Application], *, closed: bool) -> None:
+    date_rows(cards, applied_on="DATE_FORMAT")
+    if closed:
+        label_rows(cards, outcome=Outcome)
+
+
 def _board_context(request: AuthenticatedRequest, *, closed: bool, **extra: Any) -> dict[str, Any]:
     columns = board_columns(request.user, closed=closed)
+    _label_cards([card for column in columns for card in column.cards], closed=closed)
     return {
         "columns": columns,
         "board_total": sum(c.total for c in columns),
@@ -55,6 +63,7 @@ def board_column(request: AuthenticatedRequest) -> HttpResponse:
     cards = board_column_page(
         request.user, stage=stage, closed=closed, offset=offset, limit=BOARD_COLUMN_SIZE + 1
     )
+    _label_cards(cards, closed=closed)
     context = {
         "stage": stage,
         "cards": cards[:BOARD_COLUMN_SIZE],
@@ -67,11 +76,19 @@ def board_column(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def board_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A card's move: POSTed by the board's one move dialog (htmx), or, without
+    JavaScript, from this card's own move page (GET)."""
     application = get_object_or_404(
         Application.objects.for_user(request.user).select_related("company"), pk=pk
     )
+    if request.method == "GET":
+        return render(
+            request,
+            "applications/board_move.html",
+            {"application": application, "stages": Stage.choices},
+        )
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        return HttpResponseNotAllowed(["GET", "POST"])
     form = BoardMoveForm(request.POST)
     status, error = "", ""
     if not application.is_open:

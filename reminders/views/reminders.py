@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
+from accounts.pagination import CappedPage, CappedPaginator
 from accounts.timezones import user_today
 from accounts.views import safe_next
 from reminders import links
@@ -33,6 +33,7 @@ from reminders.models import ACTIVE_STATUSES, Reminder
 from reminders.notes import unknown_placeholders
 from reminders.scheduling import snoozed_due_date
 from reminders.selectors import (
+    SECTION_COUNT_CAP,
     insiders_for,
     reminder_section,
     reminder_section_counts,
@@ -89,13 +90,14 @@ PAGE_SIZE = 25
 
 def reminder_list(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
-    counts = reminder_section_counts(request.user, now=now)
+    counts = reminder_section_counts(request.user, now=now, cap=SECTION_COUNT_CAP)
     shown = request.GET.get("section", "")
-    page: Page[Reminder] | None = None
+    page: CappedPage | None = None
     if shown in counts:
-        page = Paginator(reminder_section(request.user, shown, now=now), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        # Counted as far as the section's badge counts: "Page 3" past it.
+        page = CappedPaginator(
+            reminder_section(request.user, shown, now=now), PAGE_SIZE, count_cap=SECTION_COUNT_CAP
+        ).get_page(request.GET.get("page"))
         groups = {shown: list(page.object_list)}
     else:
         shown = ""
@@ -107,7 +109,7 @@ def reminder_list(request: AuthenticatedRequest) -> HttpResponse:
             "empty": empty,
             "reminders": groups[key],
             "total": counts[key],
-            "more": counts[key] > len(groups[key]),
+            "more": counts[key].capped or counts[key].value > len(groups[key]),
         }
         for key, title, empty in SECTIONS
         if key in groups
@@ -121,7 +123,7 @@ def reminder_list(request: AuthenticatedRequest) -> HttpResponse:
             "shown": shown,
             "page": page,
             "filter_query": f"section={shown}&" if shown else "",
-            "has_reminders": any(counts.values()),
+            "has_reminders": any(count.value for count in counts.values()),
             "snooze_weeks": links.SNOOZE_WEEKS,
             "email_enabled": reminder_settings_get(user=request.user).email_enabled,
         },

@@ -2,12 +2,12 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.http import AuthenticatedRequest
+from accounts.pagination import CappedPaginator
 from applications import services as applications_services
 from applications.models import Company, Stage
 from contacts import services as contacts_services
@@ -26,7 +26,7 @@ def _company(request: AuthenticatedRequest, pk: int) -> Company:
 def company_list(request: AuthenticatedRequest) -> HttpResponse:
     filterset = CompanyFilter(request.GET, user=request.user)
     search = filterset.search
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for company in page.object_list:
         company.furthest_label = Stage(company.furthest).label if company.furthest else ""
     return render(request, "review/companies.html", {"page": page, "search": search})

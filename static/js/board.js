@@ -1,11 +1,58 @@
-// The board: native HTML5 drag and drop onto a column submits that card's own
-// "Move to" form, so a drop and a keyboard move take the same path (htmx POST,
-// a stage event, the board re-rendered). Loaded as a file: the CSP allows no
-// inline script.
+// The board: one move control for every card. A card's "Move" link opens the
+// board's move dialog (its href, the card's move page, is where the dialog's
+// form posts); a drop onto a column submits that same form with the column's
+// stage. Both take one path: an htmx POST, a stage event, the board
+// re-rendered. Without JavaScript the link opens the card's move page. Loaded
+// as a file: the CSP allows no inline script.
 (function () {
   "use strict";
 
   var dragged = null;
+
+  function moveDialog() {
+    return document.getElementById("board-move");
+  }
+
+  // Point the dialog's form at a card: its move URL and its current stage.
+  function aimAt(card) {
+    var dialog = moveDialog();
+    var link = card && card.querySelector("[data-board-move]");
+    if (!dialog || !link) return null;
+    var form = dialog.querySelector("form");
+    form.action = link.href;
+    form.elements.stage.value = card.dataset.stage;
+    var title = card.querySelector("h3");
+    dialog.querySelector("[data-board-move-card]").textContent = title ? title.textContent : "";
+    // The card's other way forward: an offer or a withdrawal, on its own page.
+    var outcome = dialog.querySelector("[data-board-move-outcome]");
+    outcome.href = outcome.dataset.urlPattern.replace("2147483647", card.id.replace("card-", ""));
+    return form;
+  }
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest) return;
+    var link = event.target.closest("[data-board-move]");
+    if (link) {
+      var form = aimAt(link.closest("[data-board-card]"));
+      if (!form) return; // no dialog: follow the link to the move page
+      event.preventDefault();
+      moveDialog().showModal();
+      form.elements.stage.focus();
+      return;
+    }
+    if (event.target.closest("[data-board-move-cancel]")) {
+      moveDialog().close(); // focus goes back to the card's "Move"
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("[data-board-move-form]")) return;
+    event.preventDefault();
+    var dialog = moveDialog();
+    if (dialog.open) dialog.close();
+    htmx.ajax("POST", form.action, { source: form, target: "#board", swap: "outerHTML" });
+  });
 
   function columnOf(node) {
     return node && node.closest ? node.closest("[data-board-column]") : null;
@@ -46,7 +93,7 @@
     var card = dragged || document.getElementById(event.dataTransfer.getData("text/plain"));
     column.classList.remove("is-drop-target");
     if (!card || card.dataset.stage === column.dataset.stage) return;
-    var form = card.querySelector("form.board-move");
+    var form = aimAt(card);
     if (!form) return;
     form.elements.stage.value = column.dataset.stage;
     form.requestSubmit();

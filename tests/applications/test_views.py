@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.pagination import CappedPaginator
 from applications.models import Application, Stage
 from applications.services import application_move
 from reminders.models import Reminder
@@ -78,6 +79,22 @@ def test_the_list_paginates(user_client, user):
     second = user_client.get(LIST, {"page": 2})
     assert len(first.context["page"].object_list) == 25
     assert len(second.context["page"].object_list) == 5
+
+
+def test_past_the_count_cap_the_list_says_so_and_pages_on(user_client, user, monkeypatch):
+    monkeypatch.setattr(CappedPaginator, "count_cap", 10)
+    ApplicationFactory.create_batch(30, user=user)
+    first = user_client.get(LIST)
+    content = first.content.decode()
+    assert "10+ applications" in content
+    assert "Page 1<" in content  # not "of 2": the pages past the cap are not counted
+    assert "page=2" in content
+    second = user_client.get(LIST, {"page": 2})
+    assert len(second.context["page"].object_list) == 5
+    assert "page=3" not in second.content.decode()
+    assert "page=1" in second.content.decode()
+    # A page past the end, typed by hand: the last one.
+    assert user_client.get(LIST, {"page": 9}).context["page"].number == 2
 
 
 def test_the_list_runs_as_many_queries_with_5000_rows_as_with_5(client):

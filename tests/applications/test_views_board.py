@@ -60,6 +60,21 @@ def test_a_column_shows_fifty_cards_and_show_more_loads_the_rest(user_client, us
     assert len(shown) == 55
 
 
+def test_past_the_count_cap_a_column_says_so_and_still_shows_more(user_client, user, monkeypatch):
+    monkeypatch.setattr("applications.selectors.BOARD_COUNT_CAP", 10)
+    ApplicationFactory.create_batch(55, user=user, current_stage=Stage.SAVED)
+    ApplicationFactory(user=user, current_stage=Stage.SCREEN)
+    response = user_client.get(BOARD)
+    content = response.content.decode()
+    saved = next(c for c in response.context["columns"] if c.stage == Stage.SAVED)
+    assert (len(saved.cards), saved.total_label) == (50, "10+")
+    assert ">10+</span>" in content
+    assert ">1</span>" in content  # the Screen column, under the cap
+    assert "Show more</a>" in content
+    more = user_client.get(COLUMN, {"stage": Stage.SAVED, "offset": 50}, HTTP_HX_REQUEST="true")
+    assert len(more.context["cards"]) == 5
+
+
 def test_show_more_without_htmx_is_a_page_of_its_own(user_client, user):
     ApplicationFactory(user=user, current_stage=Stage.SCREEN, role="Screened")
     response = user_client.get(COLUMN, {"stage": Stage.SCREEN, "offset": 0})
@@ -138,10 +153,63 @@ def test_a_closed_application_is_not_moved(user_client, user):
     assert application.outcome == Outcome.REJECTED
 
 
+def test_a_cards_move_page_moves_it_without_javascript(user_client, user):
+    application = ApplicationFactory(user=user, role="Plain role", current_stage=Stage.SCREEN)
+    page = user_client.get(move_url(application))
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Move “Plain role”" in content
+    assert f'<option value="{Stage.SCREEN.value}" selected>' in content
+    assert reverse("reminders:outcome", args=[application.pk]) in content
+    response = user_client.post(move_url(application), {"stage": Stage.ONSITE})
+    assert response["Location"].endswith(f"#card-{application.pk}")
+    application.refresh_from_db()
+    assert application.current_stage == Stage.ONSITE
+
+
+def test_a_closed_cards_move_page_offers_no_move(user_client, user):
+    application = RejectedApplicationFactory(user=user)
+    content = user_client.get(move_url(application)).content.decode()
+    assert "is closed" in content
+    assert 'name="stage"' not in content
+
+
+def test_every_card_opens_the_one_move_dialog(user_client, user):
+    applications = ApplicationFactory.create_batch(3, user=user)
+    content = user_client.get(BOARD).content.decode()
+    # One move control for the board, not a form per card.
+    cards = content.split('<div id="board"')[1].split('<dialog id="board-move"')[0]
+    assert "<form" not in cards
+    assert content.count('name="stage"') == 1
+    assert content.count('<dialog id="board-move"') == 1
+    for application in applications:
+        assert f'href="{move_url(application)}" aria-haspopup="dialog" data-board-move' in content
+
+
+def test_the_board_stays_under_200_kb_with_every_column_full(client):
+    from tests.factories import UserFactory
+
+    few, full = UserFactory(), UserFactory()
+    make_rows(few, 14)  # one open card per column
+    make_rows(full, 7 * 100)  # 50 open cards per column: the most the board shows
+    sizes = []
+    for owner in (few, full):
+        client.force_login(owner)
+        response = client.get(BOARD)
+        sizes.append((len(response.context["columns"][0].cards), len(response.content)))
+    (few_cards, few_bytes), (full_cards, full_bytes) = sizes
+    assert (few_cards, full_cards) == (1, 50)
+    # A card with its own "Move to" form and <select> was ~1,200 bytes.
+    per_card = (full_bytes - few_bytes) / (7 * (full_cards - few_cards))
+    assert per_card < 500, per_card
+    assert full_bytes < 200_000
+
+
 def test_another_users_card_is_a_404(user_client, other_user):
     application = ApplicationFactory(user=other_user)
     response = user_client.post(move_url(application), {"stage": Stage.SCREEN})
     assert response.status_code == 404
+    assert user_client.get(move_url(application)).status_code == 404
     application.refresh_from_db()
     assert application.current_stage == Stage.APPLIED
 

@@ -33,15 +33,32 @@ def test_a_card_moves_by_drag_and_by_keyboard_and_both_are_in_the_history(
     expect(page.locator(f"#card-{dragged.pk}")).to_be_focused()
     expect(page.locator("#board-status")).to_contain_text("Moved “Dragged role")
 
-    # The keyboard: focus the card's "Move to" control, pick Screen, press the button.
-    select = page.get_by_label("Move Keyboard role to")
-    select.focus()
+    # The keyboard: the card's "Move" opens the board's one move dialog, focus on
+    # its stage; Escape closes it and gives focus back.
+    move = page.locator(f"#card-{keyed.pk}").get_by_role("link", name="Move Keyboard role")
+    move.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Move to another stage")
+    expect(dialog).to_contain_text("Keyboard role")
+    select = dialog.get_by_label("Move to")
+    expect(select).to_be_focused()
+    expect(select).to_have_value(str(Stage.APPLIED))
+    axe_check(page)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(move).to_be_focused()
+
+    # Again, pick Screen, press the button.
+    page.keyboard.press("Enter")
+    expect(select).to_be_focused()
     page.keyboard.press("ArrowDown")  # Applied -> Screen
     expect(select).to_have_value(str(Stage.SCREEN))
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
     expect(column(page, Stage.SCREEN).locator(f"#card-{keyed.pk}")).to_be_visible()
     expect(page.locator(f"#card-{keyed.pk}")).to_be_focused()
+    expect(page.locator("#board-status")).to_contain_text("Moved “Keyboard role")
 
     history = {
         app.pk: list(StageEvent.objects.filter(application=app).values_list("stage", flat=True))

@@ -46,9 +46,10 @@ def test_each_outcome_is_recorded_with_a_date_and_undone(page, live_server, user
     reminder = Reminder.objects.get(application=declined)
     assert (reminder.kind, reminder.status) == ("declined", ReminderStatus.SCHEDULED)
 
-    # Accepted, from the board's card.
+    # Accepted, from the board's card (its move dialog).
     page.goto(f"{live_server.url}/applications/board/")
-    page.locator(f"#card-{accepted.pk}").get_by_role("link", name="Offer or withdrawal").click()
+    page.locator(f"#card-{accepted.pk}").get_by_role("link", name="Move").click()
+    page.get_by_role("dialog").get_by_role("link", name="Offer or withdrawal").click()
     page.get_by_label("I accepted their offer").check()
     page.get_by_role("button", name="Record it").click()
     expect(page.get_by_text("Recorded: offer accepted.")).to_be_visible()

@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.pagination import CappedPaginator
 from contacts.models import Contact, ContactRole, Interaction
 from tests.factories import (
     ApplicationFactory,
@@ -76,6 +77,19 @@ def test_a_foreign_company_filter_is_a_field_error_not_a_leak(user_client, user,
 
 def test_an_empty_list_names_the_next_action(user_client):
     assert b"Add your first contact" in user_client.get(LIST).content
+
+
+def test_past_the_count_cap_the_contacts_list_pages_on(user_client, user, monkeypatch):
+    monkeypatch.setattr(CappedPaginator, "count_cap", 10)
+    Contact.objects.bulk_create(Contact(user=user, name=f"Person {i:02}") for i in range(55))
+    first = user_client.get(LIST).content.decode()
+    assert "Page 1<" in first
+    assert "page=2" in first
+    second = user_client.get(LIST, {"page": "2"})
+    assert [c.name for c in second.context["page"].object_list] == [
+        f"Person {i}" for i in range(50, 55)
+    ]
+    assert "page=3" not in second.content.decode()
 
 
 def test_the_contacts_list_query_count_is_the_same_with_5_and_5000_rows(client):

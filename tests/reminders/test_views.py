@@ -13,6 +13,7 @@ from django.utils import timezone
 from applications.models import Application
 from contacts.models import Interaction
 from reminders.models import Reminder, ReminderSettings, ReminderStatus
+from reminders.selectors import SECTION_COUNT_CAP
 from tests.factories import ApplicationFactory, ReminderFactory, UserFactory
 from tests.reminders.helpers import log_rejection, log_with_insiders
 
@@ -94,7 +95,12 @@ def test_the_page_query_count_and_size_are_the_same_for_5_and_5000_reminders(cli
         with CaptureQueriesContext(connection) as queries:
             response = client.get(reverse("reminders:list"))
         assert response.status_code == 200
-        assert sum(s["total"] for s in response.context["sections"]) == count
+        totals = [s["total"] for s in response.context["sections"]]
+        if count <= SECTION_COUNT_CAP:
+            assert sum(total.value for total in totals) == count
+        else:
+            # The section holding nearly all of them stops counting at the cap.
+            assert [str(total) for total in totals if total.capped] == ["1,000+"]
         # Each section shows its first few: the page does not grow with the account.
         assert sum(len(s["reminders"]) for s in response.context["sections"]) <= 2 * 10
         return len(queries), len(response.content) // 2000
@@ -125,7 +131,7 @@ def test_a_long_section_shows_its_first_ten_and_pages_through_the_rest(user_clie
     )
     overview = user_client.get(reverse("reminders:list"))
     done = next(s for s in overview.context["sections"] if s["key"] == "done")
-    assert (len(done["reminders"]), done["total"], done["more"]) == (10, 29, True)
+    assert (len(done["reminders"]), done["total"].value, done["more"]) == (10, 29, True)
     assert "?section=done" in overview.content.decode()
 
     second = user_client.get(reverse("reminders:list"), {"section": "done", "page": "2"})
@@ -134,6 +140,41 @@ def test_a_long_section_shows_its_first_ten_and_pages_through_the_rest(user_clie
     assert len(section["reminders"]) == 4  # 29 = 25 + 4, newest first
     assert section["reminders"][-1].application_id == applications[-1].pk
     assert "section=done&amp;page=1" in second.content.decode()
+
+
+def test_past_the_count_cap_a_section_says_so_and_still_pages(user_client, user, monkeypatch):
+    monkeypatch.setattr("reminders.views.reminders.SECTION_COUNT_CAP", 5)
+    first = ApplicationFactory(user=user)
+    applications = Application.objects.bulk_create(
+        Application(user=user, company=first.company, role=f"Role {i}") for i in range(29)
+    )
+    now = timezone.now()
+    Reminder.objects.bulk_create(
+        Reminder(
+            user=user,
+            application=application,
+            kind="ghosted",
+            counted_from=datetime.date(2026, 2, 1),
+            cooling_off_days=30,
+            due_date=datetime.date(2026, 3, 3),
+            due_at=now - datetime.timedelta(minutes=i),
+            next_attempt_at=now,
+            status=ReminderStatus.DONE,
+        )
+        for i, application in enumerate(applications)
+    )
+    overview = unescape(user_client.get(reverse("reminders:list")).content.decode())
+    assert "(5+)</span>" in overview
+    assert "Show all 5+" in overview
+
+    first_page = user_client.get(reverse("reminders:list"), {"section": "done"})
+    content = first_page.content.decode()
+    assert len(first_page.context["sections"][0]["reminders"]) == 25
+    assert "Page 1<" in content  # not "of N": past the cap the pages are not counted
+    assert "section=done&amp;page=2" in content
+    second = user_client.get(reverse("reminders:list"), {"section": "done", "page": "2"})
+    assert len(second.context["sections"][0]["reminders"]) == 4
+    assert "page=3" not in second.content.decode()
 
 
 @pytest.mark.parametrize("section", ["nonsense", "", "due\x00", "page"])
