@@ -152,10 +152,16 @@ def test_a_closed_application_has_no_outcome_page(user_client, user):
     assert user_client.get(reverse("reminders:outcome", args=[application.pk])).status_code == 404
 
 
-def test_the_board_links_each_open_card_to_its_outcome_page(user_client, user):
+def test_each_open_card_on_the_board_reaches_its_outcome_page(user_client, user):
+    # The card's Move opens the board's one dialog (its outcome link is a
+    # pattern the script fills in), or without a script the card's move page.
     application = ApplicationFactory(user=user)
     board = user_client.get(reverse("applications:board")).content.decode()
-    assert reverse("reminders:outcome", args=[application.pk]) in board
+    move_url = reverse("applications:board_move", args=[application.pk])
+    assert f'href="{move_url}"' in board
+    assert "data-board-move-outcome" in board
+    move_page = user_client.get(move_url).content.decode()
+    assert reverse("reminders:outcome", args=[application.pk]) in move_page
 
 
 def test_logging_a_rejection_for_a_new_application_invents_no_history(user):
