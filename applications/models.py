@@ -136,6 +136,11 @@ class Application(models.Model):
     # (applications.services.application_activity_refresh), so the dashboard's
     # quiet applications are an index range, not a scan of the whole history.
     last_activity_on = models.DateField(null=True, blank=True, editable=False)
+    # What the list's `q` search reads: the role, the company's name, the
+    # location, the notes and the start of the rejection letter in one column,
+    # so one trigram index serves every word (migration 0008_search_text). Kept by the
+    # services that write those (applications.services.application_search_refresh).
+    search_text = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -189,6 +194,18 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} at {self.company}"
+
+    def save(self, *args, **kwargs) -> None:
+        # search_text is written only by application_search_refresh's UPDATE:
+        # a full save of a copy read before it (or before a company rename in
+        # another request) would write the stale text back.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "search_text"
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("review:application", args=[self.pk])

@@ -9,8 +9,18 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import DateField, F, Max, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.db.models import (
+    DateField,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Coalesce, Concat, Greatest, Substr, TruncDate
 from django.utils.translation import gettext as _
 
 from accounts.models import User, check_owner
@@ -26,6 +36,10 @@ from applications.models import (
     Stage,
     StageEvent,
 )
+
+# How much of a rejection letter the search reads: a letter's words are at its
+# start; a pasted thread of quoted mail would only bloat the index.
+SEARCH_LETTER_CHARS = 4000
 
 # --- Companies ----------------------------------------------------------------------
 
@@ -87,6 +101,43 @@ def application_activity_refresh(*, application_ids: Iterable[int | None]) -> No
         Application.objects.filter(pk__in=ids).update(last_activity_on=activity_expression())
 
 
+def search_text_expression() -> Concat:
+    """An application's search text from its rows: role, company name, location,
+    notes and the start of the letter, one per line. A search word never holds a
+    line break, so it matches the text exactly when it matches one of them."""
+    company_name = Company.objects.filter(pk=OuterRef("company_id")).values("name")[:1]
+    letter = Rejection.objects.filter(application=OuterRef("pk")).values(
+        text=Substr("letter_text", 1, SEARCH_LETTER_CHARS)
+    )[:1]
+    line = Value("\n")
+    return Concat(
+        F("role"),
+        line,
+        Coalesce(Subquery(company_name), Value("")),
+        line,
+        F("location"),
+        line,
+        F("notes"),
+        line,
+        Coalesce(Subquery(letter), Value("")),
+        output_field=TextField(),
+    )
+
+
+def application_search_refresh(
+    *, application_ids: Iterable[int | None] = (), companies: Iterable[Company] = ()
+) -> None:
+    """Recompute search_text (one UPDATE) of these applications and of every
+    application at these companies: after a role, location, notes, letter or
+    company name was written, or an application moved to another company."""
+    ids = [pk for pk in application_ids if pk is not None]
+    company_ids = [company.pk for company in companies]
+    if ids or company_ids:
+        Application.objects.filter(Q(pk__in=ids) | Q(company__in=company_ids)).update(
+            search_text=search_text_expression()
+        )
+
+
 def application_note_activity(application: Application, on: datetime.date) -> None:
     """A new event or conversation on `on`: the last news moves forward, never
     back (no query: the caller saves the application)."""
@@ -112,12 +163,14 @@ def application_create(
     applied_on: datetime.date | None = None,
     notes: str = "",
     record_history: bool = True,
+    refresh_search: bool = True,
 ) -> Application:
     """A new application at `stage`, with the stage event of its creation.
 
     `record_history=False` (an application first met at its rejection) writes
     no stage event and leaves an unknown applied date unknown: history only
-    holds dates the user gave."""
+    holds dates the user gave. `refresh_search=False`: the caller writes more
+    of what the search reads (a letter) and refreshes the search text once."""
     check_owner(user, company)
     application = Application(
         user=user,
@@ -144,6 +197,8 @@ def application_create(
     # validating each again would cost a SELECT in a savepoint apiece.
     application.full_clean(exclude=["user", "company"], validate_constraints=False)
     application.save()
+    if refresh_search:
+        application_search_refresh(application_ids=[application.pk])
     if not record_history:
         return application
     StageEvent.objects.create(application=application, stage=stage, occurred_on=event_on)
@@ -184,6 +239,7 @@ def application_update(
     application.notes = notes
     application.full_clean(exclude=["user", "company"])
     application.save()
+    application_search_refresh(application_ids=[application.pk])
     if application.applied_on != applied_before:
         application_activity_refresh(application_ids=[application.pk])
     return application
@@ -274,6 +330,7 @@ def company_rename(*, company: Company, name: str) -> Company:
         )
     company.name = name
     company.save(update_fields=["name"])
+    application_search_refresh(companies=[company])
     return company
 
 

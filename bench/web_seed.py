@@ -170,9 +170,9 @@ SEQUENCES = (
 
 
 def refresh_activity(user_id: int) -> None:
-    """Each application's last news, as the services keep it (the rows above
-    bypass them). Absent before the column existed: the benchmark also runs
-    on older code."""
+    """Each application's last news and search text, as the services keep them
+    (the rows above bypass them). Absent before the columns existed: the
+    benchmark also runs on older code."""
     try:
         from applications.services import activity_expression
     except ImportError:
@@ -180,6 +180,15 @@ def refresh_activity(user_id: int) -> None:
     from applications.models import Application
 
     Application.objects.filter(user_id=user_id).update(last_activity_on=activity_expression())
+    try:
+        from applications.services import application_search_refresh
+    except ImportError:
+        return
+    # The search text too, one batch of ids at a time (one UPDATE of 200,000
+    # rows would hold their locks and their WAL at once).
+    ids = list(Application.objects.filter(user_id=user_id).values_list("pk", flat=True))
+    for start in range(0, len(ids), 20000):
+        application_search_refresh(application_ids=ids[start : start + 20000])
 
 
 def wipe() -> None:

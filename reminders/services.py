@@ -41,6 +41,7 @@ from applications.services import (
     application_create,
     application_note_activity,
     application_refresh_furthest_stage,
+    application_search_refresh,
     company_get_or_create,
     rejection_files_add,
     rejection_files_remove,
@@ -769,6 +770,7 @@ def rejection_log(
             role=role.strip()[:200],
             stage=stage_reached,
             record_history=False,
+            refresh_search=False,
         )
     check_owner(user, application, *contacts, *([letter_writer] if letter_writer else []))
     if not created:
@@ -810,6 +812,9 @@ def rejection_log(
     if not created:
         application_refresh_furthest_stage(application)
     application.save()
+    if created or (rejection is not None and rejection.letter_text):
+        # The new application's role and company, and the letter's words.
+        application_search_refresh(application_ids=[application.pk])
 
     # 4. The people met along the way.
     letter_writer = _people_met(
@@ -906,6 +911,7 @@ def rejection_update(
         letter_text, enclosed = _read_letter(letter_file, letter_text or "", None)
     if channel is not None:
         rejection.channel = channel
+    letter_changed = letter_text is not None and letter_text != rejection.letter_text
     if letter_text is not None:
         rejection.letter_text = letter_text
     if feedback is not None:
@@ -923,6 +929,8 @@ def rejection_update(
             raise ValidationError({"add_file": error.messages}) from error
     left_out = rejection_files_add(rejection=rejection, letter=letter_file, enclosed=enclosed)
     Application.objects.filter(pk=rejection.application_id).update(outcome_on=received_on)
+    if letter_changed:
+        application_search_refresh(application_ids=[rejection.application_id])
     return RejectionUpdateResult(rejection=rejection, files_left_out=left_out)
 
 
@@ -942,6 +950,8 @@ def application_reopen(*, application: Application) -> Application:
     application.outcome = Outcome.OPEN
     application.outcome_on = None
     application.save(update_fields=["outcome", "outcome_on", "updated_at"])
+    # The letter's words no longer find it.
+    application_search_refresh(application_ids=[application.pk])
     return application
 
 
