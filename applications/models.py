@@ -140,7 +140,13 @@ class Application(models.Model):
     # location, the notes and the start of the rejection letter in one column,
     # so one trigram index serves every word (migration 0008_search_text). Kept by the
     # services that write those (applications.services.application_search_refresh).
-    search_text = models.TextField(blank=True, default="", editable=False)
+    search_text = models.TextField(blank=True, default="", db_default="", editable=False)
+    # What this application adds to its user's StatsCount rows (applications.
+    # summary): kept with them by application_stats_refresh, so the stats page
+    # reads a few hundred counters instead of the account's history.
+    stats_keys = models.JSONField(
+        default=list, db_default=models.Value([], models.JSONField()), blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -195,15 +201,17 @@ class Application(models.Model):
     def __str__(self) -> str:
         return f"{self.role} at {self.company}"
 
+    # Written only by their own services (application_search_refresh,
+    # application_stats_refresh): a full save of a copy read before them (or
+    # before a company rename in another request) would write stale values back.
+    DERIVED_FIELDS = ("search_text", "stats_keys")
+
     def save(self, *args, **kwargs) -> None:
-        # search_text is written only by application_search_refresh's UPDATE:
-        # a full save of a copy read before it (or before a company rename in
-        # another request) would write the stale text back.
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name != "search_text"
+                if not f.primary_key and f.name not in self.DERIVED_FIELDS
             ]
         super().save(*args, **kwargs)
 
@@ -346,3 +354,23 @@ class Attachment(models.Model):
     @property
     def is_letter(self) -> bool:
         return self.kind == AttachmentKind.LETTER
+
+
+class StatsCount(models.Model):
+    """One counter of a user's stats page: how many applications carry `key`
+    (applications.summary names them: a (furthest stage, outcome, source)
+    group, a rejection's (stage, channel), a day applied, a number of days to
+    a stage or to the answer). The sum of every application's stats_keys,
+    moved by deltas as they change (applications.services.application_stats_refresh)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=40)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="stats_count_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.n}"

@@ -8,7 +8,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     DateField,
     F,
@@ -35,7 +35,9 @@ from applications.models import (
     Rejection,
     Stage,
     StageEvent,
+    StatsCount,
 )
+from applications.summary import TIMED_STAGES, Facts, stats_keys
 
 # How much of a rejection letter the search reads: a letter's words are at its
 # start; a pasted thread of quoted mail would only bloat the index.
@@ -138,6 +140,103 @@ def application_search_refresh(
         )
 
 
+def application_stats_refresh(*, application_ids: Iterable[int | None]) -> None:
+    """Recompute what these applications add to their users' stats counters and
+    move the counters by the difference: after their stage, history, outcome,
+    rejection, source or applied date was written (or the user's time zone,
+    which dates an application without an applied day). Locks the rows, so two
+    writers of one application count it once."""
+    ids = sorted({pk for pk in application_ids if pk is not None})
+    if not ids:
+        return
+    first_reached = {
+        f"first_{stage.value}": Subquery(
+            StageEvent.objects.filter(application=OuterRef("pk"), stage=stage)
+            .order_by("occurred_on")
+            .values("occurred_on")[:1]
+        )
+        for stage in TIMED_STAGES
+    }
+    rows = (
+        Application.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+        .annotate(**first_reached)
+        .values_list(
+            "pk",
+            "user_id",
+            "user__time_zone",
+            "furthest_stage",
+            "outcome",
+            "source",
+            "applied_on",
+            "created_at",
+            "outcome_on",
+            "rejection__stage_reached",
+            "rejection__channel",
+            "stats_keys",
+            *first_reached,
+        )
+    )
+    deltas: dict[tuple[int, str], int] = {}
+    changed: list[Application] = []
+    for pk, user_id, zone, furthest, outcome, source, applied, created, outcome_on, *rest in rows:
+        rejection_stage, rejection_channel, old, *firsts = rest
+        keys = stats_keys(
+            Facts(
+                furthest=furthest,
+                outcome=outcome,
+                source=source,
+                applied_on=applied,
+                created_at=created,
+                time_zone=zone,
+                outcome_on=outcome_on,
+                rejection_stage=rejection_stage,
+                rejection_channel=rejection_channel,
+                first_reached=dict(zip((s.value for s in TIMED_STAGES), firsts, strict=True)),
+            )
+        )
+        if keys != old:
+            _add_deltas(deltas, user_id, old, -1)
+            _add_deltas(deltas, user_id, keys, +1)
+            changed.append(Application(pk=pk, stats_keys=keys))
+    if changed:
+        Application.objects.bulk_update(changed, ["stats_keys"], batch_size=1000)
+    _apply_deltas(deltas)
+
+
+def application_stats_forget(*, applications: QuerySet[Application]) -> None:
+    """Take these applications (a queryset) out of their users' stats counters:
+    just before they are deleted."""
+    deltas: dict[tuple[int, str], int] = {}
+    for user_id, keys in applications.select_for_update().values_list("user_id", "stats_keys"):
+        _add_deltas(deltas, user_id, keys, -1)
+    _apply_deltas(deltas)
+
+
+def _add_deltas(
+    deltas: dict[tuple[int, str], int], user_id: int, keys: list[str] | None, sign: int
+) -> None:
+    for key in keys or ():
+        deltas[(user_id, key)] = deltas.get((user_id, key), 0) + sign
+
+
+def _apply_deltas(deltas: dict[tuple[int, str], int]) -> None:
+    """Add each delta to its counter in one statement per 500, creating the
+    missing ones; in key order, so two writers lock shared counters alike."""
+    moves = sorted((user_id, key, n) for (user_id, key), n in deltas.items() if n)
+    table = StatsCount._meta.db_table  # noqa: SLF001 (Django's documented Meta API)
+    for start in range(0, len(moves), 500):
+        chunk = moves[start : start + 500]
+        values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (user_id, key, n) VALUES {values} "  # noqa: S608 (ours)
+                f"ON CONFLICT (user_id, key) DO UPDATE SET n = {table}.n + excluded.n",
+                [value for move in chunk for value in move],
+            )
+
+
 def application_note_activity(application: Application, on: datetime.date) -> None:
     """A new event or conversation on `on`: the last news moves forward, never
     back (no query: the caller saves the application)."""
@@ -163,14 +262,14 @@ def application_create(
     applied_on: datetime.date | None = None,
     notes: str = "",
     record_history: bool = True,
-    refresh_search: bool = True,
+    refresh_derived: bool = True,
 ) -> Application:
     """A new application at `stage`, with the stage event of its creation.
 
     `record_history=False` (an application first met at its rejection) writes
     no stage event and leaves an unknown applied date unknown: history only
-    holds dates the user gave. `refresh_search=False`: the caller writes more
-    of what the search reads (a letter) and refreshes the search text once."""
+    holds dates the user gave. `refresh_derived=False`: the caller writes more
+    of what the search and the stats read (a rejection) and refreshes them once."""
     check_owner(user, company)
     application = Application(
         user=user,
@@ -197,11 +296,11 @@ def application_create(
     # validating each again would cost a SELECT in a savepoint apiece.
     application.full_clean(exclude=["user", "company"], validate_constraints=False)
     application.save()
-    if refresh_search:
+    if record_history:
+        StageEvent.objects.create(application=application, stage=stage, occurred_on=event_on)
+    if refresh_derived:
         application_search_refresh(application_ids=[application.pk])
-    if not record_history:
-        return application
-    StageEvent.objects.create(application=application, stage=stage, occurred_on=event_on)
+        application_stats_refresh(application_ids=[application.pk])
     return application
 
 
@@ -225,7 +324,7 @@ def application_update(
     stages and outcome move only through the history and the outcome services."""
     check_owner(application.user, company)
     application = Application.objects.select_for_update().get(pk=application.pk)
-    applied_before = application.applied_on
+    applied_before, source_before = application.applied_on, application.source
     application.company = company
     application.role = role
     application.job_url = job_url
@@ -242,6 +341,8 @@ def application_update(
     application_search_refresh(application_ids=[application.pk])
     if application.applied_on != applied_before:
         application_activity_refresh(application_ids=[application.pk])
+    if (application.applied_on, application.source) != (applied_before, source_before):
+        application_stats_refresh(application_ids=[application.pk])
     return application
 
 
@@ -269,6 +370,7 @@ def application_move(
     application.save(
         update_fields=["current_stage", "furthest_stage", "last_activity_on", "updated_at"]
     )
+    application_stats_refresh(application_ids=[application.pk])
     return event
 
 
@@ -306,6 +408,7 @@ def _follow_history(application: Application) -> None:
     application_refresh_furthest_stage(application)
     application.save(update_fields=["current_stage", "furthest_stage", "updated_at"])
     application_activity_refresh(application_ids=[application.pk])
+    application_stats_refresh(application_ids=[application.pk])
 
 
 # --- Companies: rename (a merge moves contacts too: contacts.services) ----------------

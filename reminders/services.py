@@ -42,6 +42,8 @@ from applications.services import (
     application_note_activity,
     application_refresh_furthest_stage,
     application_search_refresh,
+    application_stats_forget,
+    application_stats_refresh,
     company_get_or_create,
     rejection_files_add,
     rejection_files_remove,
@@ -265,6 +267,12 @@ def reminder_settings_update(
         user.full_clean(validate_unique=False, validate_constraints=False)
         user.save(update_fields=["time_zone"])
         recompute = True
+        # An application without an applied date counts on its local creation day.
+        application_stats_refresh(
+            application_ids=Application.objects.for_user(user)
+            .filter(applied_on__isnull=True)
+            .values_list("pk", flat=True)
+        )
     if email_enabled and not settings_.email_enabled:
         # Reminders that fell due while email was off stay in the app only.
         settings_.email_enabled_at = timezone.now()
@@ -770,7 +778,7 @@ def rejection_log(
             role=role.strip()[:200],
             stage=stage_reached,
             record_history=False,
-            refresh_search=False,
+            refresh_derived=False,
         )
     check_owner(user, application, *contacts, *([letter_writer] if letter_writer else []))
     if not created:
@@ -815,6 +823,7 @@ def rejection_log(
     if created or (rejection is not None and rejection.letter_text):
         # The new application's role and company, and the letter's words.
         application_search_refresh(application_ids=[application.pk])
+    application_stats_refresh(application_ids=[application.pk])
 
     # 4. The people met along the way.
     letter_writer = _people_met(
@@ -931,6 +940,8 @@ def rejection_update(
     Application.objects.filter(pk=rejection.application_id).update(outcome_on=received_on)
     if letter_changed:
         application_search_refresh(application_ids=[rejection.application_id])
+    # The date moves the days to the answer; the channel, its count.
+    application_stats_refresh(application_ids=[rejection.application_id])
     return RejectionUpdateResult(rejection=rejection, files_left_out=left_out)
 
 
@@ -952,6 +963,7 @@ def application_reopen(*, application: Application) -> Application:
     application.save(update_fields=["outcome", "outcome_on", "updated_at"])
     # The letter's words no longer find it.
     application_search_refresh(application_ids=[application.pk])
+    application_stats_refresh(application_ids=[application.pk])
     return application
 
 
@@ -1004,6 +1016,7 @@ def application_outcome_record(
     application.outcome_on = on
     application_refresh_furthest_stage(application)
     application.save()
+    application_stats_refresh(application_ids=[application.pk])
     if outcome != Outcome.OFFER_DECLINED or not keep_circle_back:
         return None
     steps = cadence_start(
@@ -1039,6 +1052,7 @@ def application_delete(*, application: Application) -> None:
     """
     application = Application.objects.select_for_update().get(pk=application.pk)
     reminder_cancel(application=application)
+    application_stats_forget(applications=Application.objects.filter(pk=application.pk))
     application.delete()
 
 
@@ -1058,6 +1072,7 @@ def company_delete(*, company: Company) -> None:
     _refuse_while_sending(company.applications.all())
     alone = Interaction.objects.left_alone_by(Contact.objects.filter(company=company))
     Interaction.objects.filter(pk__in=list(alone.values_list("pk", flat=True))).delete()
+    application_stats_forget(applications=company.applications.all())
     company.delete()
 
 

@@ -6,7 +6,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from applications.models import Application, Attachment, Company, Rejection, Stage, StageEvent
-from applications.services import application_activity_refresh, application_search_refresh
+from applications.services import (
+    application_activity_refresh,
+    application_search_refresh,
+    application_stats_refresh,
+)
 from contacts.models import Contact, Interaction
 from reminders.models import Reminder, ReminderKind, ReminderSettings
 
@@ -73,7 +77,8 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
             application_activity_refresh(application_ids=[self.pk])
             # And its search text, as the services write it.
             application_search_refresh(application_ids=[self.pk])
-            self.refresh_from_db(fields=["last_activity_on", "search_text"])
+            application_stats_refresh(application_ids=[self.pk])
+            self.refresh_from_db(fields=["last_activity_on", "search_text", "stats_keys"])
 
 
 class RejectionFactory(factory.django.DjangoModelFactory):
@@ -86,9 +91,11 @@ class RejectionFactory(factory.django.DjangoModelFactory):
     stage_reached = Stage.INTERVIEW
 
     @factory.post_generation
-    def search(self, create, extracted, **kwargs):
-        if create and self.letter_text:
+    def derived(self, create, extracted, **kwargs):
+        """The search text and the stats counters, as the services keep them."""
+        if create:
             application_search_refresh(application_ids=[self.application_id])
+            application_stats_refresh(application_ids=[self.application_id])
 
 
 class ContactFactory(factory.django.DjangoModelFactory):

@@ -5,7 +5,11 @@ import datetime
 from django.utils import timezone
 
 from applications.models import Application, Company, Outcome, Rejection, Stage, StageEvent
-from applications.services import application_activity_refresh, application_search_refresh
+from applications.services import (
+    application_activity_refresh,
+    application_search_refresh,
+    application_stats_refresh,
+)
 from contacts.models import Contact, Interaction
 from reminders.models import Reminder, ReminderKind, ReminderStatus
 
@@ -79,3 +83,4 @@ def make_rows(user, n: int, *, on: datetime.date = datetime.date(2026, 1, 5)) ->
     # The services keep each application's last news; bulk rows get it here.
     application_activity_refresh(application_ids=[a.pk for a in applications])
     application_search_refresh(application_ids=[a.pk for a in applications])
+    application_stats_refresh(application_ids=[a.pk for a in applications])

@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="application",
             name="search_text",
-            field=models.TextField(blank=True, default="", editable=False),
+            field=models.TextField(blank=True, db_default="", default="", editable=False),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
         migrations.RunPython(index, unindex, elidable=False),
