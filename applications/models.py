@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -196,6 +196,22 @@ class Application(models.Model):
             models.Index(
                 fields=["user", "-applied_on", "-created_at", "-id"], name="application_list_idx"
             ),
+            # The insights' search start when the user set none: MIN(COALESCE(
+            # applied_on, outcome_on)) of the sent applications, one index entry.
+            models.Index(
+                F("user"),
+                Coalesce("applied_on", "outcome_on"),
+                name="application_first_day_idx",
+                condition=Q(furthest_stage__gte=Stage.APPLIED),
+            ),
+            # The dashboard's recent rejections and silences: WHERE outcome IN
+            # (rejected, ghosted) AND outcome_on >= since ORDER BY outcome_on
+            # DESC, id DESC LIMIT 5.
+            models.Index(
+                fields=["user", "-outcome_on", "-id"],
+                name="application_recent_no_idx",
+                condition=Q(outcome__in=[Outcome.REJECTED, Outcome.GHOSTED]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -260,13 +276,16 @@ class StageEvent(models.Model):
 
 
 class RejectionQuerySet(OwnedQuerySet["Rejection"]):
-    user_field = "application__user"
+    pass
 
 
 class Rejection(models.Model):
     application = models.OneToOneField(
         Application, on_delete=models.CASCADE, related_name="rejection"
     )
+    # The application's user, on the row itself: the insights count a user's
+    # rejections since a day as a range of rejection_user_received_idx.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     received_on = models.DateField(_("received on"), validators=[validate_user_date])
     stage_reached = models.PositiveSmallIntegerField(_("how far it got"), choices=Stage.choices)
     channel = models.CharField(
@@ -287,6 +306,15 @@ class Rejection(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(channel__in=Channel.values), name="rejection_channel_valid"
+            ),
+        ]
+        indexes = [
+            # The insights: WHERE user AND received_on >= start, counted with
+            # the stage from the index itself (an index-only range), and the
+            # latest long-process ones ORDER BY received_on DESC, id DESC.
+            models.Index(
+                fields=["user", "-received_on", "-id", "stage_reached"],
+                name="rejection_user_received_idx",
             ),
         ]
 

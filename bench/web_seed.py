@@ -93,13 +93,13 @@ JOIN (VALUES (10), (20), (30), (40), (50), (60), (70)) s (stage)
 WHERE a.user_id = %(user)s;
 
 INSERT INTO applications_rejection (id, received_on, stage_reached, channel, letter_text,
-    feedback, invited_to_reapply, created_at, updated_at, application_id)
+    feedback, invited_to_reapply, created_at, updated_at, application_id, user_id)
 SELECT a.id, a.outcome_on, a.furthest_stage,
        (ARRAY['letter', 'email', 'phone', 'portal'])[1 + a.id %% 4],
        CASE WHEN a.id %% 5 < 3 THEN %(letter)s || a.role || ' #' || a.id ELSE '' END,
        CASE WHEN a.id %% 7 = 0 THEN 'Strong technically; another candidate had more domain '
             || 'experience.' ELSE '' END,
-       a.id %% 3 = 0, a.created_at, a.created_at, a.id
+       a.id %% 3 = 0, a.created_at, a.created_at, a.id, a.user_id
 FROM applications_application a
 WHERE a.user_id = %(user)s AND a.outcome = 'rejected';
 

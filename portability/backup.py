@@ -67,7 +67,7 @@ TABLES = (
     Table("companies", Company),
     Table("applications", Application, {"company": "companies"}),
     Table("stage_events", StageEvent, {"application": "applications"}, has_user=False),
-    Table("rejections", Rejection, {"application": "applications"}, has_user=False),
+    Table("rejections", Rejection, {"application": "applications"}),
     Table("attachments", Attachment, {"rejection": "rejections"}),
     Table("contacts", Contact, {"company": "companies"}, {"applications": "applications"}),
     Table(

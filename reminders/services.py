@@ -791,6 +791,7 @@ def rejection_log(
         letter_text, enclosed_files = _read_letter(letter_file, letter_text, enclosed_files)
         rejection = Rejection(
             application=application,
+            user=user,
             received_on=received_on,
             stage_reached=stage_reached,
             channel=channel,
@@ -799,7 +800,7 @@ def rejection_log(
             invited_to_reapply=invited_to_reapply,
         )
         # Constraints: enforced by the database, not re-checked by a SELECT each.
-        rejection.full_clean(exclude=["application"], validate_constraints=False)
+        rejection.full_clean(exclude=["application", "user"], validate_constraints=False)
         rejection.save()
         left_out = rejection_files_add(
             rejection=rejection, letter=letter_file, enclosed=enclosed_files, fresh=True
@@ -928,7 +929,7 @@ def rejection_update(
     if invited_to_reapply is not None:
         rejection.invited_to_reapply = invited_to_reapply
     rejection.received_on = received_on
-    rejection.full_clean(exclude=["application"])
+    rejection.full_clean(exclude=["application", "user"])
     rejection.save()
     rejection_files_remove(rejection=rejection, ids=remove_files)
     if add_file is not None:

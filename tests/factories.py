@@ -87,6 +87,7 @@ class RejectionFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     application = factory.SubFactory(ApplicationFactory)
+    user = factory.SelfAttribute("application.user")
     received_on = datetime.date(2026, 2, 1)
     stage_reached = Stage.INTERVIEW
 

@@ -41,7 +41,13 @@ def make_rows(user, n: int, *, on: datetime.date = datetime.date(2026, 1, 5)) ->
         StageEvent(application=a, stage=a.current_stage, occurred_on=on) for a in applications
     )
     rejections = Rejection.objects.bulk_create(
-        Rejection(application=a, received_on=on, stage_reached=a.current_stage, letter_text="No.")
+        Rejection(
+            application=a,
+            user=user,
+            received_on=on,
+            stage_reached=a.current_stage,
+            letter_text="No.",
+        )
         for a in applications
         if a.outcome == Outcome.REJECTED
     )
