@@ -134,7 +134,8 @@ def test_a_rejection_logged_for_a_new_application_is_found_by_company_role_and_l
 
 def test_a_confirmed_inbox_draft_is_found_by_its_letter(user):
     draft = InboundMessageFactory(user=user, company="Vandelay", text="Latex importing role")
-    draft = draft_confirm(draft=draft, stage_reached=Stage.APPLIED)
+    draft_confirm(draft=draft, stage_reached=Stage.APPLIED)
+    draft.refresh_from_db()
     assert found(user, "vandelay latex") == {draft.application_id}
 
 
