@@ -3,6 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from applications.models import Application, Attachment, Company, Rejection, StageEvent
+from applications.services import application_search_refresh
 
 
 @admin.register(Company)
@@ -11,6 +12,10 @@ class CompanyAdmin(admin.ModelAdmin):
     search_fields = ["name", "user__email"]
     raw_id_fields = ["user"]
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        application_search_refresh(companies=[obj])
 
 
 class StageEventInline(admin.TabularInline):
@@ -27,6 +32,10 @@ class ApplicationAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "company"]
     inlines = [StageEventInline]
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        application_search_refresh(application_ids=[obj.pk])
 
 
 class AttachmentInline(admin.TabularInline):
@@ -53,6 +62,10 @@ class RejectionAdmin(admin.ModelAdmin):
     raw_id_fields = ["application"]
     inlines = [AttachmentInline]
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        application_search_refresh(application_ids=[obj.application_id])
 
 
 @admin.register(Attachment)

@@ -3,7 +3,7 @@
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import SEARCH_MAX, OwnedFilterSet
@@ -67,15 +67,10 @@ class ApplicationFilter(OwnedFilterSet):
         self.filters["company"].queryset = Company.objects.for_user(user).only("id", "name")
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Every word must match the role, the company, the location, the notes or
-        the rejection letter; on PostgreSQL trigram indexes serve these `icontains`
-        (migration 0004_trigram_search), on SQLite they are plain LIKEs."""
+        """Every word must be in the role, the company, the location, the notes or
+        the rejection letter: all of them are in Application.search_text (kept by
+        the services), so on PostgreSQL one trigram index serves each word's
+        `icontains` (migration 0008_search_text); on SQLite it is a plain LIKE."""
         for word in value.split()[:SEARCH_WORDS]:
-            queryset = queryset.filter(
-                Q(role__icontains=word)
-                | Q(company__name__icontains=word)
-                | Q(location__icontains=word)
-                | Q(notes__icontains=word)
-                | Q(rejection__letter_text__icontains=word)
-            )
+            queryset = queryset.filter(search_text__icontains=word)
         return queryset

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -136,6 +136,17 @@ class Application(models.Model):
     # (applications.services.application_activity_refresh), so the dashboard's
     # quiet applications are an index range, not a scan of the whole history.
     last_activity_on = models.DateField(null=True, blank=True, editable=False)
+    # What the list's `q` search reads: the role, the company's name, the
+    # location, the notes and the start of the rejection letter in one column,
+    # so one trigram index serves every word (migration 0008_search_text). Kept by the
+    # services that write those (applications.services.application_search_refresh).
+    search_text = models.TextField(blank=True, default="", db_default="", editable=False)
+    # What this application adds to its user's StatsCount rows (applications.
+    # summary): kept with them by application_stats_refresh, so the stats page
+    # reads a few hundred counters instead of the account's history.
+    stats_keys = models.JSONField(
+        default=list, db_default=models.Value([], models.JSONField()), blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -185,10 +196,40 @@ class Application(models.Model):
             models.Index(
                 fields=["user", "-applied_on", "-created_at", "-id"], name="application_list_idx"
             ),
+            # The insights' search start when the user set none: MIN(COALESCE(
+            # applied_on, outcome_on)) of the sent applications, one index entry.
+            models.Index(
+                F("user"),
+                Coalesce("applied_on", "outcome_on"),
+                name="application_first_day_idx",
+                condition=Q(furthest_stage__gte=Stage.APPLIED),
+            ),
+            # The dashboard's recent rejections and silences: WHERE outcome IN
+            # (rejected, ghosted) AND outcome_on >= since ORDER BY outcome_on
+            # DESC, id DESC LIMIT 5.
+            models.Index(
+                fields=["user", "-outcome_on", "-id"],
+                name="application_recent_no_idx",
+                condition=Q(outcome__in=[Outcome.REJECTED, Outcome.GHOSTED]),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.role} at {self.company}"
+
+    # Written only by their own services (application_search_refresh,
+    # application_stats_refresh): a full save of a copy read before them (or
+    # before a company rename in another request) would write stale values back.
+    DERIVED_FIELDS = ("search_text", "stats_keys")
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.DERIVED_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("review:application", args=[self.pk])
@@ -235,13 +276,16 @@ class StageEvent(models.Model):
 
 
 class RejectionQuerySet(OwnedQuerySet["Rejection"]):
-    user_field = "application__user"
+    pass
 
 
 class Rejection(models.Model):
     application = models.OneToOneField(
         Application, on_delete=models.CASCADE, related_name="rejection"
     )
+    # The application's user, on the row itself: the insights count a user's
+    # rejections since a day as a range of rejection_user_received_idx.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     received_on = models.DateField(_("received on"), validators=[validate_user_date])
     stage_reached = models.PositiveSmallIntegerField(_("how far it got"), choices=Stage.choices)
     channel = models.CharField(
@@ -262,6 +306,15 @@ class Rejection(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(channel__in=Channel.values), name="rejection_channel_valid"
+            ),
+        ]
+        indexes = [
+            # The insights: WHERE user AND received_on >= start, counted with
+            # the stage from the index itself (an index-only range), and the
+            # latest long-process ones ORDER BY received_on DESC, id DESC.
+            models.Index(
+                fields=["user", "-received_on", "-id", "stage_reached"],
+                name="rejection_user_received_idx",
             ),
         ]
 
@@ -329,3 +382,23 @@ class Attachment(models.Model):
     @property
     def is_letter(self) -> bool:
         return self.kind == AttachmentKind.LETTER
+
+
+class StatsCount(models.Model):
+    """One counter of a user's stats page: how many applications carry `key`
+    (applications.summary names them: a (furthest stage, outcome, source)
+    group, a rejection's (stage, channel), a day applied, a number of days to
+    a stage or to the answer). The sum of every application's stats_keys,
+    moved by deltas as they change (applications.services.application_stats_refresh)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=40)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="stats_count_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.n}"

@@ -8,9 +8,19 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import DateField, F, Max, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.db import IntegrityError, connection, transaction
+from django.db.models import (
+    DateField,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Coalesce, Concat, Greatest, Substr, TruncDate
 from django.utils.translation import gettext as _
 
 from accounts.models import User, check_owner
@@ -25,7 +35,13 @@ from applications.models import (
     Rejection,
     Stage,
     StageEvent,
+    StatsCount,
 )
+from applications.summary import TIMED_STAGES, Facts, stats_keys
+
+# How much of a rejection letter the search reads: a letter's words are at its
+# start; a pasted thread of quoted mail would only bloat the index.
+SEARCH_LETTER_CHARS = 4000
 
 # --- Companies ----------------------------------------------------------------------
 
@@ -87,6 +103,140 @@ def application_activity_refresh(*, application_ids: Iterable[int | None]) -> No
         Application.objects.filter(pk__in=ids).update(last_activity_on=activity_expression())
 
 
+def search_text_expression() -> Concat:
+    """An application's search text from its rows: role, company name, location,
+    notes and the start of the letter, one per line. A search word never holds a
+    line break, so it matches the text exactly when it matches one of them."""
+    company_name = Company.objects.filter(pk=OuterRef("company_id")).values("name")[:1]
+    letter = Rejection.objects.filter(application=OuterRef("pk")).values(
+        text=Substr("letter_text", 1, SEARCH_LETTER_CHARS)
+    )[:1]
+    line = Value("\n")
+    return Concat(
+        F("role"),
+        line,
+        Coalesce(Subquery(company_name), Value("")),
+        line,
+        F("location"),
+        line,
+        F("notes"),
+        line,
+        Coalesce(Subquery(letter), Value("")),
+        output_field=TextField(),
+    )
+
+
+def application_search_refresh(
+    *, application_ids: Iterable[int | None] = (), companies: Iterable[Company] = ()
+) -> None:
+    """Recompute search_text (one UPDATE) of these applications and of every
+    application at these companies: after a role, location, notes, letter or
+    company name was written, or an application moved to another company."""
+    ids = [pk for pk in application_ids if pk is not None]
+    company_ids = [company.pk for company in companies]
+    if ids or company_ids:
+        Application.objects.filter(Q(pk__in=ids) | Q(company__in=company_ids)).update(
+            search_text=search_text_expression()
+        )
+
+
+def application_stats_refresh(*, application_ids: Iterable[int | None]) -> None:
+    """Recompute what these applications add to their users' stats counters and
+    move the counters by the difference: after their stage, history, outcome,
+    rejection, source or applied date was written (or the user's time zone,
+    which dates an application without an applied day). Locks the rows, so two
+    writers of one application count it once."""
+    ids = sorted({pk for pk in application_ids if pk is not None})
+    if not ids:
+        return
+    first_reached = {
+        f"first_{stage.value}": Subquery(
+            StageEvent.objects.filter(application=OuterRef("pk"), stage=stage)
+            .order_by("occurred_on")
+            .values("occurred_on")[:1]
+        )
+        for stage in TIMED_STAGES
+    }
+    rows = (
+        Application.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+        .annotate(**first_reached)
+        .values_list(
+            "pk",
+            "user_id",
+            "user__time_zone",
+            "furthest_stage",
+            "outcome",
+            "source",
+            "applied_on",
+            "created_at",
+            "outcome_on",
+            "rejection__stage_reached",
+            "rejection__channel",
+            "stats_keys",
+            *first_reached,
+        )
+    )
+    deltas: dict[tuple[int, str], int] = {}
+    changed: list[Application] = []
+    for pk, user_id, zone, furthest, outcome, source, applied, created, outcome_on, *rest in rows:
+        rejection_stage, rejection_channel, old, *firsts = rest
+        keys = stats_keys(
+            Facts(
+                furthest=furthest,
+                outcome=outcome,
+                source=source,
+                applied_on=applied,
+                created_at=created,
+                time_zone=zone,
+                outcome_on=outcome_on,
+                rejection_stage=rejection_stage,
+                rejection_channel=rejection_channel,
+                first_reached=dict(zip((s.value for s in TIMED_STAGES), firsts, strict=True)),
+            )
+        )
+        if keys != old:
+            _add_deltas(deltas, user_id, old, -1)
+            _add_deltas(deltas, user_id, keys, +1)
+            changed.append(Application(pk=pk, stats_keys=keys))
+    if changed:
+        Application.objects.bulk_update(changed, ["stats_keys"], batch_size=1000)
+    _apply_deltas(deltas)
+
+
+def application_stats_forget(*, applications: QuerySet[Application]) -> None:
+    """Take these applications (a queryset) out of their users' stats counters:
+    just before they are deleted."""
+    deltas: dict[tuple[int, str], int] = {}
+    for user_id, keys in applications.select_for_update().values_list("user_id", "stats_keys"):
+        _add_deltas(deltas, user_id, keys, -1)
+    _apply_deltas(deltas)
+
+
+def _add_deltas(
+    deltas: dict[tuple[int, str], int], user_id: int, keys: list[str] | None, sign: int
+) -> None:
+    for key in keys or ():
+        deltas[(user_id, key)] = deltas.get((user_id, key), 0) + sign
+
+
+def _apply_deltas(deltas: dict[tuple[int, str], int]) -> None:
+    """Add each delta to its counter in one statement per 500, creating the
+    missing ones; in key order, so two writers lock shared counters alike."""
+    moves = sorted((user_id, key, n) for (user_id, key), n in deltas.items() if n)
+    table = StatsCount._meta.db_table  # noqa: SLF001 (Django's documented Meta API)
+    for start in range(0, len(moves), 500):
+        chunk = moves[start : start + 500]
+        values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (user_id, key, n) VALUES {values} "  # noqa: S608 (ours)
+                f"ON CONFLICT (user_id, key) DO UPDATE SET n = {table}.n + excluded.n",
+                [value for move in chunk for value in move],
+            )
+
+
 def application_note_activity(application: Application, on: datetime.date) -> None:
     """A new event or conversation on `on`: the last news moves forward, never
     back (no query: the caller saves the application)."""
@@ -112,12 +262,14 @@ def application_create(
     applied_on: datetime.date | None = None,
     notes: str = "",
     record_history: bool = True,
+    refresh_derived: bool = True,
 ) -> Application:
     """A new application at `stage`, with the stage event of its creation.
 
     `record_history=False` (an application first met at its rejection) writes
     no stage event and leaves an unknown applied date unknown: history only
-    holds dates the user gave."""
+    holds dates the user gave. `refresh_derived=False`: the caller writes more
+    of what the search and the stats read (a rejection) and refreshes them once."""
     check_owner(user, company)
     application = Application(
         user=user,
@@ -144,9 +296,11 @@ def application_create(
     # validating each again would cost a SELECT in a savepoint apiece.
     application.full_clean(exclude=["user", "company"], validate_constraints=False)
     application.save()
-    if not record_history:
-        return application
-    StageEvent.objects.create(application=application, stage=stage, occurred_on=event_on)
+    if record_history:
+        StageEvent.objects.create(application=application, stage=stage, occurred_on=event_on)
+    if refresh_derived:
+        application_search_refresh(application_ids=[application.pk])
+        application_stats_refresh(application_ids=[application.pk])
     return application
 
 
@@ -170,7 +324,7 @@ def application_update(
     stages and outcome move only through the history and the outcome services."""
     check_owner(application.user, company)
     application = Application.objects.select_for_update().get(pk=application.pk)
-    applied_before = application.applied_on
+    applied_before, source_before = application.applied_on, application.source
     application.company = company
     application.role = role
     application.job_url = job_url
@@ -184,8 +338,11 @@ def application_update(
     application.notes = notes
     application.full_clean(exclude=["user", "company"])
     application.save()
+    application_search_refresh(application_ids=[application.pk])
     if application.applied_on != applied_before:
         application_activity_refresh(application_ids=[application.pk])
+    if (application.applied_on, application.source) != (applied_before, source_before):
+        application_stats_refresh(application_ids=[application.pk])
     return application
 
 
@@ -213,6 +370,7 @@ def application_move(
     application.save(
         update_fields=["current_stage", "furthest_stage", "last_activity_on", "updated_at"]
     )
+    application_stats_refresh(application_ids=[application.pk])
     return event
 
 
@@ -250,6 +408,7 @@ def _follow_history(application: Application) -> None:
     application_refresh_furthest_stage(application)
     application.save(update_fields=["current_stage", "furthest_stage", "updated_at"])
     application_activity_refresh(application_ids=[application.pk])
+    application_stats_refresh(application_ids=[application.pk])
 
 
 # --- Companies: rename (a merge moves contacts too: contacts.services) ----------------
@@ -274,6 +433,7 @@ def company_rename(*, company: Company, name: str) -> Company:
         )
     company.name = name
     company.save(update_fields=["name"])
+    application_search_refresh(companies=[company])
     return company
 
 

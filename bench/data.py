@@ -143,6 +143,7 @@ def seed_account(email: str, applications: int, attachment_mb: int) -> None:
         (
             Rejection(
                 application=a,
+                user_id=a.user_id,
                 received_on=a.applied_on + datetime.timedelta(days=20),
                 stage_reached=Stage.INTERVIEW,
                 letter_text="Thank you for your time. " * 10,

@@ -140,8 +140,8 @@ SELECT g, 'Engineer ' || g, '', '', '', '', '', date '2026-01-05', '', 40, 40, '
        date '2026-02-01', %(now)s, %(now)s, 1 + g %% %(users)s, 1 + g %% %(users)s
 FROM generate_series(1, %(rows)s) g;
 INSERT INTO applications_rejection (id, received_on, stage_reached, channel, letter_text,
-    feedback, invited_to_reapply, created_at, updated_at, application_id)
-SELECT g, date '2026-02-01', 40, 'email', '', '', false, %(now)s, %(now)s, g
+    feedback, invited_to_reapply, created_at, updated_at, application_id, user_id)
+SELECT g, date '2026-02-01', 40, 'email', '', '', false, %(now)s, %(now)s, g, 1 + g %% %(users)s
 FROM generate_series(1, %(rows)s) g;
 INSERT INTO reminders_reminder (id, kind, counted_from, cooling_off_days, due_date, due_at,
     status, next_attempt_at, attempts, last_error, occurrence, snoozed_count,

@@ -125,6 +125,7 @@ def seed(n: int):
             rejections.append(
                 Rejection(
                     application=application,
+                    user_id=application.user_id,
                     received_on=application.outcome_on,
                     stage_reached=furthest,
                     channel=rng.choice(Channel.values),

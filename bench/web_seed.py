@@ -93,13 +93,13 @@ JOIN (VALUES (10), (20), (30), (40), (50), (60), (70)) s (stage)
 WHERE a.user_id = %(user)s;
 
 INSERT INTO applications_rejection (id, received_on, stage_reached, channel, letter_text,
-    feedback, invited_to_reapply, created_at, updated_at, application_id)
+    feedback, invited_to_reapply, created_at, updated_at, application_id, user_id)
 SELECT a.id, a.outcome_on, a.furthest_stage,
        (ARRAY['letter', 'email', 'phone', 'portal'])[1 + a.id %% 4],
        CASE WHEN a.id %% 5 < 3 THEN %(letter)s || a.role || ' #' || a.id ELSE '' END,
        CASE WHEN a.id %% 7 = 0 THEN 'Strong technically; another candidate had more domain '
             || 'experience.' ELSE '' END,
-       a.id %% 3 = 0, a.created_at, a.created_at, a.id
+       a.id %% 3 = 0, a.created_at, a.created_at, a.id, a.user_id
 FROM applications_application a
 WHERE a.user_id = %(user)s AND a.outcome = 'rejected';
 
@@ -170,9 +170,9 @@ SEQUENCES = (
 
 
 def refresh_activity(user_id: int) -> None:
-    """Each application's last news, as the services keep it (the rows above
-    bypass them). Absent before the column existed: the benchmark also runs
-    on older code."""
+    """Each application's last news, search text and stats counters, as the services keep them
+    (the rows above bypass them). Absent before the columns existed: the
+    benchmark also runs on older code."""
     try:
         from applications.services import activity_expression
     except ImportError:
@@ -180,6 +180,22 @@ def refresh_activity(user_id: int) -> None:
     from applications.models import Application
 
     Application.objects.filter(user_id=user_id).update(last_activity_on=activity_expression())
+    try:
+        from applications.services import application_search_refresh
+    except ImportError:
+        return
+    # The search text too, one batch of ids at a time (one UPDATE of 200,000
+    # rows would hold their locks and their WAL at once).
+    ids = list(Application.objects.filter(user_id=user_id).values_list("pk", flat=True))
+    for start in range(0, len(ids), 20000):
+        application_search_refresh(application_ids=ids[start : start + 20000])
+    try:
+        from applications.services import application_stats_refresh
+    except ImportError:
+        return
+    # The stats page's counters: each application's keys, in batches.
+    for start in range(0, len(ids), 5000):
+        application_stats_refresh(application_ids=ids[start : start + 5000])
 
 
 def wipe() -> None:

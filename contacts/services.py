@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User, check_owner, merged_notes
 from accounts.text import squash_spaces
 from applications.models import Application, Company
-from applications.services import application_activity_refresh
+from applications.services import application_activity_refresh, application_search_refresh
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 
 
@@ -209,7 +209,9 @@ def company_merge(*, keep: Company, duplicate: Company) -> Company:
         raise ValidationError({"duplicate": _("Pick a different company to merge.")})
     check_owner(keep.user, duplicate)
     keep, duplicate = Company.objects.lock_in_order(keep, duplicate)
-    Application.objects.filter(company=duplicate).update(company=keep)
+    moved = list(Application.objects.filter(company=duplicate).values_list("pk", flat=True))
+    Application.objects.filter(pk__in=moved).update(company=keep)
+    application_search_refresh(application_ids=moved)
     Contact.objects.filter(company=duplicate).update(company=keep)
     if not keep.website and duplicate.website:
         keep.website = duplicate.website

@@ -22,7 +22,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from applications.models import Application, Attachment, Company, Rejection, StageEvent
-from applications.services import application_activity_refresh
+from applications.services import (
+    application_activity_refresh,
+    application_search_refresh,
+    application_stats_refresh,
+)
 from contacts.models import Contact, Interaction
 from reminders.models import Reminder, ReminderSettings, ReminderStatus
 
@@ -63,7 +67,7 @@ TABLES = (
     Table("companies", Company),
     Table("applications", Application, {"company": "companies"}),
     Table("stage_events", StageEvent, {"application": "applications"}, has_user=False),
-    Table("rejections", Rejection, {"application": "applications"}, has_user=False),
+    Table("rejections", Rejection, {"application": "applications"}),
     Table("attachments", Attachment, {"rejection": "rejections"}),
     Table("contacts", Contact, {"company": "companies"}, {"applications": "applications"}),
     Table(
@@ -79,8 +83,9 @@ TABLES = (
     ),
 )
 SKIPPED_FIELDS = {
-    # Derived from the history (stage events, conversations): recomputed on restore.
-    Application: {"last_activity_on"},
+    # Derived from the history (stage events, conversations) and the rows the
+    # search reads: recomputed on restore.
+    Application: {"last_activity_on", "search_text", "stats_keys"},
     Attachment: {"data"},
     Reminder: {"claim_token", "claimed_at", "lease_expires_at"},
 }
@@ -370,6 +375,8 @@ def backup_restore(*, user: User, source: IO[bytes]) -> RestoreResult:
             # Rows written in bulk: each application's last news from its
             # restored history, so the quiet ones show on the dashboard.
             application_activity_refresh(application_ids=ids["applications"].values())
+            application_search_refresh(application_ids=ids["applications"].values())
+            application_stats_refresh(application_ids=ids["applications"].values())
         except DatabaseError as error:
             raise RestoreError(
                 f"The backup's rows do not fit together: {str(error).splitlines()[0][:200]}"

@@ -11,7 +11,11 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.timezones import user_today
 from applications.models import Application, Company, Outcome, StageEvent
-from applications.services import application_activity_refresh
+from applications.services import (
+    application_activity_refresh,
+    application_search_refresh,
+    application_stats_refresh,
+)
 from contacts.models import Contact
 from portability.importing import ContactMatcher, ImportPlan, PlannedRow, spread_dates
 from portability.models import CalendarFeed, ImportUpload
@@ -99,6 +103,8 @@ def import_apply(*, user: User, plan: ImportPlan) -> ImportResult:
     # bulk_create bypasses the services that keep each application's last news:
     # without it an imported application would never show as quiet.
     application_activity_refresh(application_ids=[app.pk for app in applications])
+    application_search_refresh(application_ids=[app.pk for app in applications])
+    application_stats_refresh(application_ids=[app.pk for app in applications])
 
     # 4. Rejections and silences: the one path every rejection takes, with its date.
     settings_ = reminder_settings_get(user=user)

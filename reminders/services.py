@@ -41,6 +41,9 @@ from applications.services import (
     application_create,
     application_note_activity,
     application_refresh_furthest_stage,
+    application_search_refresh,
+    application_stats_forget,
+    application_stats_refresh,
     company_get_or_create,
     rejection_files_add,
     rejection_files_remove,
@@ -264,6 +267,12 @@ def reminder_settings_update(
         user.full_clean(validate_unique=False, validate_constraints=False)
         user.save(update_fields=["time_zone"])
         recompute = True
+        # An application without an applied date counts on its local creation day.
+        application_stats_refresh(
+            application_ids=Application.objects.for_user(user)
+            .filter(applied_on__isnull=True)
+            .values_list("pk", flat=True)
+        )
     if email_enabled and not settings_.email_enabled:
         # Reminders that fell due while email was off stay in the app only.
         settings_.email_enabled_at = timezone.now()
@@ -769,6 +778,7 @@ def rejection_log(
             role=role.strip()[:200],
             stage=stage_reached,
             record_history=False,
+            refresh_derived=False,
         )
     check_owner(user, application, *contacts, *([letter_writer] if letter_writer else []))
     if not created:
@@ -781,6 +791,7 @@ def rejection_log(
         letter_text, enclosed_files = _read_letter(letter_file, letter_text, enclosed_files)
         rejection = Rejection(
             application=application,
+            user=user,
             received_on=received_on,
             stage_reached=stage_reached,
             channel=channel,
@@ -789,7 +800,7 @@ def rejection_log(
             invited_to_reapply=invited_to_reapply,
         )
         # Constraints: enforced by the database, not re-checked by a SELECT each.
-        rejection.full_clean(exclude=["application"], validate_constraints=False)
+        rejection.full_clean(exclude=["application", "user"], validate_constraints=False)
         rejection.save()
         left_out = rejection_files_add(
             rejection=rejection, letter=letter_file, enclosed=enclosed_files, fresh=True
@@ -810,6 +821,10 @@ def rejection_log(
     if not created:
         application_refresh_furthest_stage(application)
     application.save()
+    if created or (rejection is not None and rejection.letter_text):
+        # The new application's role and company, and the letter's words.
+        application_search_refresh(application_ids=[application.pk])
+    application_stats_refresh(application_ids=[application.pk])
 
     # 4. The people met along the way.
     letter_writer = _people_met(
@@ -906,6 +921,7 @@ def rejection_update(
         letter_text, enclosed = _read_letter(letter_file, letter_text or "", None)
     if channel is not None:
         rejection.channel = channel
+    letter_changed = letter_text is not None and letter_text != rejection.letter_text
     if letter_text is not None:
         rejection.letter_text = letter_text
     if feedback is not None:
@@ -913,7 +929,7 @@ def rejection_update(
     if invited_to_reapply is not None:
         rejection.invited_to_reapply = invited_to_reapply
     rejection.received_on = received_on
-    rejection.full_clean(exclude=["application"])
+    rejection.full_clean(exclude=["application", "user"])
     rejection.save()
     rejection_files_remove(rejection=rejection, ids=remove_files)
     if add_file is not None:
@@ -923,6 +939,10 @@ def rejection_update(
             raise ValidationError({"add_file": error.messages}) from error
     left_out = rejection_files_add(rejection=rejection, letter=letter_file, enclosed=enclosed)
     Application.objects.filter(pk=rejection.application_id).update(outcome_on=received_on)
+    if letter_changed:
+        application_search_refresh(application_ids=[rejection.application_id])
+    # The date moves the days to the answer; the channel, its count.
+    application_stats_refresh(application_ids=[rejection.application_id])
     return RejectionUpdateResult(rejection=rejection, files_left_out=left_out)
 
 
@@ -942,6 +962,9 @@ def application_reopen(*, application: Application) -> Application:
     application.outcome = Outcome.OPEN
     application.outcome_on = None
     application.save(update_fields=["outcome", "outcome_on", "updated_at"])
+    # The letter's words no longer find it.
+    application_search_refresh(application_ids=[application.pk])
+    application_stats_refresh(application_ids=[application.pk])
     return application
 
 
@@ -994,6 +1017,7 @@ def application_outcome_record(
     application.outcome_on = on
     application_refresh_furthest_stage(application)
     application.save()
+    application_stats_refresh(application_ids=[application.pk])
     if outcome != Outcome.OFFER_DECLINED or not keep_circle_back:
         return None
     steps = cadence_start(
@@ -1029,6 +1053,7 @@ def application_delete(*, application: Application) -> None:
     """
     application = Application.objects.select_for_update().get(pk=application.pk)
     reminder_cancel(application=application)
+    application_stats_forget(applications=Application.objects.filter(pk=application.pk))
     application.delete()
 
 
@@ -1048,6 +1073,7 @@ def company_delete(*, company: Company) -> None:
     _refuse_while_sending(company.applications.all())
     alone = Interaction.objects.left_alone_by(Contact.objects.filter(company=company))
     Interaction.objects.filter(pk__in=list(alone.values_list("pk", flat=True))).delete()
+    application_stats_forget(applications=company.applications.all())
     company.delete()
 
 

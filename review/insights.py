@@ -189,11 +189,21 @@ def _detail_url(application_id: int) -> str:
     return reverse("review:application", args=[application_id])
 
 
+# Rows read at a time for the first companies of "they know you": the
+# latest rejections, most of them from distinct companies.
+RADAR_CHUNK = 50
+
+
 def _on_your_radar(user, start: datetime.date) -> Insight | None:
     """Companies that rejected after a long process, with a real letter (pasted
-    or attached, not a portal's status change): they know you."""
+    or attached, not a portal's status change): they know you.
+
+    Both queries are ranges of rejection_user_received_idx: the latest rows,
+    RADAR_CHUNK at a time until the companies shown are found (one chunk
+    unless a few companies wrote most of the letters), and the count of
+    distinct companies."""
     current_step = Reminder.objects.filter(application=OuterRef("application_id")).latest_first()
-    rows = (
+    qualifying = (
         Rejection.objects.for_user(user)
         .filter(
             received_on__gte=start,
@@ -201,13 +211,14 @@ def _on_your_radar(user, start: datetime.date) -> Insight | None:
         )
         .exclude(channel=Channel.PORTAL)
         .filter(~Q(letter_text="") | Exists(Attachment.objects.filter(rejection=OuterRef("pk"))))
-        .order_by("-received_on", "-id")
+    )
+    rows = (
+        qualifying.order_by("-received_on", "-id")
         .annotate(
             step_status=Subquery(current_step.values("status")[:1]),
             step_due_date=Subquery(current_step.values("due_date")[:1]),
         )
-        # Plain tuples: a user with hundreds of such rejections must not cost
-        # hundreds of model instances for the five that are shown.
+        # Plain tuples, and the reminder's state read only for the rows fetched.
         .values_list(
             "application_id",
             "application__company_id",
@@ -222,11 +233,13 @@ def _on_your_radar(user, start: datetime.date) -> Insight | None:
     limit = settings.AJAR_INSIGHT_MAX_ITEMS
     companies: set[int] = set()
     items: list[InsightItem] = []
-    for application_id, company_id, company, role, stage, day, status, due in rows:
-        if company_id in companies:
-            continue
-        companies.add(company_id)
-        if len(items) < limit:
+    offset = 0
+    while len(items) < limit:
+        chunk = list(rows[offset : offset + RADAR_CHUNK])
+        for application_id, company_id, company, role, stage, day, status, due in chunk:
+            if company_id in companies or len(items) >= limit:
+                continue
+            companies.add(company_id)
             items.append(
                 InsightItem(
                     label=f"{company}: {role}",
@@ -239,9 +252,14 @@ def _on_your_radar(user, start: datetime.date) -> Insight | None:
                     },
                 )
             )
+        if len(chunk) < RADAR_CHUNK:
+            break
+        offset += RADAR_CHUNK
+    # Every company among them, not only those read; asked even when none was
+    # read, so the page makes the same queries whatever the account holds.
+    count = qualifying.values("application__company_id").distinct().count()
     if not companies:
         return None
-    count = len(companies)
     return Insight(
         key="on_your_radar",
         tone="info",

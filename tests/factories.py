@@ -6,7 +6,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from applications.models import Application, Attachment, Company, Rejection, Stage, StageEvent
-from applications.services import application_activity_refresh
+from applications.services import (
+    application_activity_refresh,
+    application_search_refresh,
+    application_stats_refresh,
+)
 from contacts.models import Contact, Interaction
 from reminders.models import Reminder, ReminderKind, ReminderSettings
 
@@ -71,16 +75,28 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
             )
             # As the services keep it: the dashboard's quiet list reads it.
             application_activity_refresh(application_ids=[self.pk])
-            self.refresh_from_db(fields=["last_activity_on"])
+            # And its search text, as the services write it.
+            application_search_refresh(application_ids=[self.pk])
+            application_stats_refresh(application_ids=[self.pk])
+            self.refresh_from_db(fields=["last_activity_on", "search_text", "stats_keys"])
 
 
 class RejectionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Rejection
+        skip_postgeneration_save = True
 
     application = factory.SubFactory(ApplicationFactory)
+    user = factory.SelfAttribute("application.user")
     received_on = datetime.date(2026, 2, 1)
     stage_reached = Stage.INTERVIEW
+
+    @factory.post_generation
+    def derived(self, create, extracted, **kwargs):
+        """The search text and the stats counters, as the services keep them."""
+        if create:
+            application_search_refresh(application_ids=[self.application_id])
+            application_stats_refresh(application_ids=[self.application_id])
 
 
 class ContactFactory(factory.django.DjangoModelFactory):

@@ -5,7 +5,11 @@ import datetime
 from django.utils import timezone
 
 from applications.models import Application, Company, Outcome, Rejection, Stage, StageEvent
-from applications.services import application_activity_refresh
+from applications.services import (
+    application_activity_refresh,
+    application_search_refresh,
+    application_stats_refresh,
+)
 from contacts.models import Contact, Interaction
 from reminders.models import Reminder, ReminderKind, ReminderStatus
 
@@ -37,7 +41,13 @@ def make_rows(user, n: int, *, on: datetime.date = datetime.date(2026, 1, 5)) ->
         StageEvent(application=a, stage=a.current_stage, occurred_on=on) for a in applications
     )
     rejections = Rejection.objects.bulk_create(
-        Rejection(application=a, received_on=on, stage_reached=a.current_stage, letter_text="No.")
+        Rejection(
+            application=a,
+            user=user,
+            received_on=on,
+            stage_reached=a.current_stage,
+            letter_text="No.",
+        )
         for a in applications
         if a.outcome == Outcome.REJECTED
     )
@@ -78,3 +88,28 @@ def make_rows(user, n: int, *, on: datetime.date = datetime.date(2026, 1, 5)) ->
     )
     # The services keep each application's last news; bulk rows get it here.
     application_activity_refresh(application_ids=[a.pk for a in applications])
+    application_search_refresh(application_ids=[a.pk for a in applications])
+    application_stats_refresh(application_ids=[a.pk for a in applications])
+
+
+def query_counts_at_5_and_5000(client, url: str, params: list[dict]) -> tuple[list, list]:
+    """The queries of GET `url` with each of `params`, for an account of 5 rows
+    and one of 5,000 (make_rows): the two lists must be equal."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import UserFactory
+
+    counts = []
+    for n in (5, 5000):
+        owner = UserFactory()
+        make_rows(owner, n)
+        client.force_login(owner)
+        measured = []
+        for query in params:
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(url, query)
+            assert response.status_code == 200
+            measured.append(len(ctx.captured_queries))
+        counts.append(measured)
+    return counts[0], counts[1]

@@ -59,7 +59,10 @@ def test_two_rejections_for_one_application_are_refused():
     rejection = RejectionFactory()
     refused(
         lambda: Rejection.objects.create(
-            application=rejection.application, received_on=NOW.date(), stage_reached=20
+            application=rejection.application,
+            user=rejection.user,
+            received_on=NOW.date(),
+            stage_reached=20,
         )
     )
 
@@ -93,7 +96,10 @@ def test_a_stage_event_or_rejection_stage_outside_the_pipeline_is_refused():
     refused(lambda: StageEvent.objects.create(application=application, stage=15, occurred_on=NOW))
     refused(
         lambda: Rejection.objects.create(
-            application=application, received_on=NOW.date(), stage_reached=0
+            application=application,
+            user=application.user,
+            received_on=NOW.date(),
+            stage_reached=0,
         )
     )
 

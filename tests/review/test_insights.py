@@ -266,14 +266,32 @@ def test_the_partial_says_so_when_there_is_nothing_to_say():
 
 def test_the_queries_do_not_grow_with_the_data(user, django_assert_num_queries):
     reject(user, D(2026, 9, 1), stage=Stage.FINAL_ROUND, letter=LETTER)
-    with django_assert_num_queries(4):
+    # The counts, the radar's latest rows and its count of companies, the
+    # circle-backs that paid off (the search start is the user's first application).
+    with django_assert_num_queries(5):
         insights_for(user, TODAY)
     for i in range(20):
         result = reject(user, D(2026, 9, 1), stage=Stage.FINAL_ROUND, letter=LETTER)
         if i % 2:
             reminder_reapply(reminder=result.reminder, applied_on=TODAY)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         found = insights_for(user, TODAY)
     assert {"final_round", "review_approach", "on_your_radar", "circle_backs_paid_off"} <= {
         i.key for i in found
     }
+
+
+def test_they_know_you_reads_past_a_company_that_wrote_most_letters(user, settings):
+    """The latest rejections are read RADAR_CHUNK at a time: one company's many
+    letters do not hide the others, and every company is counted."""
+    from review.insights import RADAR_CHUNK
+
+    settings.AJAR_INSIGHT_MAX_ITEMS = 3
+    for n in range(3):
+        reject(user, D(2026, 8, 1 + n), stage=Stage.FINAL_ROUND, company=f"Old {n}", letter=LETTER)
+    for _ in range(RADAR_CHUNK + 1):
+        reject(user, D(2026, 9, 1), stage=Stage.FINAL_ROUND, company="Busy", letter=LETTER)
+    radar = insight(user, "on_your_radar")
+    assert [item.label.split(":")[0] for item in radar.items] == ["Busy", "Old 2", "Old 1"]
+    assert dict(radar.figures)["Companies"] == 4
+    assert radar.more == 1
