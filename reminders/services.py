@@ -198,8 +198,12 @@ def reminder_reschedule(
     reminder.counted_from = counted_from
     reminder.cooling_off_days = cooling_off_days
     if reminder.status in UNSENT_STATUSES:
+        waiting = reminder.status == ReminderStatus.WAITING
         _schedule(reminder, user=reminder.user, settings_=reminder_settings_get(user=reminder.user))
         _reset_delivery(reminder)
+        if waiting:
+            # Still behind the step before it (a thank-you not yet sent).
+            reminder.status = ReminderStatus.WAITING
     reminder.save()
     return reminder
 

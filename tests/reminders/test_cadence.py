@@ -16,6 +16,7 @@ from reminders.services import (
     NewContact,
     application_reopen,
     rejection_log,
+    rejection_update,
     reminder_dismiss,
     reminder_done,
     reminder_move_undo,
@@ -52,6 +53,21 @@ def steps(application):
         .order_by("id")
         .values_list("step", "status")
     )
+
+
+def test_editing_the_rejection_while_the_thank_you_is_pending_moves_both_steps(seeker):
+    result = log(
+        seeker,
+        new_contacts=[NewContact(name="Priya Raman", email="p@acme.example", wrote_letter=True)],
+    )
+    rejection_update(rejection=result.rejection, received_on=TODAY - datetime.timedelta(days=1))
+    # The circle-back still waits behind the thank-you: one pending step.
+    assert steps(result.application) == [
+        (ReminderStep.CIRCLE_BACK, ReminderStatus.WAITING),
+        (ReminderStep.THANK_YOU, ReminderStatus.SCHEDULED),
+    ]
+    circle_back = Reminder.objects.get(step=ReminderStep.CIRCLE_BACK)
+    assert circle_back.due_date == result.reminder.due_date - datetime.timedelta(days=1)
 
 
 def test_a_fresh_rejection_starts_with_a_thank_you_to_the_letters_writer(seeker):
