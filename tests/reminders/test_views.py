@@ -109,10 +109,11 @@ def test_the_page_query_count_and_size_are_the_same_for_5_and_5000_reminders(cli
     assert queries_for(5000)[1] < 50  # under 100 KB
 
 
-def test_a_long_section_shows_its_first_ten_and_pages_through_the_rest(user_client, user):
+def _done_reminders(user, count):
+    """`count` applications with a done reminder each, the newest first by due time."""
     first = ApplicationFactory(user=user)
     applications = Application.objects.bulk_create(
-        Application(user=user, company=first.company, role=f"Role {i}") for i in range(29)
+        Application(user=user, company=first.company, role=f"Role {i}") for i in range(count)
     )
     now = timezone.now()
     Reminder.objects.bulk_create(
@@ -129,6 +130,11 @@ def test_a_long_section_shows_its_first_ten_and_pages_through_the_rest(user_clie
         )
         for i, application in enumerate(applications)
     )
+    return applications
+
+
+def test_a_long_section_shows_its_first_ten_and_pages_through_the_rest(user_client, user):
+    applications = _done_reminders(user, 29)
     overview = user_client.get(reverse("reminders:list"))
     done = next(s for s in overview.context["sections"] if s["key"] == "done")
     assert (len(done["reminders"]), done["total"].value, done["more"]) == (10, 29, True)
@@ -144,25 +150,7 @@ def test_a_long_section_shows_its_first_ten_and_pages_through_the_rest(user_clie
 
 def test_past_the_count_cap_a_section_says_so_and_still_pages(user_client, user, monkeypatch):
     monkeypatch.setattr("reminders.views.reminders.SECTION_COUNT_CAP", 5)
-    first = ApplicationFactory(user=user)
-    applications = Application.objects.bulk_create(
-        Application(user=user, company=first.company, role=f"Role {i}") for i in range(29)
-    )
-    now = timezone.now()
-    Reminder.objects.bulk_create(
-        Reminder(
-            user=user,
-            application=application,
-            kind="ghosted",
-            counted_from=datetime.date(2026, 2, 1),
-            cooling_off_days=30,
-            due_date=datetime.date(2026, 3, 3),
-            due_at=now - datetime.timedelta(minutes=i),
-            next_attempt_at=now,
-            status=ReminderStatus.DONE,
-        )
-        for i, application in enumerate(applications)
-    )
+    _done_reminders(user, 29)
     overview = unescape(user_client.get(reverse("reminders:list")).content.decode())
     assert "(5+)</span>" in overview
     assert "Show all 5+" in overview
