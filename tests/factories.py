@@ -2,6 +2,7 @@ import datetime
 
 import factory
 from allauth.account.models import EmailAddress
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -77,7 +78,10 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
             application_activity_refresh(application_ids=[self.pk])
             # And its search text, as the services write it.
             application_search_refresh(application_ids=[self.pk])
-            application_stats_refresh(application_ids=[self.pk])
+            # It locks the rows it counts: a transaction of its own where a
+            # test runs in autocommit (live_server, transactional tests).
+            with transaction.atomic():
+                application_stats_refresh(application_ids=[self.pk])
             self.refresh_from_db(fields=["last_activity_on", "search_text", "stats_keys"])
 
 
@@ -96,7 +100,8 @@ class RejectionFactory(factory.django.DjangoModelFactory):
         """The search text and the stats counters, as the services keep them."""
         if create:
             application_search_refresh(application_ids=[self.application_id])
-            application_stats_refresh(application_ids=[self.application_id])
+            with transaction.atomic():
+                application_stats_refresh(application_ids=[self.application_id])
 
 
 class ContactFactory(factory.django.DjangoModelFactory):
