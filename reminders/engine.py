@@ -11,9 +11,11 @@ per transaction.
 Recovery: a claim no worker started within the dispatch deadline (its message
 was lost to a broker flush, or its task failed on a database error) is reclaimed
 with a new token and no attempt counted; the old message, if it ever runs, finds
-a stale token and does nothing. A started reminder whose worker died is
-reclaimed when its lease expires, and that counts as an attempt. The sweep's
-SKIP LOCKED never touches a row whose send holds its lock.
+a stale token and does nothing. A started reminder whose worker died (its
+row lock went with the worker's connection) is seen by the next sweep, which
+cuts its lease to half a sweep interval; the sweep after reclaims it, and that
+counts as an attempt. The lease itself is the last resort. The sweep's SKIP
+LOCKED never touches a row whose send holds its lock.
 
 Every step handles one unit (a batch, a reminder) and returns what it did, so the
 tests drive it without a worker. The clock is the application's, passed in as
@@ -101,6 +103,7 @@ class Claim:
 @dataclass
 class SweepResult:
     reclaimed: int = 0
+    orphaned: int = 0  # started sends found with no worker: reclaimed at the next sweep
     claimed: int = 0
     enqueued: int = 0
     batches: list[Claim] = field(default_factory=list)
@@ -168,6 +171,55 @@ def reclaim_expired(*, now: datetime.datetime, unstarted: bool = True) -> int:
     for rid in last[:failed]:
         logger.error("Reminder %s failed for good: %s", rid, error)
     return back + failed + retried
+
+
+def orphan_grace() -> datetime.timedelta:
+    """How long a started send nobody holds keeps its claim once a sweep has
+    seen it so: half a sweep interval."""
+    return datetime.timedelta(seconds=settings.AJAR_SWEEP_INTERVAL / 2)
+
+
+def cut_orphaned_leases(*, now: datetime.datetime) -> int:
+    """Started sends whose worker is gone: their lease is cut to the grace, so
+    the next sweep reclaims them, not the end of the lease. Returns how many.
+
+    A live send holds its row's lock for the whole SMTP conversation, and
+    PostgreSQL drops the lock the moment the worker's connection dies (SIGKILL,
+    OOM, crash): a started row in sending that SKIP LOCKED hands over has no
+    worker talking to SMTP for it. The grace covers the one live sender without
+    the lock, a worker retrying the "sent" write after a database error: it
+    retries at least four times within the grace (AJAR_SENT_WRITE_RETRY_SECONDS
+    still bounds how long), and a reclaim only ever happens at a sweep after it.
+    A false alarm costs nothing: the reclaim skips locked rows too, and a worker
+    that finds its token gone sends nothing.
+
+    PostgreSQL only (SQLite has no row locks to tell a live send by).
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    grace = orphan_grace()
+    with transaction.atomic():
+        orphans = list(
+            Reminder.objects.filter(
+                status=ReminderStatus.SENDING,
+                attempt_started_at__lte=now - grace,
+                lease_expires_at__gt=now + grace,
+            )
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)[: settings.AJAR_SWEEP_BATCH_SIZE]
+        )
+        if not orphans:
+            return 0
+        cut = Reminder.objects.filter(id__in=orphans, status=ReminderStatus.SENDING).update(
+            lease_expires_at=now + grace, updated_at=now
+        )
+    logger.warning(
+        "%s reminders in sending with no worker holding them (it stopped mid-send): "
+        "reclaiming them in %g s, not at the end of their lease.",
+        cut,
+        grace.total_seconds(),
+    )
+    return cut
 
 
 # The claim on PostgreSQL in one statement: the candidates' SELECT ... FOR
@@ -346,6 +398,7 @@ def sweep(*, now: datetime.datetime) -> SweepResult:
     """
     queued = queued_sends()
     result = SweepResult(reclaimed=reclaim_expired(now=now, unstarted=not queued))
+    result.orphaned = cut_orphaned_leases(now=now)
     rate = settings.AJAR_SEND_RATE_PER_SECOND
     chunk = 1 if rate > 0 else max(1, settings.AJAR_SEND_CHUNK_SIZE)
     budget: float = settings.AJAR_SWEEP_MAX_CLAIM - (queued or 0) * chunk
@@ -362,7 +415,14 @@ def sweep(*, now: datetime.datetime) -> SweepResult:
         result.claimed += len(claim.reminder_ids)
         if len(claim.reminder_ids) < batch_size:
             break
-    heartbeat(now=now, detail={"claimed": result.claimed, "reclaimed": result.reclaimed})
+    heartbeat(
+        now=now,
+        detail={
+            "claimed": result.claimed,
+            "reclaimed": result.reclaimed,
+            "orphaned": result.orphaned,
+        },
+    )
     return result
 
 
@@ -385,7 +445,7 @@ class SendOutcome:
     # Accepted by the server, "sent" could not be written: left to the lease.
     UNRECORDED = "unrecorded"
     RELEASED = "released"  # given back unattempted: the worker is shutting down
-    ERROR = "error"  # unexpected; the row stays sending until its lease expires
+    ERROR = "error"  # unexpected; the next sweeps reclaim the row (cut_orphaned_leases)
 
 
 def _is_permanent(error: Exception) -> bool:
@@ -576,7 +636,8 @@ def _record_sent_after_database_error(
     """The server accepted the message; the database failed before "sent" was
     committed. Retry that write on a fresh connection (the token says the
     claim is still ours) for up to AJAR_SENT_WRITE_RETRY_SECONDS, capped at
-    half the lease so that no reclaim can race the retries."""
+    half the lease, and often enough that a database back for the sweeps is
+    back for this write before they reclaim the row (cut_orphaned_leases)."""
     logger.warning(
         "Reminder %s: accepted by the SMTP server, but the database failed (%s); "
         "retrying the 'sent' write, not the email.",
@@ -587,7 +648,10 @@ def _record_sent_after_database_error(
         settings.AJAR_SENT_WRITE_RETRY_SECONDS, settings.AJAR_REMINDER_LEASE.total_seconds() / 2
     )
     give_up = time.monotonic() + budget
-    delay = 0.1
+    # A sweep seeing this row unlocked gives it orphan_grace() before the
+    # reclaim: retry at least four times within that.
+    longest = min(2.0, orphan_grace().total_seconds() / 4)
+    delay = min(0.1, longest)
     while True:
         _close_connection()
         try:
@@ -607,7 +671,7 @@ def _record_sent_after_database_error(
             if time.monotonic() + delay > give_up:
                 break
             time.sleep(delay)
-            delay = min(delay * 2, 2.0)
+            delay = min(delay * 2, longest)
             continue
         if written:
             logger.warning("Reminder %s: 'sent' recorded once the database answered.", reminder_id)
@@ -615,7 +679,7 @@ def _record_sent_after_database_error(
         break
     logger.error(
         "Reminder %s: accepted by the SMTP server but 'sent' could not be recorded; "
-        "it will be sent again after its lease, with the same Message-ID.",
+        "the sweeps will reclaim it and send it again, with the same Message-ID.",
         reminder_id,
     )
     return SendOutcome.UNRECORDED
@@ -670,7 +734,7 @@ def reminder_send_many(*, reminder_ids: list[int], token: str | uuid.UUID) -> li
             _database_unreachable(error, len(reminder_ids) - position)
             break
         except Exception:
-            logger.exception("Sending reminder %s failed; its lease will expire.", reminder_id)
+            logger.exception("Sending reminder %s failed; the sweeps will reclaim it.", reminder_id)
             outcomes.append(SendOutcome.ERROR)
         else:
             _database_down.clear()

@@ -29,6 +29,7 @@ from reminders.models import Heartbeat, Reminder, ReminderSettings, ReminderStat
 from reminders.scheduling import due_at_for
 from reminders.services import reminder_settings_update
 from tests.engine.conftest import (
+    HealthWatch,
     assert_each_delivered_once,
     claimed_by,
     seed,
@@ -104,35 +105,52 @@ def test_due_reminders_are_delivered_once_each_and_none_early(stack):
         ("ACCEPTED", 2),
     ],
 )
-def test_a_worker_killed_mid_send_loses_nothing(stack, point, copies, target):
+def test_a_worker_killed_mid_send_is_reported_and_resent_within_two_sweeps(
+    stack, point, copies, target
+):
+    # A long lease, so that a recovery in seconds cannot be the lease expiring.
+    stack.env["AJAR_REMINDER_LEASE_SECONDS"] = "60"
     handler = stack.smtp.handler
     handler.hold_at = point
     (reminder,) = seed(1)
-    worker, _beat = stack.start()
+    health = HealthWatch("1 reminders in sending past their lease")
+    # Two workers for the group kill: sweeps run on a worker, so the other one
+    # keeps sweeping (as it would on a second host).
+    *workers, _beat = stack.start(workers=1 if target == "pool child" else 2)
 
     wait_until(handler.held.is_set, 20, what=f"the send to reach {point}")
     Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.SENDING).get()
-    if target == "pool child":
-        child = pid_of_client(handler.held_peer[1])
-        assert child != worker.pid
-        os.kill(child, signal.SIGKILL)
-    else:
-        worker.kill_group()
-    # The server sees the client go before it is let go: a dead client's
-    # message must not be accepted after the fact.
-    wait_until(handler.held_client_gone.is_set, 10, what="the server to see the client die")
-    handler.release()
-    if target == "worker group":
-        stack.worker()
+    sender = pid_of_client(handler.held_peer[1])
+    with health:
+        killed = time.monotonic()
+        if target == "pool child":
+            assert sender != workers[0].pid
+            os.kill(sender, signal.SIGKILL)
+        else:
+            (victim,) = [w for w in workers if w.pid == os.getpgid(sender)]
+            victim.kill_group()
+        # The server sees the client go before it is let go: a dead client's
+        # message must not be accepted after the fact.
+        wait_until(handler.held_client_gone.is_set, 10, what="the server to see the client die")
+        handler.release()
 
-    # The dead send's lock went with its connection; the lease expires and a
-    # later sweep claims and sends it again.
-    wait_sent([reminder], timeout=30)
+        # The dead send's lock went with its connection: the next sweep sees a
+        # started row nobody holds and cuts its lease to half an interval, so
+        # /health/ reports it within two sweep intervals (plus slack for a
+        # loaded machine); the sweep after reclaims it and sends it again.
+        wait_sent([reminder], timeout=20)
+        resent = time.monotonic() - killed
+    assert health.first_seen is not None, "health never reported the dead send"
+    seen = health.first_seen - killed
+    print(f"reported after {seen:.2f} s, sent again after {resent:.2f} s")
+    assert seen <= 2 * stack.SWEEP_INTERVAL + 1.5
+    assert resent < 10  # seconds, not the 60 s lease
     settle(stack)  # nothing more follows
     ids = handler.message_ids()
     assert ids == [message_id_for(reminder)] * copies
     reminder.refresh_from_db()
     assert reminder.attempts == 1  # the reclaim counted the lost attempt
+    assert "no worker holding them" in stack.worker_output()
 
 
 # 3. -------------------------------------------------------------------------------
