@@ -445,6 +445,7 @@ class SendOutcome:
     # Accepted by the server, "sent" could not be written: left to the lease.
     UNRECORDED = "unrecorded"
     RELEASED = "released"  # given back unattempted: the worker is shutting down
+    REQUEUED = "requeued"  # published again unattempted: the chunk ran out of time
     ERROR = "error"  # unexpected; the next sweeps reclaim the row (cut_orphaned_leases)
 
 
@@ -710,9 +711,15 @@ def reminder_send_many(*, reminder_ids: list[int], token: str | uuid.UUID) -> li
     sweep reclaims it after the dispatch deadline (no attempt counted); one
     log line, no traceback. A stop request (warm shutdown) gives back the
     reminders not yet started, at once.
+
+    Time: a chunk holds its pool process for about half a sweep interval at
+    most (chunk_seconds()); behind a slow relay the rest of it is published
+    again, same claim, at the back of the queue. A sweep waiting for a free
+    process then gets one before it goes stale.
     """
     outcomes: list[str] = []
     _stop.clear()
+    out_of_time = time.monotonic() + chunk_seconds()
     try:
         # One query reads the chunk, and tells a duplicate or reclaimed message at once.
         ours = loaded_for_send(reminder_ids=reminder_ids, token=token)
@@ -726,6 +733,9 @@ def reminder_send_many(*, reminder_ids: list[int], token: str | uuid.UUID) -> li
         if reminder_id not in ours:
             outcomes.append(SendOutcome.STALE)
             continue
+        if outcomes and time.monotonic() > out_of_time:
+            _requeue(token, reminder_ids[position:], outcomes)
+            break
         try:
             outcomes.append(
                 reminder_send(reminder_id=reminder_id, token=token, loaded=ours[reminder_id])
@@ -747,6 +757,23 @@ def reminder_send_many(*, reminder_ids: list[int], token: str | uuid.UUID) -> li
             ", ".join(map(str, stale)),
         )
     return outcomes
+
+
+def chunk_seconds() -> float:
+    """How long one send task keeps starting reminders: half a sweep interval."""
+    return settings.AJAR_SWEEP_INTERVAL / 2
+
+
+def _requeue(token: str | uuid.UUID, reminder_ids: list[int], outcomes: list[str]) -> None:
+    # Still claimed and unstarted: the same claim, published again (or, with
+    # the broker down, released for the next sweep by enqueue_sends).
+    enqueue_sends(Claim(token=uuid.UUID(str(token)), reminder_ids=reminder_ids))
+    outcomes.extend([SendOutcome.REQUEUED] * len(reminder_ids))
+    logger.info(
+        "A chunk ran past %g s (a slow SMTP server): published its last %s reminders again.",
+        chunk_seconds(),
+        len(reminder_ids),
+    )
 
 
 def _give_back(token: str | uuid.UUID, reminder_ids: list[int], outcomes: list[str]) -> None:

@@ -209,6 +209,44 @@ def test_a_sweep_with_the_broker_down_releases_its_claims_at_once(stack):
     assert statuses(reminders) == {ReminderStatus.SCHEDULED: 3}
 
 
+def test_a_send_backlog_behind_a_slow_relay_does_not_starve_the_sweeps(stack, client, settings):
+    """Sends queued by the hundred, each taking a tenth of a second at the
+    relay: sweeps (on their own queue) keep running the whole time, and
+    /health/ never raises the "no sweep" alarm."""
+    settings.AJAR_HEALTH_SWEEP_STALE = datetime.timedelta(seconds=6 * stack.SWEEP_INTERVAL)
+    stack.smtp.handler.data_delay = 0.1  # a chunk of 10 holds a pool process a second
+    reminders = seed(100, users=4)
+    client.get("/health/")  # the first request imports the views
+    assert len(claimed_by(stack.run("sweep"))) == 100  # all queued at once: the backlog
+    queued_at = Heartbeat.objects.get(name=engine.SWEEP_HEARTBEAT).beat_at
+    stack.start()
+    # Starting the worker takes seconds: the alarm then would be true.
+    wait_until(
+        lambda: Heartbeat.objects.get(name=engine.SWEEP_HEARTBEAT).beat_at > queued_at,
+        20,
+        what="the worker's first sweep",
+    )
+    assert statuses(reminders)[ReminderStatus.SENT] < 50  # the backlog is still there
+
+    beats, alarms = set(), []
+
+    def drained() -> bool:
+        body = client.get("/health/").json()
+        alarms.extend(p for p in body["problems"] if p.startswith("no sweep"))
+        beats.add(body["last_sweep"]["at"])
+        return statuses(reminders)[ReminderStatus.SENT] == len(reminders)
+
+    started = time.monotonic()
+    wait_until(drained, 60, 0.1, "the backlog to drain")
+    took = time.monotonic() - started
+    print(f"backlog drained in {took:.1f} s with {len(beats)} distinct sweeps seen")
+    assert alarms == []
+    # At least one sweep every three intervals or so, while the sends ran.
+    assert len(beats) >= max(3, int(took / (3 * stack.SWEEP_INTERVAL)))
+    settle(stack)
+    assert_each_delivered_once(stack.smtp, reminders)
+
+
 # 4. -------------------------------------------------------------------------------
 
 
