@@ -175,8 +175,21 @@ def reclaim_expired(*, now: datetime.datetime, unstarted: bool = True) -> int:
 
 def orphan_grace() -> datetime.timedelta:
     """How long a started send nobody holds keeps its claim once a sweep has
-    seen it so: half a sweep interval."""
-    return datetime.timedelta(seconds=settings.AJAR_SWEEP_INTERVAL / 2)
+    seen it so: AJAR_ORPHAN_GRACE_SECONDS, half a sweep interval by default."""
+    return datetime.timedelta(seconds=settings.AJAR_ORPHAN_GRACE_SECONDS)
+
+
+def orphaned_q() -> Q:
+    """Started sends whose lease a sweep cut (cut_orphaned_leases). A started
+    send's lease is otherwise its start plus the whole lease; a cut one ends
+    a grace after the sweep that saw it, well within half of that (a send is
+    bounded by the SMTP deadline and the "sent" write's retries). Half, so
+    that a lease setting changed while sends were under way is no alarm."""
+    return Q(
+        status=ReminderStatus.SENDING,
+        attempt_started_at__isnull=False,
+        lease_expires_at__lt=F("attempt_started_at") + settings.AJAR_REMINDER_LEASE / 2,
+    )
 
 
 def cut_orphaned_leases(*, now: datetime.datetime) -> int:

@@ -106,14 +106,17 @@ def test_due_reminders_are_delivered_once_each_and_none_early(stack):
     ],
 )
 def test_a_worker_killed_mid_send_is_reported_and_resent_within_two_sweeps(
-    stack, point, copies, target
+    stack, point, copies, target, settings
 ):
-    # A long lease, so that a recovery in seconds cannot be the lease expiring.
+    # A long lease, so that a recovery in seconds cannot be the lease expiring;
+    # a grace of two intervals, so that the report lasts long enough to be seen.
     stack.env["AJAR_REMINDER_LEASE_SECONDS"] = "60"
+    settings.AJAR_REMINDER_LEASE = datetime.timedelta(seconds=60)  # /health/ here, too
+    stack.env["AJAR_ORPHAN_GRACE_SECONDS"] = str(2 * stack.SWEEP_INTERVAL)
     handler = stack.smtp.handler
     handler.hold_at = point
     (reminder,) = seed(1)
-    health = HealthWatch("1 reminders in sending past their lease")
+    health = HealthWatch("1 reminders in sending with no worker holding them")
     # Two workers for the group kill: sweeps run on a worker, so the other one
     # keeps sweeping (as it would on a second host).
     *workers, _beat = stack.start(workers=1 if target == "pool child" else 2)
@@ -135,9 +138,9 @@ def test_a_worker_killed_mid_send_is_reported_and_resent_within_two_sweeps(
         handler.release()
 
         # The dead send's lock went with its connection: the next sweep sees a
-        # started row nobody holds and cuts its lease to half an interval, so
-        # /health/ reports it within two sweep intervals (plus slack for a
-        # loaded machine); the sweep after reclaims it and sends it again.
+        # started row nobody holds and cuts its lease to the grace; /health/
+        # reports it from then on, within two sweep intervals (plus slack for a
+        # loaded machine), and the first sweep after the grace reclaims it.
         wait_sent([reminder], timeout=20)
         resent = time.monotonic() - killed
     assert health.first_seen is not None, "health never reported the dead send"

@@ -231,6 +231,10 @@ def test_a_started_send_no_worker_holds_is_reclaimed_at_the_sweep_after_next(
         dead.refresh_from_db()
         alive.refresh_from_db()
         assert dead.lease_expires_at == later + grace
+        # /health/ tells it from a live send from then on.
+        assert list(Reminder.objects.filter(engine.orphaned_q()).values_list("pk", flat=True)) == [
+            dead.pk
+        ]
         assert alive.lease_expires_at == NOW + settings.AJAR_REMINDER_LEASE
 
         second = sweep_at(later + grace, django_capture_on_commit_callbacks)
