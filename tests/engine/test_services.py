@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from allauth.account.models import EmailAddress
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from reminders import engine, mailer, services
@@ -216,7 +216,8 @@ def test_a_started_send_no_worker_holds_is_reclaimed_at_the_sweep_after_next(
     reclaims it; the locked one keeps its lease."""
     if connection.vendor != "postgresql":
         pytest.skip("row locks: PostgreSQL")
-    dead, alive = ReminderFactory(due_at=NOW), ReminderFactory(due_at=NOW)
+    with transaction.atomic():  # the factories lock the application's stats row
+        dead, alive = ReminderFactory(due_at=NOW), ReminderFactory(due_at=NOW)
     with time_machine.travel(NOW, tick=False):
         start_then_die(sweep_at(NOW, django_capture_on_commit_callbacks))
     grace = engine.orphan_grace()
@@ -719,7 +720,8 @@ def test_a_sweep_only_tops_the_queue_up_to_the_claim_cap(
 def test_beginning_an_attempt_is_committed_at_once_and_only_for_the_current_claim(
     settings, django_capture_on_commit_callbacks
 ):
-    reminder = ReminderFactory(due_at=NOW)
+    with transaction.atomic():  # the factories lock the application's stats row
+        reminder = ReminderFactory(due_at=NOW)
     ((rid, token),) = claimed(sweep_at(NOW, django_capture_on_commit_callbacks))
     assert not engine.begin_attempt(reminder_id=rid, token=uuid.uuid4())
     assert engine.begin_attempt(reminder_id=rid, token=token)
