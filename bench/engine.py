@@ -129,8 +129,10 @@ FROM generate_series(1, %(users)s) g;
 INSERT INTO account_emailaddress (email, verified, "primary", user_id)
 SELECT 'bench' || g || '@example.com', true, true, g FROM generate_series(1, %(users)s) g;
 INSERT INTO reminders_remindersettings (cooling_off_days, send_time, email_enabled,
-                                        email_enabled_at, note_template, user_id)
-SELECT 30, '09:00', true, '2000-01-01T00:00:00Z', '', g FROM generate_series(1, %(users)s) g;
+    email_enabled_at, note_template, user_id, cooling_off_by_stage, digest_mode,
+    digest_weekday, keep_on_radar_months, thank_you_enabled)
+SELECT 30, '09:00', true, '2000-01-01T00:00:00Z', '', g, '{}', 'each', 0, 6, true
+FROM generate_series(1, %(users)s) g;
 INSERT INTO applications_company (id, name, website, notes, created_at, user_id)
 SELECT g, 'Company ' || g, '', '', %(now)s, g FROM generate_series(1, %(users)s) g;
 INSERT INTO applications_application (id, role, job_url, job_description, source, location,
@@ -145,9 +147,10 @@ SELECT g, date '2026-02-01', 40, 'email', '', '', false, %(now)s, %(now)s, g, 1 
 FROM generate_series(1, %(rows)s) g;
 INSERT INTO reminders_reminder (id, kind, counted_from, cooling_off_days, due_date, due_at,
     status, next_attempt_at, attempts, last_error, occurrence, snoozed_count,
-    failure_acknowledged, created_at, updated_at, application_id, rejection_id, user_id)
+    failure_acknowledged, created_at, updated_at, application_id, rejection_id, user_id, step)
 SELECT g, 'rejected', (due_at - interval '30 days')::date, 30, due_at::date, due_at,
-       'scheduled', due_at, 0, '', 1, 0, false, %(now)s, %(now)s, g, g, 1 + g %% %(users)s
+       'scheduled', due_at, 0, '', 1, 0, false, %(now)s, %(now)s, g, g, 1 + g %% %(users)s,
+       'circle_back'
 FROM (
     SELECT g, CASE WHEN g <= %(due)s
                    THEN %(now)s - interval '1 hour' + g * (interval '1 hour' / %(due)s)

@@ -384,6 +384,9 @@ AJAR_HEALTH_MAX_LATENESS = timedelta(minutes=15)
 AJAR_DISPATCH_DEADLINE = timedelta(
     seconds=env.float("AJAR_DISPATCH_DEADLINE_SECONDS", default=2 * AJAR_SWEEP_INTERVAL)
 )
+# A started send no worker holds (its worker died: the row lock went with its
+# connection) is reclaimed this long after a sweep first sees it.
+AJAR_ORPHAN_GRACE_SECONDS = env.float("AJAR_ORPHAN_GRACE_SECONDS", default=AJAR_SWEEP_INTERVAL / 2)
 # At most this many reminders claimed per sweep, so one sweep's sends start
 # within the dispatch deadline.
 AJAR_SWEEP_MAX_CLAIM = env.int("AJAR_SWEEP_MAX_CLAIM", default=10_000)

@@ -11,9 +11,11 @@ per transaction.
 Recovery: a claim no worker started within the dispatch deadline (its message
 was lost to a broker flush, or its task failed on a database error) is reclaimed
 with a new token and no attempt counted; the old message, if it ever runs, finds
-a stale token and does nothing. A started reminder whose worker died is
-reclaimed when its lease expires, and that counts as an attempt. The sweep's
-SKIP LOCKED never touches a row whose send holds its lock.
+a stale token and does nothing. A started reminder whose worker died (its
+row lock went with the worker's connection) is seen by the next sweep, which
+cuts its lease to half a sweep interval; the sweep after reclaims it, and that
+counts as an attempt. The lease itself is the last resort. The sweep's SKIP
+LOCKED never touches a row whose send holds its lock.
 
 Every step handles one unit (a batch, a reminder) and returns what it did, so the
 tests drive it without a worker. The clock is the application's, passed in as
@@ -101,6 +103,7 @@ class Claim:
 @dataclass
 class SweepResult:
     reclaimed: int = 0
+    orphaned: int = 0  # started sends found with no worker: reclaimed at the next sweep
     claimed: int = 0
     enqueued: int = 0
     batches: list[Claim] = field(default_factory=list)
@@ -168,6 +171,68 @@ def reclaim_expired(*, now: datetime.datetime, unstarted: bool = True) -> int:
     for rid in last[:failed]:
         logger.error("Reminder %s failed for good: %s", rid, error)
     return back + failed + retried
+
+
+def orphan_grace() -> datetime.timedelta:
+    """How long a started send nobody holds keeps its claim once a sweep has
+    seen it so: AJAR_ORPHAN_GRACE_SECONDS, half a sweep interval by default."""
+    return datetime.timedelta(seconds=settings.AJAR_ORPHAN_GRACE_SECONDS)
+
+
+def orphaned_q() -> Q:
+    """Started sends whose lease a sweep cut (cut_orphaned_leases). A started
+    send's lease is otherwise its start plus the whole lease; a cut one ends
+    a grace after the sweep that saw it, well within half of that (a send is
+    bounded by the SMTP deadline and the "sent" write's retries). Half, so
+    that a lease setting changed while sends were under way is no alarm."""
+    return Q(
+        status=ReminderStatus.SENDING,
+        attempt_started_at__isnull=False,
+        lease_expires_at__lt=F("attempt_started_at") + settings.AJAR_REMINDER_LEASE / 2,
+    )
+
+
+def cut_orphaned_leases(*, now: datetime.datetime) -> int:
+    """Started sends whose worker is gone: their lease is cut to the grace, so
+    the next sweep reclaims them, not the end of the lease. Returns how many.
+
+    A live send holds its row's lock for the whole SMTP conversation, and
+    PostgreSQL drops the lock the moment the worker's connection dies (SIGKILL,
+    OOM, crash): a started row in sending that SKIP LOCKED hands over has no
+    worker talking to SMTP for it. The grace covers the one live sender without
+    the lock, a worker retrying the "sent" write after a database error: it
+    retries at least four times within the grace (AJAR_SENT_WRITE_RETRY_SECONDS
+    still bounds how long), and a reclaim only ever happens at a sweep after it.
+    A false alarm costs nothing: the reclaim skips locked rows too, and a worker
+    that finds its token gone sends nothing.
+
+    PostgreSQL only (SQLite has no row locks to tell a live send by).
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    grace = orphan_grace()
+    with transaction.atomic():
+        orphans = list(
+            Reminder.objects.filter(
+                status=ReminderStatus.SENDING,
+                attempt_started_at__lte=now - grace,
+                lease_expires_at__gt=now + grace,
+            )
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)[: settings.AJAR_SWEEP_BATCH_SIZE]
+        )
+        if not orphans:
+            return 0
+        cut = Reminder.objects.filter(id__in=orphans, status=ReminderStatus.SENDING).update(
+            lease_expires_at=now + grace, updated_at=now
+        )
+    logger.warning(
+        "%s reminders in sending with no worker holding them (it stopped mid-send): "
+        "reclaiming them in %g s, not at the end of their lease.",
+        cut,
+        grace.total_seconds(),
+    )
+    return cut
 
 
 # The claim on PostgreSQL in one statement: the candidates' SELECT ... FOR
@@ -346,6 +411,7 @@ def sweep(*, now: datetime.datetime) -> SweepResult:
     """
     queued = queued_sends()
     result = SweepResult(reclaimed=reclaim_expired(now=now, unstarted=not queued))
+    result.orphaned = cut_orphaned_leases(now=now)
     rate = settings.AJAR_SEND_RATE_PER_SECOND
     chunk = 1 if rate > 0 else max(1, settings.AJAR_SEND_CHUNK_SIZE)
     budget: float = settings.AJAR_SWEEP_MAX_CLAIM - (queued or 0) * chunk
@@ -362,7 +428,14 @@ def sweep(*, now: datetime.datetime) -> SweepResult:
         result.claimed += len(claim.reminder_ids)
         if len(claim.reminder_ids) < batch_size:
             break
-    heartbeat(now=now, detail={"claimed": result.claimed, "reclaimed": result.reclaimed})
+    heartbeat(
+        now=now,
+        detail={
+            "claimed": result.claimed,
+            "reclaimed": result.reclaimed,
+            "orphaned": result.orphaned,
+        },
+    )
     return result
 
 
@@ -385,7 +458,8 @@ class SendOutcome:
     # Accepted by the server, "sent" could not be written: left to the lease.
     UNRECORDED = "unrecorded"
     RELEASED = "released"  # given back unattempted: the worker is shutting down
-    ERROR = "error"  # unexpected; the row stays sending until its lease expires
+    REQUEUED = "requeued"  # published again unattempted: the chunk ran out of time
+    ERROR = "error"  # unexpected; the next sweeps reclaim the row (cut_orphaned_leases)
 
 
 def _is_permanent(error: Exception) -> bool:
@@ -518,12 +592,7 @@ def reminder_send(
                 )
             else:
                 reminder = loaded
-                current = bool(
-                    Reminder.objects.select_for_update()
-                    .filter(pk=reminder_id, status=ReminderStatus.SENDING, claim_token=token)
-                    .order_by()
-                    .values_list("id", flat=True)
-                )
+                current = _lock_if_current(reminder_id, token)
             if reminder is None or not current:
                 # Resolved or reclaimed between the start and the lock.
                 return SendOutcome.STALE
@@ -547,22 +616,42 @@ def reminder_send(
     return SendOutcome.SENT
 
 
-def _mark_sent(reminder: Reminder) -> None:
-    reminder.status = ReminderStatus.SENT
-    reminder.sent_at = timezone.now()
-    reminder.last_error = ""
-    reminder.claim_token = None
-    reminder.lease_expires_at = None
-    reminder.save(
-        update_fields=[
-            "status",
-            "sent_at",
-            "last_error",
-            "claim_token",
-            "lease_expires_at",
-            "updated_at",
-        ]
+# The two statements of every send, written out: compiling them through the
+# ORM cost more CPU per email than running them.
+_LOCK_SQL = (
+    "SELECT id FROM reminders_reminder WHERE id = %s AND status = %s AND claim_token = %s "
+    "FOR UPDATE"
+)
+_MARK_SENT_SQL = (
+    "UPDATE reminders_reminder SET status = %s, sent_at = %s, last_error = '', "
+    "claim_token = NULL, lease_expires_at = NULL, updated_at = %s WHERE id = %s"
+)
+
+
+def _token_param(token: uuid.UUID) -> Any:
+    # As the database stores it (a uuid on PostgreSQL, hex text on SQLite).
+    return token if connection.features.has_native_uuid_field else token.hex
+
+
+def _lock_if_current(reminder_id: int, token: uuid.UUID) -> bool:
+    """Lock the row if the claim is still `token`'s (SQLite ignores FOR UPDATE:
+    its transaction holds the database instead)."""
+    sql = (
+        _LOCK_SQL if connection.features.has_select_for_update else _LOCK_SQL[: -len(" FOR UPDATE")]
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [reminder_id, ReminderStatus.SENDING, _token_param(token)])
+        return cursor.fetchone() is not None
+
+
+def _mark_sent(reminder: Reminder) -> None:
+    """Under the row lock, the claim checked: sent."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        at = connection.ops.adapt_datetimefield_value(now)
+        cursor.execute(_MARK_SENT_SQL, [ReminderStatus.SENT, at, at, reminder.pk])
+    reminder.status, reminder.sent_at, reminder.last_error = ReminderStatus.SENT, now, ""
+    reminder.claim_token = reminder.lease_expires_at = None
 
 
 def _close_connection() -> None:
@@ -576,7 +665,8 @@ def _record_sent_after_database_error(
     """The server accepted the message; the database failed before "sent" was
     committed. Retry that write on a fresh connection (the token says the
     claim is still ours) for up to AJAR_SENT_WRITE_RETRY_SECONDS, capped at
-    half the lease so that no reclaim can race the retries."""
+    half the lease, and often enough that a database back for the sweeps is
+    back for this write before they reclaim the row (cut_orphaned_leases)."""
     logger.warning(
         "Reminder %s: accepted by the SMTP server, but the database failed (%s); "
         "retrying the 'sent' write, not the email.",
@@ -587,7 +677,10 @@ def _record_sent_after_database_error(
         settings.AJAR_SENT_WRITE_RETRY_SECONDS, settings.AJAR_REMINDER_LEASE.total_seconds() / 2
     )
     give_up = time.monotonic() + budget
-    delay = 0.1
+    # A sweep seeing this row unlocked gives it orphan_grace() before the
+    # reclaim: retry at least four times within that.
+    longest = min(2.0, orphan_grace().total_seconds() / 4)
+    delay = min(0.1, longest)
     while True:
         _close_connection()
         try:
@@ -607,7 +700,7 @@ def _record_sent_after_database_error(
             if time.monotonic() + delay > give_up:
                 break
             time.sleep(delay)
-            delay = min(delay * 2, 2.0)
+            delay = min(delay * 2, longest)
             continue
         if written:
             logger.warning("Reminder %s: 'sent' recorded once the database answered.", reminder_id)
@@ -615,7 +708,7 @@ def _record_sent_after_database_error(
         break
     logger.error(
         "Reminder %s: accepted by the SMTP server but 'sent' could not be recorded; "
-        "it will be sent again after its lease, with the same Message-ID.",
+        "the sweeps will reclaim it and send it again, with the same Message-ID.",
         reminder_id,
     )
     return SendOutcome.UNRECORDED
@@ -646,9 +739,15 @@ def reminder_send_many(*, reminder_ids: list[int], token: str | uuid.UUID) -> li
     sweep reclaims it after the dispatch deadline (no attempt counted); one
     log line, no traceback. A stop request (warm shutdown) gives back the
     reminders not yet started, at once.
+
+    Time: a chunk holds its pool process for about half a sweep interval at
+    most (chunk_seconds()); behind a slow relay the rest of it is published
+    again, same claim, at the back of the queue. A sweep waiting for a free
+    process then gets one before it goes stale.
     """
     outcomes: list[str] = []
     _stop.clear()
+    out_of_time = time.monotonic() + chunk_seconds()
     try:
         # One query reads the chunk, and tells a duplicate or reclaimed message at once.
         ours = loaded_for_send(reminder_ids=reminder_ids, token=token)
@@ -662,6 +761,9 @@ def reminder_send_many(*, reminder_ids: list[int], token: str | uuid.UUID) -> li
         if reminder_id not in ours:
             outcomes.append(SendOutcome.STALE)
             continue
+        if outcomes and time.monotonic() > out_of_time:
+            _requeue(token, reminder_ids[position:], outcomes)
+            break
         try:
             outcomes.append(
                 reminder_send(reminder_id=reminder_id, token=token, loaded=ours[reminder_id])
@@ -670,7 +772,7 @@ def reminder_send_many(*, reminder_ids: list[int], token: str | uuid.UUID) -> li
             _database_unreachable(error, len(reminder_ids) - position)
             break
         except Exception:
-            logger.exception("Sending reminder %s failed; its lease will expire.", reminder_id)
+            logger.exception("Sending reminder %s failed; the sweeps will reclaim it.", reminder_id)
             outcomes.append(SendOutcome.ERROR)
         else:
             _database_down.clear()
@@ -683,6 +785,23 @@ def reminder_send_many(*, reminder_ids: list[int], token: str | uuid.UUID) -> li
             ", ".join(map(str, stale)),
         )
     return outcomes
+
+
+def chunk_seconds() -> float:
+    """How long one send task keeps starting reminders: half a sweep interval."""
+    return settings.AJAR_SWEEP_INTERVAL / 2
+
+
+def _requeue(token: str | uuid.UUID, reminder_ids: list[int], outcomes: list[str]) -> None:
+    # Still claimed and unstarted: the same claim, published again (or, with
+    # the broker down, released for the next sweep by enqueue_sends).
+    enqueue_sends(Claim(token=uuid.UUID(str(token)), reminder_ids=reminder_ids))
+    outcomes.extend([SendOutcome.REQUEUED] * len(reminder_ids))
+    logger.info(
+        "A chunk ran past %g s (a slow SMTP server): published its last %s reminders again.",
+        chunk_seconds(),
+        len(reminder_ids),
+    )
 
 
 def _give_back(token: str | uuid.UUID, reminder_ids: list[int], outcomes: list[str]) -> None:

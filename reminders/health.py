@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from reminders.engine import SWEEP_HEARTBEAT, sendable_q
+from reminders.engine import SWEEP_HEARTBEAT, orphaned_q, sendable_q
 from reminders.models import Heartbeat, Reminder, ReminderStatus
 
 DAY = datetime.timedelta(days=1)
@@ -105,6 +105,7 @@ class EngineState:
     oldest_due_at: datetime.datetime | None
     sending: int
     sending_past_lease: int
+    sending_orphaned: int
     backing_off: int
     failed_last_day: int
     possibly_delivered_last_day: int
@@ -125,13 +126,16 @@ def _due_unsent(now: datetime.datetime) -> QuerySet[Reminder]:
 def engine_state(*, now: datetime.datetime) -> EngineState:
     due = _due_unsent(now).aggregate(count=Count("id"), oldest=Min("due_at"))
     sending = Reminder.objects.filter(status=ReminderStatus.SENDING).aggregate(
-        total=Count("id"), past=Count("id", filter=Q(lease_expires_at__lte=now))
+        total=Count("id"),
+        past=Count("id", filter=Q(lease_expires_at__lte=now)),
+        orphaned=Count("id", filter=orphaned_q()),
     )
     return EngineState(
         due_unsent=due["count"],
         oldest_due_at=due["oldest"],
         sending=sending["total"],
         sending_past_lease=sending["past"],
+        sending_orphaned=sending["orphaned"],
         backing_off=Reminder.objects.filter(
             status=ReminderStatus.SCHEDULED, attempts__gt=0, next_attempt_at__gt=now
         ).count(),
@@ -197,6 +201,10 @@ def health(request: HttpRequest) -> JsonResponse:
         problems.append(f"due reminders are {oldest_age // 60:.0f} minutes late")
     if state.sending_past_lease:
         problems.append(f"{state.sending_past_lease} reminders in sending past their lease")
+    if state.sending_orphaned:
+        problems.append(
+            f"{state.sending_orphaned} reminders in sending with no worker holding them"
+        )
     if state.backing_off:
         warnings.append(f"{state.backing_off} reminders backing off after a failed attempt")
     if state.failed_last_day:
@@ -220,6 +228,7 @@ def health(request: HttpRequest) -> JsonResponse:
         "states": {
             "sending": state.sending,
             "sending_past_lease": state.sending_past_lease,
+            "sending_orphaned": state.sending_orphaned,
             "backing_off": state.backing_off,
             "failed_last_day": state.failed_last_day,
             "possibly_delivered_last_day": state.possibly_delivered_last_day,
@@ -295,6 +304,10 @@ def metrics_text(*, now: datetime.datetime) -> str:
         "ajar_reminders_sending_past_lease": (
             "Sending past their lease.",
             state.sending_past_lease,
+        ),
+        "ajar_reminders_sending_orphaned": (
+            "Started sends with no worker holding them (reclaimed at the next sweep).",
+            state.sending_orphaned,
         ),
         "ajar_reminders_backing_off": ("Waiting for a retry.", state.backing_off),
         "ajar_reminders_failed_last_day": ("Failed in the last day.", state.failed_last_day),

@@ -1,10 +1,13 @@
 import collections
 import datetime
 import json
+import threading
+import time
 
 import psycopg2
 import pytest
-from django.db import connection
+from django.db import connection, connections
+from django.test import Client
 from django.utils import timezone
 
 from applications.models import Application, Outcome
@@ -155,3 +158,35 @@ def assert_each_delivered_once(smtp, reminders):
 
 def claimed_by(completed) -> list[int]:
     return [rid for rid, _token in json.loads(completed.stdout)["claimed"]]
+
+
+class HealthWatch(threading.Thread):
+    """Polls /health/ (in this process, on the test database) from the moment
+    the block starts; `first_seen` is the monotonic time `problem` first
+    appeared in its problems, or None. Create it before the stack starts:
+    the first request imports the views, seconds on a loaded machine."""
+
+    def __init__(self, problem: str):
+        super().__init__(daemon=True)
+        Client().get("/health/")
+        self.problem = problem
+        self.first_seen: float | None = None
+        self._stop_polling = threading.Event()
+
+    def run(self):
+        client = Client()
+        try:
+            while not self._stop_polling.is_set() and self.first_seen is None:
+                if self.problem in client.get("/health/").json()["problems"]:
+                    self.first_seen = time.monotonic()
+                self._stop_polling.wait(0.02)
+        finally:
+            connections.close_all()
+
+    def __enter__(self) -> "HealthWatch":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop_polling.set()
+        self.join(10)

@@ -29,6 +29,7 @@ class Handler:
     """Records accepted messages. A test may:
     - fail the next DATA commands (`fail_data = ["451 4.3.0 Busy", ...]`),
     - refuse recipients (`refuse_rcpt = "550 5.1.1 No such user"`),
+    - answer each DATA `data_delay` seconds late, as a slow relay does,
     - hold the conversation once at "MAIL" (before any content), "DATA" (the whole
       message received, not yet accepted), "ACCEPTED" (the message kept, its
       "250" reply not yet written: the client cannot know it was accepted) or
@@ -42,6 +43,7 @@ class Handler:
         self.data_attempts: list[tuple[float, str]] = []
         self.fail_data: list[str] = []
         self.refuse_rcpt: str | None = None
+        self.data_delay = 0.0
         self.hold_at: str | None = None
         self.held = threading.Event()
         self.held_peer: tuple[str, int] | None = None
@@ -87,6 +89,8 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         await self._maybe_hold("DATA", session)
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         with self._lock:
             reply = self.fail_data.pop(0) if self.fail_data else None
             self.data_attempts.append((time.time(), reply or "250"))

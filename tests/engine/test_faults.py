@@ -29,6 +29,7 @@ from reminders.models import Heartbeat, Reminder, ReminderSettings, ReminderStat
 from reminders.scheduling import due_at_for
 from reminders.services import reminder_settings_update
 from tests.engine.conftest import (
+    HealthWatch,
     assert_each_delivered_once,
     claimed_by,
     seed,
@@ -104,35 +105,55 @@ def test_due_reminders_are_delivered_once_each_and_none_early(stack):
         ("ACCEPTED", 2),
     ],
 )
-def test_a_worker_killed_mid_send_loses_nothing(stack, point, copies, target):
+def test_a_worker_killed_mid_send_is_reported_and_resent_within_two_sweeps(
+    stack, point, copies, target, settings
+):
+    # A long lease, so that a recovery in seconds cannot be the lease expiring;
+    # a grace of two intervals, so that the report lasts long enough to be seen.
+    stack.env["AJAR_REMINDER_LEASE_SECONDS"] = "60"
+    settings.AJAR_REMINDER_LEASE = datetime.timedelta(seconds=60)  # /health/ here, too
+    stack.env["AJAR_ORPHAN_GRACE_SECONDS"] = str(2 * stack.SWEEP_INTERVAL)
     handler = stack.smtp.handler
     handler.hold_at = point
     (reminder,) = seed(1)
-    worker, _beat = stack.start()
+    health = HealthWatch("1 reminders in sending with no worker holding them")
+    # Two workers for the group kill: sweeps run on a worker, so the other one
+    # keeps sweeping (as it would on a second host).
+    *workers, _beat = stack.start(workers=1 if target == "pool child" else 2)
 
     wait_until(handler.held.is_set, 20, what=f"the send to reach {point}")
     Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.SENDING).get()
-    if target == "pool child":
-        child = pid_of_client(handler.held_peer[1])
-        assert child != worker.pid
-        os.kill(child, signal.SIGKILL)
-    else:
-        worker.kill_group()
-    # The server sees the client go before it is let go: a dead client's
-    # message must not be accepted after the fact.
-    wait_until(handler.held_client_gone.is_set, 10, what="the server to see the client die")
-    handler.release()
-    if target == "worker group":
-        stack.worker()
+    sender = pid_of_client(handler.held_peer[1])
+    with health:
+        killed = time.monotonic()
+        if target == "pool child":
+            assert sender != workers[0].pid
+            os.kill(sender, signal.SIGKILL)
+        else:
+            (victim,) = [w for w in workers if w.pid == os.getpgid(sender)]
+            victim.kill_group()
+        # The server sees the client go before it is let go: a dead client's
+        # message must not be accepted after the fact.
+        wait_until(handler.held_client_gone.is_set, 10, what="the server to see the client die")
+        handler.release()
 
-    # The dead send's lock went with its connection; the lease expires and a
-    # later sweep claims and sends it again.
-    wait_sent([reminder], timeout=30)
+        # The dead send's lock went with its connection: the next sweep sees a
+        # started row nobody holds and cuts its lease to the grace; /health/
+        # reports it from then on, within two sweep intervals (plus slack for a
+        # loaded machine), and the first sweep after the grace reclaims it.
+        wait_sent([reminder], timeout=20)
+        resent = time.monotonic() - killed
+    assert health.first_seen is not None, "health never reported the dead send"
+    seen = health.first_seen - killed
+    print(f"reported after {seen:.2f} s, sent again after {resent:.2f} s")
+    assert seen <= 2 * stack.SWEEP_INTERVAL + 1.5
+    assert resent < 10  # seconds, not the 60 s lease
     settle(stack)  # nothing more follows
     ids = handler.message_ids()
     assert ids == [message_id_for(reminder)] * copies
     reminder.refresh_from_db()
     assert reminder.attempts == 1  # the reclaim counted the lost attempt
+    assert "no worker holding them" in stack.worker_output()
 
 
 # 3. -------------------------------------------------------------------------------
@@ -189,6 +210,44 @@ def test_a_sweep_with_the_broker_down_releases_its_claims_at_once(stack):
     # One failed publish, not one per reminder, and no wait for the lease.
     assert time.monotonic() - started < 10
     assert statuses(reminders) == {ReminderStatus.SCHEDULED: 3}
+
+
+def test_a_send_backlog_behind_a_slow_relay_does_not_starve_the_sweeps(stack, client, settings):
+    """Sends queued by the hundred, each taking a tenth of a second at the
+    relay: sweeps (on their own queue) keep running the whole time, and
+    /health/ never raises the "no sweep" alarm."""
+    settings.AJAR_HEALTH_SWEEP_STALE = datetime.timedelta(seconds=6 * stack.SWEEP_INTERVAL)
+    stack.smtp.handler.data_delay = 0.1  # a chunk of 10 holds a pool process a second
+    reminders = seed(100, users=4)
+    client.get("/health/")  # the first request imports the views
+    assert len(claimed_by(stack.run("sweep"))) == 100  # all queued at once: the backlog
+    queued_at = Heartbeat.objects.get(name=engine.SWEEP_HEARTBEAT).beat_at
+    stack.start()
+    # Starting the worker takes seconds: the alarm then would be true.
+    wait_until(
+        lambda: Heartbeat.objects.get(name=engine.SWEEP_HEARTBEAT).beat_at > queued_at,
+        20,
+        what="the worker's first sweep",
+    )
+    assert statuses(reminders)[ReminderStatus.SENT] < 50  # the backlog is still there
+
+    beats, alarms = set(), []
+
+    def drained() -> bool:
+        body = client.get("/health/").json()
+        alarms.extend(p for p in body["problems"] if p.startswith("no sweep"))
+        beats.add(body["last_sweep"]["at"])
+        return statuses(reminders)[ReminderStatus.SENT] == len(reminders)
+
+    started = time.monotonic()
+    wait_until(drained, 60, 0.1, "the backlog to drain")
+    took = time.monotonic() - started
+    print(f"backlog drained in {took:.1f} s with {len(beats)} distinct sweeps seen")
+    assert alarms == []
+    # At least one sweep every three intervals or so, while the sends ran.
+    assert len(beats) >= max(3, int(took / (3 * stack.SWEEP_INTERVAL)))
+    settle(stack)
+    assert_each_delivered_once(stack.smtp, reminders)
 
 
 # 4. -------------------------------------------------------------------------------

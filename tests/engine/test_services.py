@@ -7,15 +7,18 @@ import socket
 import time
 import uuid
 
+import psycopg2
 import pytest
 import time_machine
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.db import connection, transaction
 from django.utils import timezone
 
 from reminders import engine, mailer, services
 from reminders.engine import SendOutcome
 from reminders.models import Heartbeat, Reminder, ReminderSettings, ReminderStatus
+from tests.engine.conftest import statuses
 from tests.engine.processes import wait_until
 from tests.engine.smtp import SmtpServer, TrickleServer, free_port
 from tests.factories import ReminderFactory, UserFactory
@@ -204,6 +207,49 @@ def test_a_started_send_whose_worker_died_is_reclaimed_after_its_lease_as_an_att
     assert "lease expired" in reminder.last_error
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_started_send_no_worker_holds_is_reclaimed_at_the_sweep_after_next(
+    settings, django_capture_on_commit_callbacks
+):
+    """A live send holds its row lock; a dead worker's lock is gone. The next
+    sweep cuts the lease of the unlocked one to the grace, the one after
+    reclaims it; the locked one keeps its lease."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+    with transaction.atomic():  # the factories lock the application's stats row
+        dead, alive = ReminderFactory(due_at=NOW), ReminderFactory(due_at=NOW)
+    with time_machine.travel(NOW, tick=False):
+        start_then_die(sweep_at(NOW, django_capture_on_commit_callbacks))
+    grace = engine.orphan_grace()
+    params = connection.get_connection_params()
+    holder = psycopg2.connect(**{key: params[key] for key in _DSN_KEYS if params.get(key)})
+    try:
+        with holder.cursor() as cursor:  # the live worker's locked transaction
+            cursor.execute("SELECT 1 FROM reminders_reminder WHERE id = %s FOR UPDATE", [alive.pk])
+        later = NOW + 2 * grace
+        first = sweep_at(later, django_capture_on_commit_callbacks)
+        assert (first.orphaned, first.reclaimed) == (1, 0)
+        dead.refresh_from_db()
+        alive.refresh_from_db()
+        assert dead.lease_expires_at == later + grace
+        # /health/ tells it from a live send from then on.
+        assert list(Reminder.objects.filter(engine.orphaned_q()).values_list("pk", flat=True)) == [
+            dead.pk
+        ]
+        assert alive.lease_expires_at == NOW + settings.AJAR_REMINDER_LEASE
+
+        second = sweep_at(later + grace, django_capture_on_commit_callbacks)
+        assert second.reclaimed == 1
+        dead.refresh_from_db()
+        assert dead.attempts == 1  # the lost attempt counts
+        assert statuses([alive]) == {ReminderStatus.SENDING: 1}
+    finally:
+        holder.close()
+
+
+_DSN_KEYS = ("dbname", "host", "port", "user", "password")
+
+
 def test_a_reminder_that_keeps_losing_its_worker_ends_failed(
     settings, django_capture_on_commit_callbacks
 ):
@@ -364,7 +410,7 @@ def test_the_sweep_records_a_heartbeat(django_capture_on_commit_callbacks):
     sweep_at(NOW, django_capture_on_commit_callbacks)
     beat = Heartbeat.objects.get(name=engine.SWEEP_HEARTBEAT)
     assert beat.beat_at == NOW
-    assert beat.detail == {"claimed": 1, "reclaimed": 0}
+    assert beat.detail == {"claimed": 1, "reclaimed": 0, "orphaned": 0}
 
 
 # --- The health endpoint ------------------------------------------------------------
@@ -674,7 +720,8 @@ def test_a_sweep_only_tops_the_queue_up_to_the_claim_cap(
 def test_beginning_an_attempt_is_committed_at_once_and_only_for_the_current_claim(
     settings, django_capture_on_commit_callbacks
 ):
-    reminder = ReminderFactory(due_at=NOW)
+    with transaction.atomic():  # the factories lock the application's stats row
+        reminder = ReminderFactory(due_at=NOW)
     ((rid, token),) = claimed(sweep_at(NOW, django_capture_on_commit_callbacks))
     assert not engine.begin_attempt(reminder_id=rid, token=uuid.uuid4())
     assert engine.begin_attempt(reminder_id=rid, token=token)
