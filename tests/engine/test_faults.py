@@ -473,7 +473,15 @@ def test_a_reminder_resolved_or_unsendable_after_its_claim_is_not_sent(stack):
 
 def test_a_rejection_logged_with_redis_down_is_sent_once_redis_is_back(stack):
     user = UserFactory()
-    _worker, beat = stack.start()
+    worker, beat = stack.start()
+    # A worker that has taken its first message (a sweep), as a running one has:
+    # kombu fails to close a channel that never read from Redis and the worker
+    # exits (celery/kombu#582), which systemd's Restart=on-failure answers.
+    wait_until(
+        lambda: re.search(r"Task reminders\.tasks\.sweep\[\S+\] succeeded", worker.output()),
+        20,
+        what="the worker's first sweep",
+    )
     stack.redis.stop()
 
     logged = json.loads(stack.run("log-rejection", str(user.pk), "40").stdout)
@@ -496,6 +504,7 @@ def test_a_rejection_logged_with_redis_down_is_sent_once_redis_is_back(stack):
     wait_sent([reminder], timeout=45)
     settle(stack)
     assert_each_delivered_once(stack.smtp, [reminder])
+    assert worker.popen.poll() is None
 
 
 # 10. Warm shutdown ------------------------------------------------------------------
