@@ -24,13 +24,13 @@ run: $(VENV)/.runtime
 	$(PY) -m config.embedded
 
 ## The whole suite: PostgreSQL and Redis when DATABASE_URL / CELERY_BROKER_URL point at them.
-## Two parts: the tests of one process run on TEST_WORKERS processes (pytest-xdist,
-## a file to a process, each with its own test database); the tests that start
-## real workers, beat, Redis and SMTP servers or drive Chromium, and time what
-## they see, run one at a time after them. Line and branch coverage of both
+## Two parts: most tests (the browser's included) run on TEST_WORKERS processes
+## (pytest-xdist, a file to a process, each with its own test database); the
+## tests that start real Celery workers, beat, Redis and SMTP servers and time
+## what they see run one at a time after them. Line and branch coverage of both
 ## parts together; below the floor in pyproject.toml it fails.
 TEST_WORKERS ?= 2
-SERIAL_TESTS := tests/engine tests/browser tests/reminders/test_digest_faults.py tests/test_embedded.py
+SERIAL_TESTS := tests/engine tests/reminders/test_digest_faults.py tests/test_embedded.py
 test: $(VENV)/.test
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --cov --cov-report= --cov-fail-under=0 \
 		$(addprefix --ignore=,$(SERIAL_TESTS)) $(PYTEST_ARGS)
