@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User, check_owner
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
-from applications.attachments import FileRoom, LetterFile
+from applications.attachments import FileRoom
 from applications.models import (
     Application,
     Attachment,
@@ -38,6 +38,7 @@ from applications.models import (
     StatsCount,
 )
 from applications.summary import TIMED_STAGES, Facts, stats_keys
+from letters.files import LetterFile
 
 # How much of a rejection letter the search reads: a letter's words are at its
 # start; a pasted thread of quoted mail would only bloat the index.

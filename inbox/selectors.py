@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.models import User
-from applications.selectors import ApplicationMatcher
 from inbox.models import InboundMessage, Status
+from reminders.matching import ApplicationMatcher
 
 __all__ = ["ApplicationMatcher", "draft_get", "inbox_drafts"]
 

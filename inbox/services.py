@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.timezones import user_today
-from applications.attachments import EML, LetterFile, sniffed_type
 from applications.models import Application, Channel, Stage
 from applications.services import application_move
 from inbox.models import (
@@ -38,6 +37,7 @@ from inbox.models import (
 )
 from inbox.models import Kind as DraftKind
 from inbox.selectors import ApplicationMatcher
+from letters.files import EML, LetterFile, sniffed_type
 from letters.parser import MAX_MESSAGE_BYTES, LetterError, ParsedLetter, parse_letter
 from reminders.services import rejection_log, reminder_settings_get
 

@@ -14,7 +14,7 @@ from accounts.models import User
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from accounts.validators import validate_user_date
-from applications.attachments import EML, LetterFile, read_added_file, read_letter_file
+from applications.attachments import read_added_file, read_letter_file
 from applications.forms import (
     DATE_WIDGET,
     ApplicationChoiceField,
@@ -25,6 +25,7 @@ from applications.forms import (
 )
 from applications.models import Application, Attachment, Channel, Company, Outcome, Stage
 from contacts.models import Contact, ContactRole, InteractionChannel
+from letters.files import EML, LetterFile
 from reminders.links import SNOOZE_WEEKS
 from reminders.models import COOLING_OFF_MAX, COOLING_OFF_MIN, HeldLetter, ReminderSettings
 from reminders.notes import PLACEHOLDERS, unknown_placeholders

@@ -26,7 +26,6 @@ from accounts.models import User, check_owner
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from accounts.validators import validate_user_date
-from applications.attachments import EML, LetterFile, email_contents
 from applications.models import (
     Application,
     Channel,
@@ -36,7 +35,6 @@ from applications.models import (
     Stage,
     StageEvent,
 )
-from applications.selectors import ApplicationMatcher
 from applications.services import (
     application_create,
     application_note_activity,
@@ -50,10 +48,12 @@ from applications.services import (
 )
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 from contacts.services import interaction_log
+from letters.files import EML, LetterFile, email_contents
 from letters.parser import LetterError, parse_letter
 from reminders import cadence
 from reminders.emails import sample_message
 from reminders.links import SNOOZE_WEEKS
+from reminders.matching import ApplicationMatcher
 from reminders.models import (
     ACTIVE_STATUSES,
     HeldLetter,

@@ -9,13 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.downloads import file_download
 from accounts.forms import add_service_error
 from accounts.http import AuthenticatedRequest
 from accounts.labels import date_rows, label_rows
 from accounts.pagination import CappedPaginator
 from accounts.pickers import picker_options
 from accounts.views import confirm_then
-from applications.downloads import file_download
 from applications.filters import ApplicationFilter
 from applications.forms import ApplicationForm, StageEventForm
 from applications.models import (

@@ -55,9 +55,3 @@ def test_a_nul_byte_in_an_email_files_body_is_dropped_from_the_letter(user_clien
     response = _log(user_client, NUL_IN_BODY)
     assert response.status_code == 302
     assert Rejection.objects.get().letter_text == "Sorry, not this time."
-
-
-def test_an_email_file_whose_body_cannot_be_read_keeps_an_empty_letter_text():
-    from applications.attachments import email_body_text
-
-    assert email_body_text(BROKEN_HEADER) in {"", "body"}

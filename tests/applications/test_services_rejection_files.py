@@ -3,9 +3,10 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from applications.attachments import LetterFile, left_out_message, sniffed_type
+from applications.attachments import left_out_message
 from applications.models import Attachment
 from applications.services import rejection_files_add, rejection_files_remove
+from letters.files import LetterFile, sniffed_type
 from tests.factories import AttachmentFactory, RejectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,19 +87,3 @@ def test_removing_takes_only_the_rejections_own_files(user, other_user):
     theirs = AttachmentFactory(user=other_user)
     assert rejection_files_remove(rejection=mine.rejection, ids=[mine.pk, theirs.pk]) == 1
     assert list(Attachment.objects.all()) == [theirs]
-
-
-@pytest.mark.parametrize(
-    ("data", "expected"),
-    [
-        (PDF, "application/pdf"),
-        (PNG, "image/png"),
-        (b"\xff\xd8\xff\xe0" + b"\x00" * 20, "image/jpeg"),
-        (b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar"),
-        (b"<svg onload=alert(1)>", "application/octet-stream"),
-        (b"<html><script></script>", "application/octet-stream"),
-        (b"MZ\x90\x00", "application/octet-stream"),
-    ],
-)
-def test_the_type_is_sniffed_from_the_bytes(data, expected):
-    assert sniffed_type(data) == expected

@@ -8,10 +8,10 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from applications.attachments import LetterFile
 from applications.models import Application, Company, Outcome, Rejection, Stage, StageEvent
 from applications.services import application_move
 from contacts.models import Contact
+from letters.files import LetterFile
 from reminders.models import Reminder, ReminderKind, ReminderStatus
 from reminders.services import (
     NewContact,

@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from applications.attachments import LetterFile
 from applications.models import Application, Attachment, Outcome, Rejection
+from letters.files import LetterFile
 from reminders.models import HeldLetter, Reminder
 from reminders.services import held_letter_create
 from tests.factories import ApplicationFactory, CompanyFactory, UserFactory

@@ -3,7 +3,7 @@ fuzzily otherwise, the role deciding between several; each name matched once."""
 
 import pytest
 
-from applications.selectors import ApplicationMatcher
+from reminders.matching import ApplicationMatcher
 from tests.factories import ApplicationFactory, CompanyFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ One response for every file Ajar keeps (a rejection's letter and the files with
 it, an Inbox draft's message and the files inside it): `Content-Disposition:
 attachment` with a name that cannot break the header, the type sniffed when it
 was stored and served as itself only when it is a document or an image
-(`applications.attachments.served_type`), `nosniff`, and a sandboxing CSP in
+(`letters.files.served_type`), `nosniff`, and a sandboxing CSP in
 case a browser opens it all the same.
 """
 
@@ -13,7 +13,7 @@ import unicodedata
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
-from applications.attachments import served_type
+from letters.files import served_type
 
 
 def download_name(filename: str, fallback: str = "file") -> str:

@@ -4,7 +4,7 @@ bytes, with a Content-Disposition no filename can break."""
 import pytest
 from django.urls import reverse
 
-from applications.downloads import download_name
+from accounts.downloads import download_name
 from tests.factories import AttachmentFactory
 
 pytestmark = pytest.mark.django_db
