@@ -5,7 +5,7 @@ it lives in `reminders.services`, the layer that may read all three.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -69,10 +69,21 @@ def company_get_or_create(*, user: User, name: str) -> Company:
 
 def application_refresh_furthest_stage(application: Application) -> None:
     """furthest_stage is the highest stage in the history (or the current one)."""
-    highest = application.events.aggregate(m=Max("stage"))["m"]
-    application.furthest_stage = max(
-        highest or application.current_stage, application.current_stage
+    applications_refresh_furthest_stage([application])
+
+
+def applications_refresh_furthest_stage(applications: Sequence[Application]) -> None:
+    """application_refresh_furthest_stage for many (one query; the caller saves them)."""
+    highest = dict(
+        StageEvent.objects.filter(application__in=[a.pk for a in applications])
+        .order_by()
+        .values("application")
+        .annotate(m=Max("stage"))
+        .values_list("application", "m")
     )
+    for application in applications:
+        current = application.current_stage
+        application.furthest_stage = max(highest.get(application.pk) or current, current)
 
 
 def activity_expression() -> Greatest:

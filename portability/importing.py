@@ -6,7 +6,6 @@ the plan in one transaction.
 """
 
 import datetime
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -510,13 +509,3 @@ class ContactMatcher:
             self.by_email[email] = contact
         if row.contact_name:
             self.by_name[name] = contact
-
-
-def spread_dates(count: int, *, start: datetime.date) -> list[datetime.date]:
-    """Due dates for `count` overdue circle-backs spread over the coming weeks
-    (about five a week, over at most twelve weeks), from `start`."""
-    if count <= 0:
-        return []
-    weeks = min(12, max(1, math.ceil(count / 5)))
-    span = weeks * 7
-    return [start + datetime.timedelta(days=(i * span) // count) for i in range(count)]

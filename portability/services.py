@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.timezones import user_today
 from applications.models import Application, Company, Outcome, StageEvent
 from applications.services import (
     application_activity_refresh,
@@ -17,11 +16,10 @@ from applications.services import (
     application_stats_refresh,
 )
 from contacts.models import Contact
-from portability.importing import ContactMatcher, ImportPlan, PlannedRow, spread_dates
+from portability.importing import ContactMatcher, ImportPlan, PlannedRow
 from portability.models import CalendarFeed, ImportUpload
-from reminders.models import Reminder, ReminderStatus
-from reminders.scheduling import due_at_for
-from reminders.services import rejection_log, reminder_settings_get
+from reminders.models import Reminder
+from reminders.services import Closing, rejections_log_bulk
 
 UPLOAD_KEEP = datetime.timedelta(days=1)
 
@@ -68,7 +66,7 @@ def import_apply(*, user: User, plan: ImportPlan) -> ImportResult:
 
     # 2. Applications and the stage events their dates give. Closed outcomes
     # other than a rejection or a silence are set here; those two go through
-    # rejection_log below, like a rejection logged by hand.
+    # rejections_log_bulk below: rejection_log's rules, for all of them at once.
     applications = []
     for row in rows:
         closed_here = row.outcome not in {Outcome.OPEN, Outcome.REJECTED, Outcome.GHOSTED}
@@ -100,49 +98,29 @@ def import_apply(*, user: User, plan: ImportPlan) -> ImportResult:
     )
 
     created_contacts = _link_contacts(user, applications, rows)
-    # bulk_create bypasses the services that keep each application's last news:
-    # without it an imported application would never show as quiet.
-    application_activity_refresh(application_ids=[app.pk for app in applications])
-    application_search_refresh(application_ids=[app.pk for app in applications])
-    application_stats_refresh(application_ids=[app.pk for app in applications])
-
-    # 4. Rejections and silences: the one path every rejection takes, with its date.
-    settings_ = reminder_settings_get(user=user)
-    today = user_today(user)
-    overdue: list[Reminder] = []
-    rejections = 0
-    for app, row in zip(applications, rows, strict=True):
-        if row.outcome not in {Outcome.REJECTED, Outcome.GHOSTED}:
-            continue
-        result = rejection_log(
-            user=user,
+    closings = [
+        Closing(
             application=app,
             stage_reached=row.stage,
             received_on=row.outcome_on,
             ghosted=row.outcome == Outcome.GHOSTED,
         )
-        rejections += row.outcome == Outcome.REJECTED
-        if result.reminder.due_date <= today:
-            overdue.append(result.reminder)
+        for app, row in zip(applications, rows, strict=True)
+        if row.outcome in {Outcome.REJECTED, Outcome.GHOSTED}
+    ]
+    closed = {closing.application.pk for closing in closings}
+    # bulk_create bypasses the services that keep each application's last news:
+    # without it an imported application would never show as quiet.
+    application_activity_refresh(application_ids=[app.pk for app in applications])
+    application_search_refresh(application_ids=[app.pk for app in applications])
+    # The rejected and ghosted ones are counted once, closed, below.
+    application_stats_refresh(application_ids=[a.pk for a in applications if a.pk not in closed])
 
-    # 5. Old rejections whose cooling-off has passed would all fall due at
+    # 4. Rejections and silences: the one rule every rejection follows, with its
+    # date. 5. Old rejections whose cooling-off has passed would all fall due at
     # once: spread over the coming weeks, or not scheduled at all.
-    choice = plan.options.old_rejections
-    if choice == "spread":
-        start = today + datetime.timedelta(days=1)
-        now = timezone.now()
-        for reminder, due in zip(overdue, spread_dates(len(overdue), start=start), strict=True):
-            reminder.due_date = due
-            reminder.due_at = due_at_for(due, settings_.send_time, user.zone)
-            reminder.next_attempt_at = reminder.due_at
-            reminder.updated_at = now
-        Reminder.objects.bulk_update(
-            overdue, ["due_date", "due_at", "next_attempt_at", "updated_at"], batch_size=500
-        )
-    elif choice == "skip":
-        Reminder.objects.filter(pk__in=[r.pk for r in overdue]).update(
-            status=ReminderStatus.DISMISSED, resolved_at=timezone.now()
-        )
+    rejections_log_bulk(user=user, closings=closings, old_circle_backs=plan.options.old_rejections)
+    rejections = sum(1 for closing in closings if not closing.ghosted)
     return ImportResult(
         applications=len(applications),
         companies=len(new),

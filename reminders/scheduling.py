@@ -7,6 +7,7 @@ conversation with an insider moves the next step to that day plus its interval.
 """
 
 import datetime
+import math
 import zoneinfo
 
 from dateutil.relativedelta import relativedelta
@@ -137,3 +138,13 @@ def last_digest_at(
         if at <= now:
             return at
     raise AssertionError("unreachable: a week always holds the weekday")
+
+
+def spread_dates(count: int, *, start: datetime.date) -> list[datetime.date]:
+    """Due dates for `count` overdue circle-backs spread over the coming weeks
+    (about five a week, over at most twelve weeks), from `start`."""
+    if count <= 0:
+        return []
+    weeks = min(12, max(1, math.ceil(count / 5)))
+    span = weeks * 7
+    return [start + datetime.timedelta(days=(i * span) // count) for i in range(count)]

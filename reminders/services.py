@@ -8,6 +8,7 @@ the three, so that each of its steps is a plain call downwards.
 
 import datetime
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.bulk import update_rows
 from accounts.models import User, check_owner
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
@@ -42,6 +44,7 @@ from applications.services import (
     application_search_refresh,
     application_stats_forget,
     application_stats_refresh,
+    applications_refresh_furthest_stage,
     company_get_or_create,
     rejection_files_add,
     rejection_files_remove,
@@ -63,7 +66,13 @@ from reminders.models import (
     ReminderStatus,
     ReminderStep,
 )
-from reminders.scheduling import due_at_for, snoozed_due_date, step_due_date, thank_you_due_date
+from reminders.scheduling import (
+    due_at_for,
+    snoozed_due_date,
+    spread_dates,
+    step_due_date,
+    thank_you_due_date,
+)
 from reminders.selectors import insiders_for
 
 logger = logging.getLogger(__name__)
@@ -132,11 +141,19 @@ def _lock_steps(application: Application) -> list[Reminder]:
     return steps
 
 
-def _cancel(reminder: Reminder) -> None:
+def _cancelled(reminder: Reminder, now: datetime.datetime) -> None:
     reminder.status = ReminderStatus.CANCELLED
-    reminder.resolved_at = timezone.now()
+    reminder.resolved_at = now
     reminder.claim_token = None
     reminder.lease_expires_at = None
+
+
+# What _cancelled changes, for the bulk writes.
+CANCELLED_FIELDS = ["status", "resolved_at", "claim_token", "lease_expires_at", "updated_at"]
+
+
+def _cancel(reminder: Reminder) -> None:
+    _cancelled(reminder, timezone.now())
     reminder.save()
 
 
@@ -158,17 +175,51 @@ def reminder_schedule(
     skips the lookup.
     """
     settings_ = reminder_settings_get(user=user)
+    steps = [] if new_application else _lock_steps(application)
+    reminder, cancelled = _circle_back_step(
+        user=user,
+        application=application,
+        rejection=rejection,
+        kind=kind,
+        counted_from=counted_from,
+        cooling_off_days=cooling_off_days,
+        settings_=settings_,
+        steps=steps,
+    )
+    for step in cancelled:
+        step.save()
+    reminder.save()
+    return reminder
+
+
+def _circle_back_step(
+    *,
+    user: User,
+    application: Application,
+    rejection: Rejection | None,
+    kind: ReminderKind,
+    counted_from: datetime.date,
+    cooling_off_days: int | None,
+    settings_: ReminderSettings,
+    steps: list[Reminder],
+) -> tuple[Reminder, list[Reminder]]:
+    """The rule of reminder_schedule, writing nothing: the application's last
+    circle-back scheduled anew (or a new row), validated, and the other steps
+    of `steps` (all of the application's, oldest first) still waiting,
+    cancelled. The caller saves both."""
     stage = rejection.stage_reached if rejection is not None else application.furthest_stage
     days = cooling_off_days or settings_.cooling_off_for(stage)
-    steps = [] if new_application else _lock_steps(application)
     circle_backs = [step for step in steps if step.step == ReminderStep.CIRCLE_BACK]
     reminder = circle_backs[-1] if circle_backs else None
+    cancelled = []
+    now = timezone.now()
     for step in steps:
         if step is not reminder and step.status in (
             ReminderStatus.SCHEDULED,
             ReminderStatus.WAITING,
         ):
-            _cancel(step)
+            _cancelled(step, now)
+            cancelled.append(step)
     if reminder is None:
         reminder = Reminder(user=user, application=application, step=ReminderStep.CIRCLE_BACK)
     elif reminder.status not in UNSENT_STATUSES:
@@ -184,8 +235,7 @@ def reminder_schedule(
     # The table's CheckConstraints hold in the database; validating them here
     # would cost one SELECT each, on every rejection (an import logs thousands).
     reminder.full_clean(exclude=["user", "application", "rejection"], validate_constraints=False)
-    reminder.save()
-    return reminder
+    return reminder, cancelled
 
 
 def reminder_reschedule(
@@ -586,8 +636,38 @@ def cadence_start(
         cooling_off_days=cooling_off_days,
         new_application=new_application,
     )
-    settings_ = reminder_settings_get(user=user)
-    today = user_today(user)
+    thank_you = _thank_you_step(
+        user=user,
+        application=application,
+        rejection=rejection,
+        kind=kind,
+        counted_from=counted_from,
+        writer=writer,
+        settings_=reminder_settings_get(user=user),
+        today=user_today(user),
+    )
+    if thank_you is None:
+        return CadenceStart(circle_back=circle_back, thank_you=None)
+    # The circle-back queues behind the thank-you: one pending step.
+    circle_back.status = ReminderStatus.WAITING
+    circle_back.save(update_fields=["status", "updated_at"])
+    thank_you.save()
+    return CadenceStart(circle_back=circle_back, thank_you=thank_you)
+
+
+def _thank_you_step(
+    *,
+    user: User,
+    application: Application,
+    rejection: Rejection | None,
+    kind: ReminderKind,
+    counted_from: datetime.date,
+    writer: Contact | None,
+    settings_: ReminderSettings,
+    today: datetime.date,
+) -> Reminder | None:
+    """The rule of the thank-you, writing nothing: the step when the setting is
+    on and the letter is recent, else None. Its circle-back then waits."""
     wants_thank_you = (
         kind == ReminderKind.REJECTED
         and rejection is not None
@@ -595,10 +675,7 @@ def cadence_start(
         and (today - counted_from).days <= cadence.THANK_YOU_WITHIN_DAYS
     )
     if not wants_thank_you:
-        return CadenceStart(circle_back=circle_back, thank_you=None)
-    # The circle-back queues behind the thank-you: one pending step.
-    circle_back.status = ReminderStatus.WAITING
-    circle_back.save(update_fields=["status", "updated_at"])
+        return None
     thank_you = Reminder(
         user=user,
         application=application,
@@ -610,8 +687,7 @@ def cadence_start(
         cooling_off_days=1,
     )
     cadence.set_due(thank_you, max(thank_you_due_date(counted_from), today), settings_)
-    thank_you.save()
-    return CadenceStart(circle_back=circle_back, thank_you=thank_you)
+    return thank_you
 
 
 class NotMoved(ValidationError):
@@ -722,7 +798,14 @@ def people_met_add(
 
 def _lock_open_application(application: Application) -> Application:
     application = Application.objects.select_for_update().get(pk=application.pk)
-    if Rejection.objects.filter(application=application).exists():
+    _refuse_closed(
+        application, has_rejection=Rejection.objects.filter(application=application).exists()
+    )
+    return application
+
+
+def _refuse_closed(application: Application, *, has_rejection: bool) -> None:
+    if has_rejection:
         raise ValidationError(_("This application already has a rejection: edit that one."))
     # Checked under the lock: the caller's copy may predate another request that
     # closed it (a double-clicked "never heard back"), whose reminder must stay.
@@ -730,7 +813,54 @@ def _lock_open_application(application: Application) -> Application:
         raise ValidationError(
             _("This application is already closed: undo its outcome first to log another.")
         )
-    return application
+
+
+def _rejection_row(
+    *,
+    user: User,
+    application: Application,
+    received_on: datetime.date,
+    stage_reached: Stage,
+    channel: Channel = Channel.EMAIL,
+    letter_text: str = "",
+    feedback: str = "",
+    invited_to_reapply: bool = False,
+) -> Rejection:
+    """The rejection itself, validated, not saved."""
+    rejection = Rejection(
+        application=application,
+        user=user,
+        received_on=received_on,
+        stage_reached=stage_reached,
+        channel=channel,
+        letter_text=letter_text,
+        feedback=feedback,
+        invited_to_reapply=invited_to_reapply,
+    )
+    # Constraints: enforced by the database, not re-checked by a SELECT each.
+    rejection.full_clean(exclude=["application", "user"], validate_constraints=False)
+    return rejection
+
+
+def _record_outcome(
+    application: Application, *, stage_reached: Stage, received_on: datetime.date, ghosted: bool
+) -> StageEvent | None:
+    """The application's outcome and history, writing nothing: how far it got
+    is a fact, a stage event when that is not its current stage. The caller
+    saves the event, then refreshes the furthest stage and saves the application."""
+    event = None
+    if stage_reached != application.current_stage:
+        event = StageEvent(
+            application=application,
+            stage=stage_reached,
+            occurred_on=received_on,
+            note=_("Recorded with the outcome."),
+        )
+        application.current_stage = stage_reached
+        application_note_activity(application, received_on)
+    application.outcome = Outcome.GHOSTED if ghosted else Outcome.REJECTED
+    application.outcome_on = received_on
+    return event
 
 
 @transaction.atomic
@@ -793,9 +923,9 @@ def rejection_log(
     left_out: list[LetterFile] = []
     if not ghosted:
         letter_text, enclosed_files = _read_letter(letter_file, letter_text, enclosed_files)
-        rejection = Rejection(
-            application=application,
+        rejection = _rejection_row(
             user=user,
+            application=application,
             received_on=received_on,
             stage_reached=stage_reached,
             channel=channel,
@@ -803,25 +933,17 @@ def rejection_log(
             feedback=feedback,
             invited_to_reapply=invited_to_reapply,
         )
-        # Constraints: enforced by the database, not re-checked by a SELECT each.
-        rejection.full_clean(exclude=["application", "user"], validate_constraints=False)
         rejection.save()
         left_out = rejection_files_add(
             rejection=rejection, letter=letter_file, enclosed=enclosed_files, fresh=True
         )
 
     # 3. The application's outcome and history: how far it got is a fact.
-    if stage_reached != application.current_stage:
-        StageEvent.objects.create(
-            application=application,
-            stage=stage_reached,
-            occurred_on=received_on,
-            note=_("Recorded with the outcome."),
-        )
-        application.current_stage = stage_reached
-        application_note_activity(application, received_on)
-    application.outcome = Outcome.GHOSTED if ghosted else Outcome.REJECTED
-    application.outcome_on = received_on
+    event = _record_outcome(
+        application, stage_reached=stage_reached, received_on=received_on, ghosted=ghosted
+    )
+    if event is not None:
+        event.save()
     if not created:
         application_refresh_furthest_stage(application)
     application.save()
@@ -865,6 +987,227 @@ def rejection_log(
         thank_you=steps.thank_you,
         files_left_out=left_out,
     )
+
+
+# --- Many rejections at once: an import's rows ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Closing:
+    """One open application's rejection (or silence) for rejections_log_bulk:
+    how far it got and the day, nothing more (no letter, no people)."""
+
+    application: Application
+    stage_reached: Stage
+    received_on: datetime.date | None = None
+    ghosted: bool = False
+
+
+# What to do with circle-backs whose cooling-off has already passed.
+OLD_CIRCLE_BACKS = ("keep", "spread", "skip")
+
+
+def circle_backs_overdue_settle(
+    *, user: User, reminders: Sequence[Reminder], choice: str
+) -> list[Reminder]:
+    """Circle-backs of old rejections (an import's) due today or before would
+    all fall due at once: `spread` them over the coming weeks (in the order
+    given), `skip` them (dismissed), or `keep` them. Changes the rows given,
+    without saving them; returns the ones changed."""
+    if choice not in OLD_CIRCLE_BACKS:
+        raise ValueError(f"Unknown choice {choice!r}.")
+    today = user_today(user)
+    overdue = [reminder for reminder in reminders if reminder.due_date <= today]
+    now = timezone.now()
+    if choice == "spread":
+        settings_ = reminder_settings_get(user=user)
+        start = today + datetime.timedelta(days=1)
+        for reminder, due in zip(overdue, spread_dates(len(overdue), start=start), strict=True):
+            reminder.due_date = due
+            reminder.due_at = due_at_for(due, settings_.send_time, user.zone)
+            reminder.next_attempt_at = reminder.due_at
+            reminder.updated_at = now
+        return overdue
+    if choice == "skip":
+        for reminder in overdue:
+            reminder.status = ReminderStatus.DISMISSED
+            reminder.resolved_at = now
+        return overdue
+    return []
+
+
+@transaction.atomic
+def rejections_log_bulk(
+    *, user: User, closings: Sequence[Closing], old_circle_backs: str = "keep"
+) -> list[RejectionLogResult]:
+    """rejection_log for many open applications at once (an import's rejected
+    and ghosted rows): the same rows as one call per application, in a few
+    statements for them all, by the same rules (the helpers above). Then
+    `old_circle_backs` settles the circle-backs already due
+    (circle_backs_overdue_settle). Results in the order of `closings`.
+
+    Refused, all of it, like rejection_log: another user's application, one
+    already closed or with a rejection, one named twice, or while one of their
+    emails is being sent."""
+    closings = list(closings)
+    if not closings:
+        return []
+    applications, steps = _lock_open_applications(user, [c.application for c in closings])
+    rejections = _close_many(user, closings, applications)
+    results = _cadence_start_many(user, applications, rejections, steps)
+    circle_backs_overdue_settle(
+        user=user, reminders=[result.reminder for result in results], choice=old_circle_backs
+    )
+    new_steps = []
+    for result in results:
+        if result.reminder.pk is None:
+            new_steps.append(result.reminder)
+        else:
+            # A circle-back sent before the application was reopened (rare).
+            result.reminder.save()
+        if result.thank_you is not None:
+            new_steps.append(result.thank_you)
+    # In order: an application's thank-you after its circle-back, its newest row.
+    Reminder.objects.bulk_create(new_steps, batch_size=1000)
+    return results
+
+
+def _lock_open_applications(
+    user: User, given: list[Application]
+) -> tuple[list[Application], dict[int, list[Reminder]]]:
+    """_lock_open_application and _lock_steps for many: the applications
+    locked in key order (with their companies), fresh, in the order given, and
+    each one's steps, oldest first."""
+    check_owner(user, *given)
+    ids = [application.pk for application in given]
+    if len(set(ids)) != len(ids):
+        raise ValidationError(_("An application is named twice."))
+    locked = {
+        application.pk: application
+        for application in Application.objects.select_for_update(of=("self",))
+        .select_related("company")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    }
+    if len(locked) != len(ids):
+        raise Application.DoesNotExist
+    rejected = set(
+        Rejection.objects.filter(application__in=ids).values_list("application_id", flat=True)
+    )
+    for application in locked.values():
+        _refuse_closed(application, has_rejection=application.pk in rejected)
+    steps: dict[int, list[Reminder]] = defaultdict(list)
+    for step in Reminder.objects.select_for_update().filter(application__in=ids).order_by("id"):
+        if step.status == ReminderStatus.SENDING:
+            raise ReminderBeingSent
+        step.application = locked[step.application_id]
+        steps[step.application_id].append(step)
+    return [locked[pk] for pk in ids], steps
+
+
+def _close_many(
+    user: User, closings: list[Closing], applications: list[Application]
+) -> list[Rejection | None]:
+    """Steps 2 and 3 of rejection_log for many: the rejections, the outcomes
+    and history, the stats. No letter: the search text does not change."""
+    today = user_today(user)
+    rejections: list[Rejection | None] = []
+    events = []
+    for closing, application in zip(closings, applications, strict=True):
+        received_on = closing.received_on or today
+        stage_reached = Stage(closing.stage_reached)
+        rejections.append(
+            None
+            if closing.ghosted
+            else _rejection_row(
+                user=user,
+                application=application,
+                received_on=received_on,
+                stage_reached=stage_reached,
+            )
+        )
+        event = _record_outcome(
+            application,
+            stage_reached=stage_reached,
+            received_on=received_on,
+            ghosted=closing.ghosted,
+        )
+        if event is not None:
+            events.append(event)
+    Rejection.objects.bulk_create([r for r in rejections if r is not None], batch_size=1000)
+    StageEvent.objects.bulk_create(events, batch_size=1000)
+    applications_refresh_furthest_stage(applications)
+    now = timezone.now()
+    for application in applications:
+        application.updated_at = now
+    update_rows(
+        Application,
+        applications,
+        [
+            "current_stage",
+            "furthest_stage",
+            "last_activity_on",
+            "outcome",
+            "outcome_on",
+            "updated_at",
+        ],
+    )
+    application_stats_refresh(application_ids=[application.pk for application in applications])
+    return rejections
+
+
+def _cadence_start_many(
+    user: User,
+    applications: list[Application],
+    rejections: list[Rejection | None],
+    steps: dict[int, list[Reminder]],
+) -> list[RejectionLogResult]:
+    """cadence_start for many, writing the cancelled steps and leaving the new
+    ones to the caller."""
+    settings_ = reminder_settings_get(user=user)
+    today = user_today(user)
+    results = []
+    cancelled: list[Reminder] = []
+    for application, rejection in zip(applications, rejections, strict=True):
+        kind = ReminderKind.REJECTED if rejection is not None else ReminderKind.GHOSTED
+        counted_from = application.outcome_on
+        assert counted_from is not None  # set by _record_outcome
+        circle_back, cancels = _circle_back_step(
+            user=user,
+            application=application,
+            rejection=rejection,
+            kind=kind,
+            counted_from=counted_from,
+            cooling_off_days=None,
+            settings_=settings_,
+            steps=steps[application.pk],
+        )
+        cancelled += cancels
+        thank_you = _thank_you_step(
+            user=user,
+            application=application,
+            rejection=rejection,
+            kind=kind,
+            counted_from=counted_from,
+            writer=None,
+            settings_=settings_,
+            today=today,
+        )
+        if thank_you is not None:
+            circle_back.status = ReminderStatus.WAITING
+        results.append(
+            RejectionLogResult(
+                application=application,
+                rejection=rejection,
+                reminder=circle_back,
+                thank_you=thank_you,
+            )
+        )
+    now = timezone.now()
+    for step in cancelled:
+        step.updated_at = now
+    update_rows(Reminder, cancelled, CANCELLED_FIELDS)
+    return results
 
 
 def _read_letter(

@@ -11,6 +11,7 @@ from portability.importing import ImportOptions, plan_import
 from portability.reading import ReadError, read_table
 from portability.services import ImportRefused, import_apply
 from reminders.models import Reminder, ReminderStatus
+from reminders.services import Closing
 from tests.factories import ApplicationFactory, ContactFactory
 from tests.portability.helpers import csv_bytes, xlsx_bytes, zip_bytes
 
@@ -357,3 +358,84 @@ def test_dates_with_times_and_month_names(user):
     interview = next(e for e in row.events if e[0] == Stage.INTERVIEW)
     assert interview[2] is not None and interview[2].hour == 14  # noqa: PT018 - UTC here
     assert result.errors[0].column == "Interview Date"
+
+
+MIXED = "Company,Role,Date Applied,Status,Date Rejected,Interview Date\n" + "".join(
+    f"Co {i % 4},Role {i},{applied},{status},{rejected},{interview}\n"
+    for i, (applied, status, rejected, interview) in enumerate(
+        [
+            ("2025-03-01", "Rejected", "2025-04-01", ""),
+            ("2025-05-01", "No response", "", ""),
+            ("2026-01-05", "Interviewing", "", ""),
+            ("2025-06-01", "Rejected", "2025-07-15", "2025-07-01"),
+            ("2026-11-20", "Rejected", "{recent}", ""),
+            ("2024-11-01", "Ghosted", "", "2024-11-20"),
+            ("2026-02-01", "Offer", "", ""),
+        ]
+        * 3
+    )
+)
+
+
+@pytest.mark.parametrize("choice", ["spread", "skip", "keep"])
+def test_the_import_writes_what_one_rejection_log_per_row_writes(choice):
+    """The same file imported twice: once as it is (rejections_log_bulk), once
+    with its rejected and ghosted rows open, then rejection_log on each."""
+    from dataclasses import replace
+
+    from tests.factories import UserFactory
+    from tests.reminders.compare import assert_same, log_one_by_one, snapshot
+
+    one, bulk = UserFactory(), UserFactory()
+    recent = (timezone.now().date() - datetime.timedelta(days=2)).isoformat()
+    data = csv_bytes(MIXED.replace("{recent}", recent))
+    import_apply(user=bulk, plan=plan(bulk, data, old_rejections=choice))
+    whole = plan(one, data, old_rejections=choice)
+    closing = {Outcome.REJECTED, Outcome.GHOSTED}
+    rows = [r for r in whole.rows if r.outcome in closing]
+    whole.rows = [
+        replace(r, outcome=Outcome.OPEN) if r.outcome in closing else r for r in whole.rows
+    ]
+    import_apply(user=one, plan=whole)
+    apps = {(a.company.name, a.role): a for a in Application.objects.for_user(one)}
+    log_one_by_one(
+        one,
+        [
+            Closing(
+                application=apps[(r.company, r.role)],
+                stage_reached=r.stage,
+                received_on=r.outcome_on,
+                ghosted=r.outcome == Outcome.GHOSTED,
+            )
+            for r in rows
+        ],
+        choice,
+    )
+    expected = snapshot(one)
+    assert_same(snapshot(bulk), expected)
+    steps = [s for app in expected["applications"].values() for s in app["steps"]]
+    assert len(steps) > len(rows)  # a thank-you too
+
+
+def test_the_import_statements_do_not_grow_with_the_rejections():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import UserFactory
+
+    def rejected(n: int) -> bytes:
+        lines = [
+            f"Co {i % 7},Role {i},2025-03-01,Rejected,2025-04-{i % 28 + 1:02d}\n" for i in range(n)
+        ]
+        lines += [f"Co {i % 7},Quiet {i},2025-03-01,No response,\n" for i in range(n)]
+        return csv_bytes("Company,Role,Date Applied,Status,Date Rejected\n" + "".join(lines))
+
+    counts = []
+    for n in (5, 60):
+        user = UserFactory()
+        to_import = plan(user, rejected(n), old_rejections="spread")
+        with CaptureQueriesContext(connection) as queries:
+            import_apply(user=user, plan=to_import)
+        counts.append(len(queries))
+        assert Reminder.objects.for_user(user).count() == 2 * n
+    assert counts[1] == counts[0]
