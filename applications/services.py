@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Concat, Greatest, Substr, TruncDate
 from django.utils.translation import gettext as _
 
+from accounts.bulk import update_rows
 from accounts.models import User, check_owner
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
@@ -213,7 +214,7 @@ def application_stats_refresh(*, application_ids: Iterable[int | None]) -> None:
             _add_deltas(deltas, user_id, keys, +1)
             changed.append(Application(pk=pk, stats_keys=keys))
     if changed:
-        Application.objects.bulk_update(changed, ["stats_keys"], batch_size=1000)
+        update_rows(Application, changed, ["stats_keys"])
     _apply_deltas(deltas)
 
 
