@@ -21,10 +21,12 @@ from contacts.models import Contact
 from portability import dates, formats
 from portability.reading import MAX_ROWS, Table
 from reminders.models import ReminderSettings
+from reminders.services import OLD_CIRCLE_BACKS
 
 MAX_STATUS_WORDS = 50
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-OLD_REJECTIONS_CHOICES = ("spread", "skip", "keep")
+# What the preview offers for old rejections: the choices of the bulk log.
+OLD_REJECTIONS_CHOICES = OLD_CIRCLE_BACKS
 
 _SOURCES = {
     "referral": Source.REFERRAL,

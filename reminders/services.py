@@ -1004,7 +1004,7 @@ class Closing:
 
 
 # What to do with circle-backs whose cooling-off has already passed.
-OLD_CIRCLE_BACKS = ("keep", "spread", "skip")
+OLD_CIRCLE_BACKS = ("spread", "skip", "keep")
 
 
 def circle_backs_overdue_settle(
@@ -1042,7 +1042,8 @@ def rejections_log_bulk(
 ) -> list[RejectionLogResult]:
     """rejection_log for many open applications at once (an import's rejected
     and ghosted rows): the same rows as one call per application, in a few
-    statements for them all, by the same rules (the helpers above). Then
+    statements for them all, by the same rules: the helpers rejection_log uses
+    too (_rejection_row, _record_outcome, _circle_back_step, _thank_you_step). Then
     `old_circle_backs` settles the circle-backs already due
     (circle_backs_overdue_settle). Results in the order of `closings`.
 
