@@ -1,17 +1,21 @@
 """The figures of the stats page: how far each application got.
 
-Every figure comes from a handful of aggregate queries whose number does not
-depend on the data size or the filters (the page's tests assert it):
+Every application carries the keys it counts under (Application.stats_keys,
+named by applications.summary: its (furthest stage, outcome, source), its
+rejection's (stage, channel), its day, the days it took to reach each stage and
+the answer), and every user one counter per key (StatsCount):
 
-1. counts grouped by (furthest stage, outcome, source): the funnel, the
-   outcomes, ghosted versus rejected and the results by source;
-2. rejections grouped by (stage reached, channel);
-3. applications grouped by the day they were applied for: the weeks;
-4. one row per application with the first day it reached each stage, whose
-   medians PostgreSQL takes with percentile_cont (one row comes back); SQLite
-   has no median, so there the rows come to Python.
+- unfiltered, the page reads the user's counters: one query, as many rows as
+  distinct keys, whatever the account holds;
+- filtered (a date range, a source, part of a company's name), one aggregate
+  counts the keys of the matching applications in SQL (`GROUP BY` over their
+  unnested keys): as many rows come back as distinct keys, never one per
+  application; the medians come from those counts (a histogram), exactly as
+  percentile_cont(0.5) takes them from the values.
 
-Applications still at "saved" were never sent, so they count nowhere.
+Both are the figures computed directly from the rows and their history
+(stats_from_rows, kept as the reference: the tests compare all three on random
+data). Applications still at "saved" were never sent, so they count nowhere.
 """
 
 import datetime
@@ -170,23 +174,57 @@ class Stats:
 
 def stats_for(user, filters: StatsFilters | None = None) -> Stats:
     """Every figure of the stats page for `user`'s applications that match
-    `filters`: unfiltered, from the user's counters (one query, as many rows
-    as distinct values, whatever the account holds); filtered, from the rows."""
+    `filters`: unfiltered, from the user's counters; filtered, from the keys of
+    the matching applications, counted in SQL. Either way one query, whose rows
+    are the distinct keys."""
     filters = filters or StatsFilters()
     if not filters.active:
         return stats_from_counts(user)
-    return stats_from_rows(user, filters)
+    return stats_from_keys(user, filters)
 
 
 def stats_from_counts(user) -> Stats:
     """The unfiltered figures from StatsCount (applications.summary names the
     keys), equal to stats_from_rows(user, StatsFilters()): the tests compare them."""
+    counts = StatsCount.objects.filter(user=user, n__gt=0).values_list("key", "n")
+    return _stats_of_keys(counts, StatsFilters())
+
+
+def stats_from_keys(user, filters: StatsFilters) -> Stats:
+    """The figures of the applications matching `filters`, from their
+    stats_keys counted in SQL (one GROUP BY over the unnested keys), equal to
+    stats_from_rows(user, filters): the tests compare them on random data."""
+    matching = (
+        Application.objects.for_user(user).filter(filters.q()).order_by().values("stats_keys")
+    )
+    sql, params = matching.query.sql_with_params()
+    connection = connections[matching.db]
+    # Our own SQL around the ORM's: the keys of every matching row, grouped.
+    if connection.vendor == "postgresql":
+        query = (
+            f"SELECT k.key, count(*) FROM ({sql}) AS matching "  # noqa: S608
+            "CROSS JOIN LATERAL jsonb_array_elements_text(matching.stats_keys) AS k (key) "
+            "GROUP BY k.key"
+        )
+    else:  # SQLite's JSON1: json_each() is its table of an array's values.
+        query = (
+            f"SELECT k.value, count(*) FROM ({sql}) AS matching, "  # noqa: S608
+            "json_each(matching.stats_keys) AS k GROUP BY k.value"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        counts = cursor.fetchall()
+    return _stats_of_keys(counts, filters)
+
+
+def _stats_of_keys(key_counts, filters: StatsFilters) -> Stats:
+    """Every figure from (key, how many applications carry it) pairs."""
     counts: list[tuple[int, str, str, int]] = []
     rejection_counts: list[tuple[int, str, int]] = []
     per_day: list[tuple[datetime.date, int]] = []
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     stats = Stats()
-    for key, n in StatsCount.objects.filter(user=user, n__gt=0).values_list("key", "n"):
+    for key, n in key_counts:
         kind, _sep, rest = key.partition(":")
         if kind == "c":
             furthest, outcome, source = rest.split(":", 2)
@@ -202,7 +240,7 @@ def stats_from_counts(user) -> Stats:
             spans[kind].append((int(rest), n))
     _add_counts(stats, sorted(counts))
     _add_rejections(stats, rejection_counts)
-    stats.weeks = _weeks_of(per_day, StatsFilters())
+    stats.weeks = _weeks_of(per_day, filters)
     stats.medians = [
         Median(str(s.value), str(s.label), *histogram_median(spans[f"t{s.value}"]))
         for s in TIMED_STAGES
@@ -212,7 +250,10 @@ def stats_from_counts(user) -> Stats:
 
 
 def stats_from_rows(user, filters: StatsFilters) -> Stats:
-    """Every figure computed from the rows that match `filters`."""
+    """Every figure computed directly from the rows that match `filters` and
+    their history: O(the rows), the reference the counters and keys are tested
+    against (at 200,000 applications, 2-3 s where stats_from_keys takes a
+    fraction of it)."""
     applications = filtered_applications(user, filters)
     stats = Stats()
 
