@@ -240,7 +240,10 @@ def test_after_any_run_of_the_services_a_filtered_page_counted_in_sql_is_the_row
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-    @given(ops=st.lists(OPERATIONS, min_size=1, max_size=14), filters=st.lists(FILTERS, min_size=1, max_size=4))
+    @given(
+        ops=st.lists(OPERATIONS, min_size=1, max_size=14),
+        filters=st.lists(FILTERS, min_size=1, max_size=4),
+    )
     def run(ops, filters):
         with transaction.atomic():
             companies = [Company.objects.create(user=user, name=f"Co {i}") for i in range(2)]
