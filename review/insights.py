@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -39,11 +39,13 @@ class Insight:
     tone: str
     title: str
     message: str
-    figures: tuple[tuple[str, int], ...] = ()
+    # A figure is a number, or a bounded count's "1000+".
+    figures: tuple[tuple[str, int | str], ...] = ()
     link_url: str = ""
     link_text: str = ""
     items: tuple[InsightItem, ...] = ()
     more: int = 0  # items left off the list
+    more_capped: bool = False  # at least `more`: counted only as far as a cap
 
 
 def months_before(day: datetime.date, months: int) -> datetime.date:
@@ -192,6 +194,10 @@ def _detail_url(application_id: int) -> str:
 # Rows read at a time for the first companies of "they know you": the
 # latest rejections, most of them from distinct companies.
 RADAR_CHUNK = 50
+# Its count of companies reads at most this many of the latest rows (one range
+# of rejection_user_received_idx, ~5 ms at 200,000 applications, where the
+# count of every match was 50-210 ms); beyond it, the count says "at least".
+RADAR_COUNT_CAP = 1000
 
 
 def _on_your_radar(user, start: datetime.date) -> Insight | None:
@@ -201,7 +207,7 @@ def _on_your_radar(user, start: datetime.date) -> Insight | None:
     Both queries are ranges of rejection_user_received_idx: the latest rows,
     RADAR_CHUNK at a time until the companies shown are found (one chunk
     unless a few companies wrote most of the letters), and the count of
-    distinct companies."""
+    distinct companies among at most RADAR_COUNT_CAP of the latest rows."""
     current_step = Reminder.objects.filter(application=OuterRef("application_id")).latest_first()
     qualifying = (
         Rejection.objects.for_user(user)
@@ -255,26 +261,45 @@ def _on_your_radar(user, start: datetime.date) -> Insight | None:
         if len(chunk) < RADAR_CHUNK:
             break
         offset += RADAR_CHUNK
-    # Every company among them, not only those read; asked even when none was
-    # read, so the page makes the same queries whatever the account holds.
-    count = qualifying.values("application__company_id").distinct().count()
+    # Every company among the latest RADAR_COUNT_CAP rows, not only those
+    # read above; asked even when none was read, so the page makes the same
+    # queries whatever the account holds.
+    latest = (
+        qualifying.order_by("-received_on", "-id")
+        .annotate(company=F("application__company_id"))
+        .values("company")[:RADAR_COUNT_CAP]
+    )
+    counted = latest.aggregate(companies=Count("company", distinct=True), rows=Count("company"))
+    # The cap reached: more rows may name more companies ("at least").
+    capped = counted["rows"] >= RADAR_COUNT_CAP
+    count = max(counted["companies"], len(companies))
     if not companies:
         return None
-    return Insight(
-        key="on_your_radar",
-        tone="info",
-        title=_("They know you: keep them on your radar"),
-        message=ngettext(
+    if capped:
+        message = ngettext(
+            "At least %(count)d company rejected you after a long process, with a real "
+            "letter. A no this late is not a closed door: circle back when the time comes.",
+            "At least %(count)d companies rejected you after a long process, with a real "
+            "letter. A no this late is not a closed door: circle back when the time comes.",
+            count,
+        )
+    else:
+        message = ngettext(
             "%(count)d company rejected you after a long process, with a real letter. "
             "A no this late is not a closed door: circle back when the time comes.",
             "%(count)d companies rejected you after a long process, with a real letter. "
             "A no this late is not a closed door: circle back when the time comes.",
             count,
         )
-        % {"count": count},
-        figures=((_("Companies"), count),),
+    return Insight(
+        key="on_your_radar",
+        tone="info",
+        title=_("They know you: keep them on your radar"),
+        message=message % {"count": count},
+        figures=((_("Companies"), f"{count}+" if capped else count),),
         items=tuple(items),
         more=count - len(items),
+        more_capped=capped,
     )
 
 

@@ -295,3 +295,24 @@ def test_they_know_you_reads_past_a_company_that_wrote_most_letters(user, settin
     assert [item.label.split(":")[0] for item in radar.items] == ["Busy", "Old 2", "Old 1"]
     assert dict(radar.figures)["Companies"] == 4
     assert radar.more == 1
+
+
+def test_they_know_you_counts_companies_among_a_bounded_number_of_the_latest_rows(
+    user, settings, monkeypatch
+):
+    """The count of companies reads at most RADAR_COUNT_CAP of the latest rows
+    (one index range, whatever the account holds); past it, it says "at least"."""
+    from review import insights
+
+    settings.AJAR_INSIGHT_MAX_ITEMS = 2
+    for n in range(5):
+        reject(user, D(2026, 8, 1 + n), stage=Stage.ONSITE, company=f"Co {n}", letter=LETTER)
+    assert dict(insight(user, "on_your_radar").figures)["Companies"] == 5
+    monkeypatch.setattr(insights, "RADAR_COUNT_CAP", 3)
+    found = insight(user, "on_your_radar")
+    assert dict(found.figures)["Companies"] == "3+"
+    assert found.message.startswith("At least 3 companies rejected you after a long process")
+    assert (found.more, found.more_capped) == (1, True)
+    html = render_to_string("review/_insights.html", {"insights": [found]})
+    assert "and at least 1 more" in html
+    assert "<dd>3+</dd>" in html
