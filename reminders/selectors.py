@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import User
@@ -64,18 +64,49 @@ def _section_filter(key: str, now: datetime.datetime) -> Q:
     return Q(status=key)
 
 
+CARD_FIELDS = (
+    "user_id",
+    "step",
+    "kind",
+    "status",
+    "due_at",
+    "sent_at",
+    "resolved_at",
+    "snoozed_count",
+    "moved_on",
+    "due_date_before_move",
+    "last_error",
+    "application__role",
+    "application__company__name",
+    "reapplication__role",
+    "contact__name",
+    "contact__role",
+)
+
+
 def reminder_section(user: User, key: str, *, now: datetime.datetime) -> QuerySet[Reminder]:
     """One section of the Reminders page, in the order it is shown."""
     order = ("-due_at", "-id") if key in _NEWEST_FIRST else ("due_at", "id")
     return (
         Reminder.objects.for_user(user)
         .filter(_section_filter(key, now))
-        .select_related("application__company", "rejection", "reapplication", "contact")
-        # Whom to write to, on each card: one query for every card's people.
-        .prefetch_related(
-            Prefetch("application__contacts", queryset=Contact.objects.order_by("name", "id"))
-        )
+        .select_related("application__company", "reapplication", "contact")
+        # What a card shows (reminders/_reminder_cards.html), not every column of
+        # five tables: an application's search text alone holds its letter's start.
+        .only(*CARD_FIELDS)
         .order_by(*order)
+    )
+
+
+def reminder_people(reminders: list[Reminder]) -> None:
+    """Whom to write to, on each card: one query for the people of every card
+    of the page (not one a section)."""
+    prefetch_related_objects(
+        reminders,
+        Prefetch(
+            "application__contacts",
+            queryset=Contact.objects.only("name", "email").order_by("name", "id"),
+        ),
     )
 
 
@@ -110,6 +141,8 @@ def unacknowledged_failures(user: User, *, limit: int = 5) -> list[Reminder]:
         Reminder.objects.for_user(user)
         .filter(status=ReminderStatus.FAILED, failure_acknowledged=False)
         .select_related("application__company")
+        # The banner names the application and its company, nothing more.
+        .only("application__role", "application__company__name")
         .order_by("-updated_at")[:limit]
     )
 

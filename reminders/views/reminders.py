@@ -27,6 +27,7 @@ from accounts.pagination import CappedPage, CappedPaginator
 from accounts.timezones import user_today
 from accounts.views import safe_next
 from reminders import links
+from reminders.cards import card_rows, snooze_buttons
 from reminders.emails import note_preview_insider
 from reminders.forms import ReapplyForm, ReminderDoneForm, SnoozeForm
 from reminders.models import ACTIVE_STATUSES, Reminder
@@ -35,6 +36,7 @@ from reminders.scheduling import snoozed_due_date
 from reminders.selectors import (
     SECTION_COUNT_CAP,
     insiders_for,
+    reminder_people,
     reminder_section,
     reminder_section_counts,
     reminders_page,
@@ -102,6 +104,9 @@ def reminder_list(request: AuthenticatedRequest) -> HttpResponse:
     else:
         shown = ""
         groups = reminders_page(request.user, now=now, limit=SECTION_SIZE)
+    cards = [reminder for group in groups.values() for reminder in group]
+    reminder_people(cards)
+    card_rows(cards)
     sections = [
         {
             "key": key,
@@ -124,7 +129,7 @@ def reminder_list(request: AuthenticatedRequest) -> HttpResponse:
             "page": page,
             "filter_query": f"section={shown}&" if shown else "",
             "has_reminders": any(count.value for count in counts.values()),
-            "snooze_weeks": links.SNOOZE_WEEKS,
+            "snooze_buttons": snooze_buttons(links.SNOOZE_WEEKS),
             "email_enabled": reminder_settings_get(user=request.user).email_enabled,
         },
     )

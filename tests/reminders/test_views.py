@@ -109,6 +109,30 @@ def test_the_page_query_count_and_size_are_the_same_for_5_and_5000_reminders(cli
     assert queries_for(5000)[1] < 50  # under 100 KB
 
 
+def test_every_card_renders_in_one_loop_a_section_and_the_people_in_one_query(user_client, user):
+    """No include per card (each one a template context and lookups of its
+    own): one cards template per section; whom to write to is one query for
+    the cards of every section, not one a section."""
+    now = timezone.now()
+    for hours in range(3):
+        ReminderFactory(user=user, due_at=now - datetime.timedelta(hours=hours + 1))
+    done = ReminderFactory(user=user)
+    set_status(done, ReminderStatus.DONE)
+    with CaptureQueriesContext(connection) as queries:
+        response = user_client.get(reverse("reminders:list"))
+    names = [t.name for t in response.templates]
+    assert names.count("reminders/_reminder_cards.html") == 2  # "due" and "done"
+    assert "reminders/_reminder.html" not in names
+    people = [
+        q["sql"] for q in queries.captured_queries if "contacts_contact_applications" in q["sql"]
+    ]
+    assert len(people) == 1
+    # The cards' rows carry what a card shows, not a rejection's letter or the
+    # applications' search text.
+    sections = [q["sql"] for q in queries.captured_queries if "reminders_reminder" in q["sql"]]
+    assert not [sql for sql in sections if "letter_text" in sql or "search_text" in sql]
+
+
 def _done_reminders(user, count):
     """`count` applications with a done reminder each, the newest first by due time."""
     first = ApplicationFactory(user=user)

@@ -1,0 +1,92 @@
+"""The Reminders page's cards, each with what it shows looked up once a page.
+
+A section's cards render from one template loop (`reminders/_reminder_cards.html`),
+not an include per card: `get_FOO_display` (the choices rebuilt and translated
+per call), the `date` filter (the format and the language looked up per call),
+`{% blocktranslate %}` and `{% url %}` per card were most of the page's time.
+Here each card gets its labels and its status line, the formats and the
+sentences translated once a page; the URLs come from `{% pk_url %}`.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.labels import label_rows
+from contacts.models import ContactRole
+from reminders.models import Reminder, ReminderKind, ReminderStatus, ReminderStep
+
+
+def _fill(template: str, **values: object) -> SafeString:
+    """`template % values` with the values escaped, as `{% blocktranslate %}` does."""
+    return mark_safe(template % {k: conditional_escape(v) for k, v in values.items()})  # noqa: S308
+
+
+def _format(value: datetime.datetime | None, fmt: str) -> str:
+    """The `date` filter's text: in the current time zone, as a template shows it."""
+    if value is None:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return dateformat.format(value, fmt)
+
+
+def snooze_buttons(weeks: Iterable[int]) -> list[tuple[int, str]]:
+    """Each snooze button's value and label, translated once a page."""
+    return [
+        (n, ngettext("Snooze %(counter)s week", "%(counter)s weeks", n) % {"counter": n})
+        for n in weeks
+    ]
+
+
+def card_rows(reminders: list[Reminder]) -> None:
+    """Set on each reminder what its card shows: `step_label`, `kind_label`,
+    `status_label`, `when` (its status line), `snoozed`, `write_to` (the
+    sentence naming whom to write to, or "" when `people` lists them)."""
+    label_rows(reminders, step=ReminderStep, kind=ReminderKind, status=ReminderStatus)
+    day, moment = get_format("DATE_FORMAT"), get_format("DATETIME_FORMAT")
+    next_on, due, emailed = _("next, on %(day)s"), _("due %(day)s"), _("emailed %(day)s")
+    sending = _("being sent now")
+    write_to = _("Write to %(name)s (%(role)s), who wrote the letter.")
+    nobody = _("Nobody at %(company)s yet: add the people you met on the application's page.")
+    roles = {value: str(label) for value, label in ContactRole.choices}
+    for reminder in reminders:
+        status = reminder.status
+        if status == ReminderStatus.WAITING:
+            reminder.when = _fill(next_on, day=_format(reminder.due_at, day))
+        elif status == ReminderStatus.SCHEDULED:
+            reminder.when = _fill(due, day=_format(reminder.due_at, moment))
+        elif status == ReminderStatus.SENT:
+            reminder.when = _fill(emailed, day=_format(reminder.sent_at, moment))
+        elif status == ReminderStatus.SENDING:
+            reminder.when = sending
+        elif reminder.resolved_at:
+            reminder.when = _fill(
+                "%(status)s %(day)s",
+                status=reminder.status_label,
+                day=_format(reminder.resolved_at, day),
+            )
+        else:
+            reminder.when = reminder.status_label
+        count = reminder.snoozed_count
+        reminder.snoozed = (
+            ngettext("snoozed once", "snoozed %(counter)s times", count) % {"counter": count}
+            if count
+            else ""
+        )
+        contact = reminder.contact
+        reminder.people = []
+        if contact is not None:
+            role = roles.get(contact.role, contact.role)
+            reminder.write_to = _fill(write_to, name=contact.name, role=role.lower())
+        else:
+            reminder.people = list(reminder.application.contacts.all())
+            reminder.write_to = (
+                "" if reminder.people else _fill(nobody, company=reminder.application.company.name)
+            )
