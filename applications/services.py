@@ -33,6 +33,7 @@ from applications.models import (
     Attachment,
     AttachmentKind,
     Company,
+    Outcome,
     Rejection,
     Stage,
     StageEvent,
@@ -257,7 +258,6 @@ def application_note_activity(application: Application, on: datetime.date) -> No
         application.last_activity_on = on
 
 
-@transaction.atomic
 def application_create(
     *,
     user: User,
@@ -276,13 +276,21 @@ def application_create(
     notes: str = "",
     record_history: bool = True,
     refresh_derived: bool = True,
+    outcome: Outcome = Outcome.OPEN,
+    outcome_on: datetime.date | None = None,
 ) -> Application:
     """A new application at `stage`, with the stage event of its creation.
 
     `record_history=False` (an application first met at its rejection) writes
     no stage event and leaves an unknown applied date unknown: history only
     holds dates the user gave. `refresh_derived=False`: the caller writes more
-    of what the search and the stats read (a rejection) and refreshes them once."""
+    of what the search and the stats read (a rejection) and refreshes them once.
+    `outcome`: an application first met closed (at its rejection) is written
+    closed, not opened and then updated.
+
+    Validated before anything is written; the writes are one transaction, or
+    part of the caller's (no savepoint of their own: an error there fails the
+    caller's transaction, as any failed save does)."""
     check_owner(user, company)
     application = Application(
         user=user,
@@ -299,6 +307,8 @@ def application_create(
         salary_currency=salary_currency,
         applied_on=applied_on,
         notes=notes,
+        outcome=outcome,
+        outcome_on=outcome_on,
     )
     if record_history and application.applied_on is None and stage >= Stage.APPLIED:
         application.applied_on = occurred_on or user_today(user)
@@ -308,12 +318,13 @@ def application_create(
     # salary order (Application.clean); the database enforces them all, and
     # validating each again would cost a SELECT in a savepoint apiece.
     application.full_clean(exclude=["user", "company"], validate_constraints=False)
-    application.save()
-    if record_history:
-        StageEvent.objects.create(application=application, stage=stage, occurred_on=event_on)
-    if refresh_derived:
-        application_search_refresh(application_ids=[application.pk])
-        application_stats_refresh(application_ids=[application.pk])
+    with transaction.atomic(savepoint=False):
+        application.save()
+        if record_history:
+            StageEvent.objects.create(application=application, stage=stage, occurred_on=event_on)
+        if refresh_derived:
+            application_search_refresh(application_ids=[application.pk])
+            application_stats_refresh(application_ids=[application.pk])
     return application
 
 

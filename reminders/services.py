@@ -166,15 +166,19 @@ def reminder_schedule(
     counted_from: datetime.date,
     cooling_off_days: int | None = None,
     new_application: bool = False,
+    settings_: ReminderSettings | None = None,
+    waiting: bool = False,
 ) -> Reminder:
     """Create the application's circle-back, or schedule its existing row anew.
     Any other step still waiting is cancelled: one pending step per application.
 
     Refused while an email for the application is being sent. An application
     created in the caller's transaction has no steps yet: `new_application`
-    skips the lookup.
+    skips the lookup. `settings_`: the user's, when the caller has read them;
+    `waiting`: the circle-back queues behind a step the caller adds next (a
+    thank-you), written so at once rather than scheduled and then changed.
     """
-    settings_ = reminder_settings_get(user=user)
+    settings_ = settings_ or reminder_settings_get(user=user)
     steps = [] if new_application else _lock_steps(application)
     reminder, cancelled = _circle_back_step(
         user=user,
@@ -186,6 +190,8 @@ def reminder_schedule(
         settings_=settings_,
         steps=steps,
     )
+    if waiting:
+        reminder.status = ReminderStatus.WAITING
     for step in cancelled:
         step.save()
     reminder.save()
@@ -627,6 +633,19 @@ def cadence_start(
     turned down): the circle-back, and before it, when the setting is on and
     the letter is recent, a thank-you the day after, addressed to `writer`
     (who wrote the letter) when known. Call inside the caller's transaction."""
+    settings_ = reminder_settings_get(user=user)
+    thank_you = _thank_you_step(
+        user=user,
+        application=application,
+        rejection=rejection,
+        kind=kind,
+        counted_from=counted_from,
+        writer=writer,
+        settings_=settings_,
+        today=user_today(user),
+    )
+    # With a thank-you, the circle-back queues behind it (one pending step),
+    # written waiting at once; the settings read once for both.
     circle_back = reminder_schedule(
         user=user,
         application=application,
@@ -635,22 +654,11 @@ def cadence_start(
         counted_from=counted_from,
         cooling_off_days=cooling_off_days,
         new_application=new_application,
-    )
-    thank_you = _thank_you_step(
-        user=user,
-        application=application,
-        rejection=rejection,
-        kind=kind,
-        counted_from=counted_from,
-        writer=writer,
-        settings_=reminder_settings_get(user=user),
-        today=user_today(user),
+        settings_=settings_,
+        waiting=thank_you is not None,
     )
     if thank_you is None:
         return CadenceStart(circle_back=circle_back, thank_you=None)
-    # The circle-back queues behind the thank-you: one pending step.
-    circle_back.status = ReminderStatus.WAITING
-    circle_back.save(update_fields=["status", "updated_at"])
     thank_you.save()
     return CadenceStart(circle_back=circle_back, thank_you=thank_you)
 
@@ -913,6 +921,9 @@ def rejection_log(
             stage=stage_reached,
             record_history=False,
             refresh_derived=False,
+            # Written closed: no UPDATE of every column just after.
+            outcome=Outcome.GHOSTED if ghosted else Outcome.REJECTED,
+            outcome_on=received_on,
         )
     check_owner(user, application, *contacts, *([letter_writer] if letter_writer else []))
     if not created:
@@ -945,8 +956,9 @@ def rejection_log(
     if event is not None:
         event.save()
     if not created:
+        # A new application was written closed: it has nothing left to save.
         application_refresh_furthest_stage(application)
-    application.save()
+        application.save()
     if created or (rejection is not None and rejection.letter_text):
         # The new application's role and company, and the letter's words.
         application_search_refresh(application_ids=[application.pk])
