@@ -10,6 +10,7 @@ sentences translated once a page; the URLs come from `{% pk_url %}`.
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
@@ -23,7 +24,7 @@ from contacts.models import ContactRole
 from reminders.models import Reminder, ReminderKind, ReminderStatus, ReminderStep
 
 
-def _fill(template: str, **values: object) -> SafeString:
+def _fill(template: str, **values: str) -> SafeString:
     """`template % values` with the values escaped, as `{% blocktranslate %}` does."""
     return mark_safe(template % {k: conditional_escape(v) for k, v in values.items()})  # noqa: S308
 
@@ -56,7 +57,9 @@ def card_rows(reminders: list[Reminder]) -> None:
     write_to = _("Write to %(name)s (%(role)s), who wrote the letter.")
     nobody = _("Nobody at %(company)s yet: add the people you met on the application's page.")
     roles = {value: str(label) for value, label in ContactRole.choices}
-    for reminder in reminders:
+    for row in reminders:
+        # The card's attributes are set here, not fields of the model.
+        reminder: Any = row
         status = reminder.status
         if status == ReminderStatus.WAITING:
             reminder.when = _fill(next_on, day=_format(reminder.due_at, day))
