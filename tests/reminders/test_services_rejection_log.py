@@ -408,16 +408,16 @@ def test_logging_a_rejection_by_post_runs_a_bounded_number_of_statements(
     ApplicationFactory(user=user)
     client.force_login(user)
     # Session, user and the form's "any company yet?"; BEGIN and COMMIT; the
-    # company (a lookup, then its INSERT in a savepoint: a double-clicked
-    # submit may create it meanwhile); the application (written closed, with no
-    # savepoint of its own and no UPDATE after), the rejection, the person and
-    # their link; the settings read once; the circle-back (written waiting) and
-    # the thank-you before it; the search text of the application one UPDATE;
-    # its stats counters three (read its row and history, write its keys, move
-    # the counters). 25 before: a savepoint around the application, an UPDATE
-    # of every column after it, the settings read twice, the circle-back
-    # written scheduled then set waiting.
-    with django_assert_max_num_queries(20):
+    # company (a lookup, then an INSERT ... ON CONFLICT DO NOTHING: a
+    # double-clicked submit may create it meanwhile); the application (written
+    # closed, with no savepoint of its own and no UPDATE after), the rejection,
+    # the person and their link; the settings read once; the circle-back
+    # (written waiting) and the thank-you before it; the search text of the
+    # application one UPDATE; its stats counters three (read its row and
+    # history, write its keys, move the counters). 25 before: savepoints around
+    # the company and the application, an UPDATE of every column after it, the
+    # settings read twice, the circle-back written scheduled then set waiting.
+    with django_assert_max_num_queries(18):
         response = client.post(reverse("reminders:log_rejection"), LOG_FORM)
     assert response.status_code == 302
     application = Application.objects.get(company__name="Initech")
