@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce, Concat, Greatest, Substr, Trunc
 from django.utils.translation import gettext as _
 
 from accounts.bulk import update_rows
+from accounts.inserts import insert_unless_conflict
 from accounts.models import User, check_owner
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
@@ -59,37 +60,10 @@ def company_get_or_create(*, user: User, name: str) -> Company:
         # double-clicked submit): the unique index makes the INSERT wait for
         # it, and then insert nothing (ON CONFLICT DO NOTHING, which keeps the
         # caller's transaction usable without a savepoint), and we take its row.
-        company = _company_insert(Company(user=user, name=name))
+        company = insert_unless_conflict(Company(user=user, name=name))
         if company is None:
             company = Company.objects.for_user(user).get(name__iexact=name)
     return company
-
-
-def _company_insert(company: Company) -> Company | None:
-    """INSERT the new company, or nothing if the user already has one by that
-    name (company_name_unique_per_user_ci, its only unique constraint but the
-    id): the row with its id, or None. PostgreSQL and SQLite alike."""
-    meta = Company._meta  # noqa: SLF001 (Django's documented Meta API)
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    values = [f.pre_save(company, add=True) for f in fields]  # created_at is set here
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (our own names)
-        f"({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return Company.from_db(
-        connection.alias, [meta.pk.attname, *(f.attname for f in fields)], [row[0], *values]
-    )
 
 
 # --- Applications and their history -----------------------------------------------------
