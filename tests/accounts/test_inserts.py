@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db
 def test_a_new_row_is_inserted_with_its_id_and_defaults(user, django_assert_num_queries):
     with django_assert_num_queries(1):
         company = insert_unless_conflict(Company(user=user, name="Initech"))
-    assert company is not None and company.pk is not None
+    assert company is not None
+    assert company.pk is not None
     assert not company._state.adding
     stored = Company.objects.get(pk=company.pk)
     assert (stored.name, stored.created_at) == ("Initech", company.created_at)
