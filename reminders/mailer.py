@@ -36,7 +36,10 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
 from django.utils.module_loading import import_string
+
+from reminders import mime
 
 # Servers drop idle clients (RFC 5321 asks them to wait at least 5 minutes;
 # some wait less): an idle connection is replaced rather than risked, so a
@@ -180,11 +183,32 @@ class _SMTPSSL(_Conversation, smtplib.SMTP_SSL):
 
 
 class Backend(SmtpBackend):
-    """Django's SMTP backend on the connection classes above."""
+    """Django's SMTP backend on the connection classes above, writing the
+    bytes of a text + HTML email itself (reminders.mime: the same bytes as
+    Django's, for a fraction of the CPU)."""
 
     @property
     def connection_class(self) -> type[smtplib.SMTP]:
         return _SMTPSSL if self.use_ssl else _SMTP
+
+    def _send(self, email_message: EmailMessage) -> bool:
+        data = mime.as_bytes(email_message)
+        if data is None:
+            return bool(super()._send(email_message))
+        # As Django's _send, with the message's bytes from above.
+        if not email_message.recipients():
+            return False
+        encoding = email_message.encoding or settings.DEFAULT_CHARSET
+        from_email = sanitize_address(email_message.from_email, encoding)
+        recipients = [sanitize_address(addr, encoding) for addr in email_message.recipients()]
+        assert self.connection is not None
+        try:
+            self.connection.sendmail(from_email, recipients, data)
+        except smtplib.SMTPException:
+            if not self.fail_silently:
+                raise
+            return False
+        return True
 
 
 # --- The kept connection ------------------------------------------------------------
