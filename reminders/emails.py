@@ -227,19 +227,19 @@ def reminder_context(reminder: Reminder) -> dict[str, Any]:
                 for weeks in links.SNOOZE_WEEKS
             ],
             "dismiss": links.action_url(reminder, links.DISMISS),
-            "reminders": links.absolute(reverse("reminders:list")),
+            "reminders": links.static_url("reminders:list"),
             "application": links.absolute(application.get_absolute_url()),
-            "settings": links.absolute(reverse("settings")),
+            "settings": links.static_url("settings"),
             "unsubscribe": links.unsubscribe_url(reminder.user),
         },
     }
 
 
-def _headers(user: User, message_id: str) -> dict[str, str]:
+def _headers(user: User, message_id: str, unsubscribe: str | None = None) -> dict[str, str]:
     return {
         "Message-ID": message_id,
         # RFC 8058: a one-click POST to this URL turns reminder emails off.
-        "List-Unsubscribe": f"<{links.unsubscribe_url(user)}>",
+        "List-Unsubscribe": f"<{unsubscribe or links.unsubscribe_url(user)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         # RFC 3834: no auto-replies to a machine's message.
         "Auto-Submitted": "auto-generated",
@@ -257,11 +257,14 @@ def reminder_message(reminder: Reminder, *, reload: bool = True) -> EmailMultiAl
     if reload:
         reminder = Reminder.objects.select_related(*MESSAGE_RELATED).get(pk=reminder.pk)
     with translation.override(settings.LANGUAGE_CODE), timezone.override(reminder.user.zone):
+        context = reminder_context(reminder)
         return make_message(
             "circle_back",
             to=reminder.user.email,
-            context=reminder_context(reminder),
-            headers=_headers(reminder.user, message_id_for(reminder)),
+            context=context,
+            headers=_headers(
+                reminder.user, message_id_for(reminder), context["links"]["unsubscribe"]
+            ),
         )
 
 

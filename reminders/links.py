@@ -8,12 +8,18 @@ the earlier email then reads as "already done".
 
 import datetime
 import functools
+import hashlib
+import hmac
+import json
 import re
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.encoding import force_bytes
 
 from accounts.models import User
 from reminders.models import Reminder
@@ -55,7 +61,26 @@ def action_token(reminder: Reminder, action: str, weeks: int | None = None) -> s
     payload = {"u": reminder.user_id, "r": reminder.pk, "o": reminder.occurrence, "a": action}
     if weeks:
         payload["w"] = weeks
-    return signing.dumps(payload, salt=ACTION_SALT)
+    return dumps(payload, salt=ACTION_SALT)
+
+
+@functools.lru_cache(maxsize=16)
+def _keyed_hmac(salt: str, secret: str | bytes) -> "hmac.HMAC":
+    # Django's salted_hmac() for a TimestampSigner with this salt: the key is
+    # SHA-256 of the salt + "signer" and the secret.
+    key = hashlib.sha256(force_bytes(salt + "signer") + force_bytes(secret)).digest()
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+def dumps(obj: Any, *, salt: str) -> str:
+    """signing.dumps(obj, salt=salt), the same string (signing.loads() and
+    the views read it as before), with the HMAC key derived once per salt
+    and secret instead of once per signature: an email signs seven links."""
+    data = json.dumps(obj, separators=(",", ":")).encode("latin-1")
+    value = f"{signing.b64_encode(data).decode()}:{signing.b62_encode(int(time.time()))}"
+    mac = _keyed_hmac(salt, settings.SECRET_KEY).copy()
+    mac.update(value.encode())
+    return f"{value}:{signing.b64_encode(mac.digest()).decode()}"
 
 
 # What signing.dumps() writes: URL-safe base64 and colons, none of which
@@ -78,6 +103,18 @@ def token_path(name: str, token: str) -> str:
         return reverse(name, args=[token])
     before, after = _around_token(name, get_script_prefix(), get_urlconf())
     return f"{before}{token}{after}"
+
+
+@functools.cache
+def _static_path(name: str, prefix: str, urlconf: str | None) -> str:
+    return reverse(name, urlconf=urlconf)
+
+
+def static_url(name: str) -> str:
+    """absolute(reverse(name)) for a URL without arguments, resolved once."""
+    return absolute(
+        _static_path(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    )
 
 
 def action_url(reminder: Reminder, action: str, weeks: int | None = None) -> str:
@@ -110,7 +147,7 @@ def read_action_token(token: str) -> ActionClaim:
 def unsubscribe_token(user: User) -> str:
     # No expiry: an unsubscribe link must keep working in old emails (RFC 8058
     # clients may POST to it long after delivery), and all it can do is stop mail.
-    return signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT)
+    return dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT)
 
 
 def unsubscribe_url(user: User) -> str:

@@ -23,6 +23,7 @@ server may have queued the message. That one raises `PossiblyDelivered`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import smtplib
@@ -182,6 +183,13 @@ class _SMTPSSL(_Conversation, smtplib.SMTP_SSL):
     pass
 
 
+@functools.lru_cache(maxsize=4096)
+def _sanitized(address: str, encoding: str) -> str:
+    """sanitize_address() remembered: it parses the address with the email
+    package's header parser, and the sender is the same for every email."""
+    return sanitize_address(address, encoding)
+
+
 class Backend(SmtpBackend):
     """Django's SMTP backend on the connection classes above, writing the
     bytes of a text + HTML email itself (reminders.mime: the same bytes as
@@ -199,8 +207,8 @@ class Backend(SmtpBackend):
         if not email_message.recipients():
             return False
         encoding = email_message.encoding or settings.DEFAULT_CHARSET
-        from_email = sanitize_address(email_message.from_email, encoding)
-        recipients = [sanitize_address(addr, encoding) for addr in email_message.recipients()]
+        from_email = _sanitized(email_message.from_email, encoding)
+        recipients = [_sanitized(addr, encoding) for addr in email_message.recipients()]
         assert self.connection is not None
         try:
             self.connection.sendmail(from_email, recipients, data)
