@@ -376,7 +376,7 @@ AJAR_MAX_ATTEMPTS = env.int("AJAR_MAX_ATTEMPTS", default=6)
 # Global cap on reminder emails per second across all workers; 0 = off.
 AJAR_SEND_RATE_PER_SECOND = env.float("AJAR_SEND_RATE_PER_SECOND", default=0)
 # Claimed reminders per send task message (each still in its own transaction).
-AJAR_SEND_CHUNK_SIZE = env.int("AJAR_SEND_CHUNK_SIZE", default=10)
+AJAR_SEND_CHUNK_SIZE = env.int("AJAR_SEND_CHUNK_SIZE", default=50)
 AJAR_HEALTH_SWEEP_STALE = timedelta(minutes=5)
 AJAR_HEALTH_MAX_LATENESS = timedelta(minutes=15)
 # A claim no worker has started within this is reclaimed with a new token (its
