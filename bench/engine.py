@@ -121,7 +121,6 @@ class CountingHandler:
 # --- Seeding ---------------------------------------------------------------------------------
 
 
-
 def seed(rows: int, due: int, users: int) -> float:
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:

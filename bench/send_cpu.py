@@ -41,6 +41,34 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def seed_and_claim(emails: int, users: int, size: int) -> list:
+    """Seed `emails` due reminders, claim them all; the chunks a sweep would publish."""
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from bench.reminder_seed import SEED_SQL
+    from reminders import engine
+
+    call_command("migrate", interactive=False, verbosity=0)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            SEED_SQL, {"rows": emails, "due": emails, "users": users, "now": timezone.now()}
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    claims: list = []
+    engine.enqueue_sends = claims.append  # type: ignore[assignment]
+    now = timezone.now()
+    while engine.claim_batch(now=now):
+        pass
+    return [
+        (claim.token, claim.reminder_ids[i : i + size])
+        for claim in claims
+        for i in range(0, len(claim.reminder_ids), size)
+    ]
+
+
 def main() -> int:
     args = parse_args()
     if not args.database_url or "bench" not in args.database_url.rsplit("/", 1)[-1]:
@@ -61,33 +89,12 @@ def main() -> int:
 
     django.setup()
     from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection, transaction
-    from django.utils import timezone
 
-    from bench.reminder_seed import SEED_SQL
     from reminders import engine, mailer
     from reminders.models import Reminder, ReminderStatus
 
-    call_command("migrate", interactive=False, verbosity=0)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            SEED_SQL,
-            {"rows": args.emails, "due": args.emails, "users": args.users, "now": timezone.now()},
-        )
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    claims: list[engine.Claim] = []
-    engine.enqueue_sends = claims.append  # type: ignore[assignment]
-    now = timezone.now()
-    while engine.claim_batch(now=now):
-        pass
     size = max(1, settings.AJAR_SEND_CHUNK_SIZE)
-    chunks = [
-        (claim.token, claim.reminder_ids[i : i + size])
-        for claim in claims
-        for i in range(0, len(claim.reminder_ids), size)
-    ]
+    chunks = seed_and_claim(args.emails, args.users, size)
     sink = subprocess.Popen(
         [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink",
          "-l", f"127.0.0.1:{port}"],

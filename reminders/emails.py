@@ -13,7 +13,6 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,6 +27,7 @@ from reminders import links
 from reminders.models import Reminder, ReminderKind, ReminderSettings, ReminderStep
 from reminders.notes import THANK_YOU_NOTE, first_name, render_note
 from reminders.selectors import insiders_for
+from reminders.templating import render_to_string
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise

@@ -112,9 +112,7 @@ def _static_path(name: str, prefix: str, urlconf: str | None) -> str:
 
 def static_url(name: str) -> str:
     """absolute(reverse(name)) for a URL without arguments, resolved once."""
-    return absolute(
-        _static_path(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
-    )
+    return absolute(_static_path(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF))
 
 
 def action_url(reminder: Reminder, action: str, weeks: int | None = None) -> str:

@@ -70,8 +70,9 @@ def _simple(message: EmailMessage) -> bool:
     return (
         isinstance(message, EmailMultiAlternatives)
         and cls.message is EmailMessage.message
-        and cls._create_message is EmailMultiAlternatives._create_message
-        and cls._create_alternatives is EmailMultiAlternatives._create_alternatives
+        # Not overridden: the parts are Django's text body and alternatives.
+        and cls._create_message is EmailMultiAlternatives._create_message  # noqa: SLF001
+        and cls._create_alternatives is EmailMultiAlternatives._create_alternatives  # noqa: SLF001
         and cls.content_subtype == "plain"
         and cls.alternative_subtype == "alternative"
         and (message.encoding or settings.DEFAULT_CHARSET).lower() == "utf-8"
@@ -132,7 +133,5 @@ def as_bytes(
         f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n'
         f"MIME-Version: 1.0\r\n{''.join(lines)}\r\n"
     )
-    return b"".join(
-        [head.encode(), marker, b"\r\n", text, b"\r\n", marker, b"\r\n", html, b"\r\n"]
-        + [marker, b"--\r\n"]
-    )
+    parts = [head.encode(), marker, b"\r\n", text, b"\r\n", marker, b"\r\n", html, b"\r\n"]
+    return b"".join([*parts, marker, b"--\r\n"])

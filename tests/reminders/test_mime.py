@@ -28,7 +28,8 @@ def assert_same(message: EmailMessage) -> bytes:
     expected = django_bytes(message)
     boundary = BOUNDARY.search(expected)
     date = DATE.search(expected)
-    assert boundary and date
+    assert boundary
+    assert date
     ours = mime.as_bytes(message, boundary=boundary[1].decode(), date=date[1].decode())
     assert ours == expected
     return ours
@@ -85,10 +86,12 @@ def test_header_injection_is_refused_as_django_refuses_it():
 def test_a_body_holding_the_boundary_gets_another_one():
     message = sample()
     first = mime.as_bytes(message, boundary="=====1==")
-    assert first is not None and b'boundary="=====1=="' in first
+    assert first is not None
+    assert b'boundary="=====1=="' in first
     clash = sample(body="Hi\n--=====1==\n")
     second = mime.as_bytes(clash, boundary="=====1==")
-    assert second is not None and b'boundary="=====1=="' not in second
+    assert second is not None
+    assert b'boundary="=====1=="' not in second
 
 
 class Keep:
@@ -122,7 +125,8 @@ def test_the_smtp_backend_sends_these_bytes(user, settings, monkeypatch):
     (received,) = handler.data
     boundary = BOUNDARY.search(received)
     date = DATE.search(received)
-    assert boundary and date
+    assert boundary
+    assert date
     # What Django would have written, with the same boundary and date.
     assert received == mime.as_bytes(message, boundary=boundary[1].decode(), date=date[1].decode())
     assert received.startswith(b"Content-Type: multipart/alternative;\r\n boundary=")
