@@ -202,7 +202,7 @@ class Backend(SmtpBackend):
     def _send(self, email_message: EmailMessage) -> bool:
         data = mime.as_bytes(email_message)
         if data is None:
-            return bool(super()._send(email_message))
+            return bool(super()._send(email_message))  # type: ignore[misc]
         # As Django's _send, with the message's bytes from above.
         if not email_message.recipients():
             return False

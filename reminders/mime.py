@@ -22,6 +22,7 @@ import re
 import sys
 from email.header import Header
 from email.utils import formatdate
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
@@ -63,26 +64,28 @@ def _text_part(text: str, subtype: str) -> bytes | None:
     return head + b"\r\n".join(data)
 
 
-def _simple(message: EmailMessage) -> bool:
+def _simple(message: Any) -> bool:
     """The shape written here: Django's own message() on a text body and one
     HTML alternative, in UTF-8, no attachments, no Cc or Reply-To."""
-    cls = type(message)
+    cls: Any = type(message)
+    django: Any = EmailMultiAlternatives
     return (
         isinstance(message, EmailMultiAlternatives)
         and cls.message is EmailMessage.message
         # Not overridden: the parts are Django's text body and alternatives.
-        and cls._create_message is EmailMultiAlternatives._create_message  # noqa: SLF001
-        and cls._create_alternatives is EmailMultiAlternatives._create_alternatives  # noqa: SLF001
+        and cls._create_message is django._create_message  # noqa: SLF001
+        and cls._create_alternatives is django._create_alternatives  # noqa: SLF001
         and cls.content_subtype == "plain"
         and cls.alternative_subtype == "alternative"
         and (message.encoding or settings.DEFAULT_CHARSET).lower() == "utf-8"
+        and isinstance(message.body, str)
         and bool(message.body)
         and not message.attachments
         and not message.cc
         and not message.reply_to
         and len(message.alternatives) == 1
-        and message.alternatives[0].mimetype == "text/html"
-        and isinstance(message.alternatives[0].content, str)
+        and message.alternatives[0][1] == "text/html"
+        and isinstance(message.alternatives[0][0], str)
         and not {"cc", "reply-to"} & {name.lower() for name in message.extra_headers}
     )
 
@@ -95,15 +98,15 @@ def as_bytes(
     and from the clock)."""
     if not _simple(message):
         return None
-    assert isinstance(message, EmailMultiAlternatives)
-    text = _text_part(message.body, "plain")
-    html = _text_part(message.alternatives[0].content, "html")  # type: ignore[arg-type]
+    simple: Any = message
+    text = _text_part(simple.body, "plain")
+    html = _text_part(simple.alternatives[0][0], "html")
     if text is None or html is None:
         return None
     encoding = message.encoding or settings.DEFAULT_CHARSET
     extra = message.extra_headers
     names = {name.lower() for name in extra}
-    headers: list[tuple[str, str]] = [
+    headers: list[tuple[str, Any]] = [
         ("Subject", message.subject),
         ("From", extra.get("From", message.from_email)),
     ]

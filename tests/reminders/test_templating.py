@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 SOURCE = (
     '{% load i18n %}{% translate "yes,no,maybe" %} | {% translate "a & b <i>" %} | '
     '{% translate "100%% sure" %} | {% translate "Yes" context "x" %} | '
-    "{% translate greeting %} | {% translate \"yes,no,maybe\" as v %}{{ v|upper }}"
+    '{% translate greeting %} | {% translate "yes,no,maybe" as v %}{{ v|upper }}'
     "{% if flag %}{% for i in items %}{% translate 'yes,no,maybe' %}{% endfor %}{% endif %}"
     "{% autoescape off %}{% translate 'a & b <i>' %}{% endautoescape %}"
 )
