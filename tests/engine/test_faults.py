@@ -217,7 +217,8 @@ def test_a_send_backlog_behind_a_slow_relay_does_not_starve_the_sweeps(stack, cl
     relay: sweeps (on their own queue) keep running the whole time, and
     /health/ never raises the "no sweep" alarm."""
     settings.AJAR_HEALTH_SWEEP_STALE = datetime.timedelta(seconds=6 * stack.SWEEP_INTERVAL)
-    stack.smtp.handler.data_delay = 0.1  # a chunk of 10 holds a pool process a second
+    # A chunk of 50 would hold a pool process 5 s: it yields after half an interval.
+    stack.smtp.handler.data_delay = 0.1
     reminders = seed(100, users=4)
     client.get("/health/")  # the first request imports the views
     assert len(claimed_by(stack.run("sweep"))) == 100  # all queued at once: the backlog
