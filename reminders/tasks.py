@@ -12,7 +12,7 @@ import contextlib
 import logging
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
@@ -45,20 +45,49 @@ def sweep() -> dict[str, int]:
     return {"reclaimed": result.reclaimed, "claimed": result.claimed}
 
 
+# The other periodic tasks, the same way: one warning per kind while the
+# database is away, not a traceback every interval.
+_cadence_database_down = threading.Event()
+_digest_database_down = threading.Event()
+
+
+def _unless_database_down(
+    what: str, down: threading.Event, run: Callable[[], dict[str, int]]
+) -> dict[str, int]:
+    try:
+        result = run()
+    except DatabaseError as error:
+        if not down.is_set():
+            down.set()
+            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            logger.warning("%s skipped while the database is unreachable (%s).", what, first_line)
+        return {}
+    if down.is_set():
+        down.clear()
+        logger.warning("%s resumed: the database answers again.", what)
+    return result
+
+
 @shared_task(name="reminders.tasks.advance_cadence", ignore_result=True)
 def advance_cadence() -> dict:
-    result = cadence.cadence_advance(now=timezone.now())
-    return {"scheduled": result.scheduled, "superseded": result.superseded}
+    def run() -> dict[str, int]:
+        result = cadence.cadence_advance(now=timezone.now())
+        return {"scheduled": result.scheduled, "superseded": result.superseded}
+
+    return _unless_database_down("Cadence advances", _cadence_database_down, run)
 
 
 @shared_task(name="reminders.tasks.digest_sweep", ignore_result=True)
 def digest_sweep() -> dict:
-    result = digest.digest_sweep(now=timezone.now())
-    return {
-        "reclaimed": result.reclaimed,
-        "created": result.created,
-        "claimed": len(result.claimed),
-    }
+    def run() -> dict[str, int]:
+        result = digest.digest_sweep(now=timezone.now())
+        return {
+            "reclaimed": result.reclaimed,
+            "created": result.created,
+            "claimed": len(result.claimed),
+        }
+
+    return _unless_database_down("Digest sweeps", _digest_database_down, run)
 
 
 @shared_task(name="reminders.tasks.send_digest", ignore_result=True)

@@ -2,6 +2,7 @@
 time-machine; SMTP failures come from a real aiosmtpd server."""
 
 import datetime
+import logging
 import smtplib
 import socket
 import time
@@ -15,7 +16,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from reminders import engine, mailer, services
+from reminders import engine, mailer, services, tasks
 from reminders.engine import SendOutcome
 from reminders.models import Heartbeat, Reminder, ReminderSettings, ReminderStatus
 from tests.engine.conftest import statuses
@@ -728,3 +729,28 @@ def test_beginning_an_attempt_is_committed_at_once_and_only_for_the_current_clai
     reminder.refresh_from_db()
     assert reminder.attempt_started_at is not None
     assert reminder.lease_expires_at == reminder.attempt_started_at + settings.AJAR_REMINDER_LEASE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_periodic_tasks_skip_while_the_database_is_away_with_one_warning(caplog):
+    """Beat keeps sending the cadence advance and the digest sweep during an
+    outage: each logs one warning, not a traceback per interval, and says so
+    when the database is back."""
+    name = connection.settings_dict["NAME"]
+    connection.close()
+    connection.settings_dict["NAME"] = f"{name}_not_there"
+    try:
+        with caplog.at_level(logging.WARNING, logger="reminders.tasks"):
+            for _ in range(3):
+                assert tasks.advance_cadence() == {}
+                assert tasks.digest_sweep() == {}
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+    with caplog.at_level(logging.WARNING, logger="reminders.tasks"):
+        assert tasks.advance_cadence() == {"scheduled": 0, "superseded": 0}
+        assert tasks.digest_sweep() == {"reclaimed": 0, "created": 0, "claimed": 0}
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("Cadence advances skipped" in m for m in messages) == 1
+    assert sum("Digest sweeps skipped" in m for m in messages) == 1
+    assert sum("resumed: the database answers again" in m for m in messages) == 2
