@@ -15,6 +15,48 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default")
 REQUIRE_SERVICES = os.environ.get("AJAR_REQUIRE_SERVICES") == "1"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test database's own connections commit without waiting for the WAL
+    flush (PostgreSQL's asynchronous commit: a crash may lose the last commits,
+    never consistency; other sessions see a commit at once). Creating the test
+    database from the migrations, and every commit of a test, then costs CPU,
+    not disk syncs. The engine's worker processes connect without it."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
+def _delete_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+    """Empty the tables after a transactional test with DELETE, not TRUNCATE:
+    the same empty tables (TRUNCATE without RESTART IDENTITY keeps the
+    sequences too), but a TRUNCATE of every table makes new files for each,
+    a second or two per test on a busy disk. The foreign keys Django makes are
+    deferred, so the order does not matter; anything else falls back."""
+    if reset_sequences or allow_cascade or not tables:
+        return _truncate_flush(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+    return ["SET CONSTRAINTS ALL DEFERRED"] + [
+        f"DELETE FROM {self.quote_name(table)}"  # noqa: S608 (Django's own table names)
+        for table in tables
+    ]
+
+
+def pytest_configure(config):
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    global _truncate_flush  # noqa: PLW0603
+    _truncate_flush = DatabaseOperations.sql_flush
+    DatabaseOperations.sql_flush = _delete_flush
+
+
+_truncate_flush = None
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

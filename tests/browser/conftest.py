@@ -110,7 +110,7 @@ def assert_no_horizontal_scroll(page):
 
 
 @pytest.fixture
-def login(live_server):
+def login_with_form(live_server):
     """Log `user` in through the real login form."""
 
     def do_login(page, user, password="correct horse battery"):
@@ -119,5 +119,36 @@ def login(live_server):
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign In").click()
         page.wait_for_url(lambda url: "/accounts/login" not in url)
+
+    return do_login
+
+
+@pytest.fixture
+def login(live_server):
+    """Start `user` signed in, where the login form lands (the dashboard): a
+    session made on the server (Django's force_login, the same session keys a
+    sign-in writes) handed to the browser as its cookie. The form itself is
+    walked by `login_with_form` (tests/browser/test_smoke.py, test_accounts.py,
+    and the account deletion, which asks for the password again)."""
+    from django.conf import settings
+    from django.shortcuts import resolve_url
+    from django.test import Client
+
+    def do_login(page, user):
+        client = Client()
+        client.force_login(user)
+        page.context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                    "httpOnly": settings.SESSION_COOKIE_HTTPONLY,
+                    "secure": settings.SESSION_COOKIE_SECURE,
+                    "sameSite": settings.SESSION_COOKIE_SAMESITE or "Lax",
+                }
+            ]
+        )
+        page.goto(f"{live_server.url}{resolve_url(settings.LOGIN_REDIRECT_URL)}")
 
     return do_login

@@ -104,9 +104,9 @@ def test_every_signed_out_account_page(page, live_server, settings, ajar_page):
     ajar_page("Sign Up Closed")
 
 
-def test_every_signed_in_account_page(page, live_server, user, login, ajar_page):
+def test_every_signed_in_account_page(page, live_server, user, login_with_form, ajar_page):
     base = f"{live_server.url}/accounts"
-    login(page, user)
+    login_with_form(page, user)
 
     page.goto(f"{base}/password/change/")
     ajar_page("Change Password")

@@ -77,9 +77,9 @@ def test_a_file_with_bad_rows_shows_them_and_can_skip_them(
     assert Application.objects.filter(user=user).count() == 1
 
 
-def test_deleting_the_account(page, live_server, user, login, axe_check, mailoutbox):
+def test_deleting_the_account(page, live_server, user, login_with_form, axe_check, mailoutbox):
     ApplicationFactory(user=user)
-    login(page, user)
+    login_with_form(page, user)
     page.get_by_role("link", name="Settings").click()
     page.get_by_role("link", name="Delete your account").click()
     expect(page.get_by_role("link", name="Download a backup first")).to_be_visible()

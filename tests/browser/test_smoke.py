@@ -5,10 +5,10 @@ from tests.browser.conftest import assert_no_horizontal_scroll
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_user_logs_in_and_sees_the_dashboard(page, live_server, user, login, axe_check):
+def test_a_user_logs_in_and_sees_the_dashboard(page, live_server, user, login_with_form, axe_check):
     page.goto(f"{live_server.url}/accounts/login/")
     axe_check(page)
-    login(page, user)
+    login_with_form(page, user)
     assert page.get_by_role("heading", name="Dashboard").is_visible()
     axe_check(page)
 

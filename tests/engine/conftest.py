@@ -11,8 +11,9 @@ from django.test import Client
 from django.utils import timezone
 
 from applications.models import Application, Outcome
+from reminders import engine
 from reminders.emails import message_id_for
-from reminders.models import Reminder, ReminderKind, ReminderStatus
+from reminders.models import Heartbeat, Reminder, ReminderKind, ReminderStatus
 from tests.engine.processes import RedisServer, Stack, wait_until
 from tests.engine.smtp import SmtpServer
 from tests.factories import CompanyFactory, ReminderSettingsFactory, UserFactory
@@ -147,6 +148,23 @@ def wait_sent(reminders, timeout: float = 30):
         0.2,
         f"{len(reminders)} reminders to be sent",
     )
+
+
+def settle(stack, sweeps: int = 2, timeout: float = 30) -> None:
+    """Wait until `sweeps` more sweeps have run and nothing is being sent: a
+    late duplicate would have been claimed and sent by then."""
+    started = timezone.now()
+    after = started + datetime.timedelta(seconds=stack.SWEEP_INTERVAL * (sweeps - 1))
+
+    def settled() -> bool:
+        beat = Heartbeat.objects.filter(name=engine.SWEEP_HEARTBEAT).first()
+        return (
+            beat is not None
+            and beat.beat_at > after
+            and not Reminder.objects.filter(status=ReminderStatus.SENDING).exists()
+        )
+
+    wait_until(settled, timeout, what=f"{sweeps} more sweeps with nothing in sending")
 
 
 def assert_each_delivered_once(smtp, reminders):

@@ -8,14 +8,18 @@ ports, the pytest PostgreSQL database; settings shrunk as in tests/engine.
 import datetime
 import os
 import signal
-import time
 
 import pytest
 from django.utils import timezone
 
 from reminders.digest import message_id_for_digest
 from reminders.models import Digest, DigestStatus, Reminder, ReminderSettings, ReminderStatus
-from tests.engine.conftest import seed, stack, statuses  # noqa: F401  (the harness's fixture)
+from tests.engine.conftest import (  # noqa: F401  (stack: the harness's fixture)
+    seed,
+    settle,
+    stack,
+    statuses,
+)
 from tests.engine.processes import pid_of_client, wait_until
 
 pytestmark = [pytest.mark.engine, pytest.mark.django_db(transaction=True)]
@@ -70,7 +74,7 @@ def test_a_worker_killed_mid_digest_loses_no_item_and_sends_none_twice(
         stack.worker()
 
     wait_until(lambda: statuses(items)[ReminderStatus.SENT] == 4, 40, 0.2, "every item to be sent")
-    time.sleep(stack.SWEEP_INTERVAL * 3)  # nothing more follows
+    settle(stack, sweeps=3)  # nothing more follows
     assert handler.message_ids() == [message_id_for_digest(digest)] * copies
     assert {r.subject for r in handler.received} == {"Today in Ajar: 4 doors to knock on"}
     assert Digest.objects.count() == 1  # the same digest, resent: no item in two
