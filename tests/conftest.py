@@ -1,4 +1,6 @@
+import hashlib
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -46,15 +48,87 @@ def _delete_flush(self, style, tables, *, reset_sequences=False, allow_cascade=F
     ]
 
 
+def _migrations_digest() -> str:
+    """What the migrations would build: every installed app's migration files
+    and Django's version (a change to any makes a new template)."""
+    import django
+    from django.apps import apps
+
+    digest = hashlib.sha256(django.get_version().encode())
+    for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
+        for path in sorted((Path(config.path) / "migrations").glob("*.py")):
+            digest.update(f"{config.label}/{path.name}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _create_test_db_from_template(
+    self, verbosity=1, autoclobber=False, serialize=True, keepdb=False
+):
+    """The test database is built by the migrations once per set of migration
+    files, then copied (CREATE DATABASE ... TEMPLATE) by every later run and
+    every xdist process: the same schema and rows the migrations make, in a
+    second instead of a migrate. An advisory lock lets one process build it
+    while the others wait for it."""
+    import psycopg2
+    from django.conf import settings
+
+    if keepdb:
+        return _migrate_test_db(self, verbosity, autoclobber, serialize, keepdb)
+    base = self.connection.settings_dict["NAME"]
+    template = f"test_{base}_tmpl_{_migrations_digest()}"[:63]
+    name = self._get_test_db_name()
+    db = self.connection.settings_dict
+    admin = psycopg2.connect(
+        dbname="postgres",
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        user=db["USER"] or None,
+        password=db["PASSWORD"] or None,
+    )
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [template])
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+            if cursor.fetchone() is None:
+                _migrate_test_db(self, verbosity, autoclobber, serialize, keepdb)
+                self.connection.close()
+                cursor.execute(
+                    "SELECT datname FROM pg_database WHERE datname LIKE %s",
+                    [f"test_{base}_tmpl_%"],
+                )
+                for (old,) in cursor.fetchall():  # templates of older migrations
+                    cursor.execute(f'DROP DATABASE IF EXISTS "{old}"')
+                cursor.execute(f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
+                return name
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [template])
+    finally:
+        admin.close()
+    self.connection.close()
+    settings.DATABASES[self.connection.alias]["NAME"] = name
+    self.connection.settings_dict["NAME"] = name
+    if serialize:
+        self.connection._test_serialized_contents = self.serialize_db_to_string()
+    self.connection.ensure_connection()
+    return name
+
+
 def pytest_configure(config):
+    from django.db.backends.postgresql.creation import DatabaseCreation
     from django.db.backends.postgresql.operations import DatabaseOperations
 
-    global _truncate_flush  # noqa: PLW0603
+    global _truncate_flush, _migrate_test_db  # noqa: PLW0603
     _truncate_flush = DatabaseOperations.sql_flush
     DatabaseOperations.sql_flush = _delete_flush
+    _migrate_test_db = DatabaseCreation.create_test_db
+    DatabaseCreation.create_test_db = _create_test_db_from_template
 
 
 _truncate_flush = None
+_migrate_test_db = None
 
 
 @pytest.hookimpl(hookwrapper=True)
