@@ -116,6 +116,17 @@ def _create_test_db_from_template(
     return name
 
 
+def _drop_test_db(self, test_database_name, verbosity):
+    """DROP DATABASE ... WITH (FORCE): a connection another thread has not
+    closed yet must not leave the test database behind, as a plain DROP does
+    when it races one (seen once after tests/inbox/test_migrations.py)."""
+    self.connection.close_pool()
+    with self._nodb_cursor() as cursor:
+        cursor.execute(
+            f"DROP DATABASE {self.connection.ops.quote_name(test_database_name)} WITH (FORCE)"
+        )
+
+
 def pytest_configure(config):
     from django.db.backends.postgresql.creation import DatabaseCreation
     from django.db.backends.postgresql.operations import DatabaseOperations
@@ -125,6 +136,7 @@ def pytest_configure(config):
     DatabaseOperations.sql_flush = _delete_flush
     _migrate_test_db = DatabaseCreation.create_test_db
     DatabaseCreation.create_test_db = _create_test_db_from_template
+    DatabaseCreation._destroy_test_db = _drop_test_db
 
 
 _truncate_flush = None
