@@ -278,6 +278,24 @@ def claim_candidates(*, now: datetime.datetime, limit: int) -> QuerySet[Reminder
     )
 
 
+def claim_statement(
+    *, now: datetime.datetime, limit: int, token: uuid.UUID, until: datetime.datetime
+) -> tuple[str, list[object]]:
+    """The claim's SQL on PostgreSQL and its parameters (bench.engine explains
+    it). The candidates' part is Django's own compilation of the queryset;
+    every value is a parameter."""
+    sql, params = claim_candidates(now=now, limit=limit).query.sql_with_params()
+    return _CLAIM_SQL.format(candidates=sql), [
+        *params,
+        ReminderStatus.SENDING,
+        token,
+        now,
+        until,
+        now,
+        ReminderStatus.SCHEDULED,
+    ]
+
+
 def claim_batch(*, now: datetime.datetime, limit: int | None = None) -> Claim | None:
     """Claim up to one batch of due reminders and publish their sends on commit.
 
@@ -287,29 +305,16 @@ def claim_batch(*, now: datetime.datetime, limit: int | None = None) -> Claim | 
     token = uuid.uuid4()
     deadline = now + settings.AJAR_DISPATCH_DEADLINE  # begin_attempt() extends it
     with transaction.atomic():
-        candidates = claim_candidates(now=now, limit=limit)
         if connection.vendor == "postgresql":
-            sql, params = candidates.query.sql_with_params()
+            sql, params = claim_statement(now=now, limit=limit, token=token, until=deadline)
             with connection.cursor() as cursor:
                 cursor.execute(CLAIM_PLAN_SQL)
-                # `sql` is Django's own compilation of the queryset; every value
-                # is a parameter.
-                cursor.execute(
-                    _CLAIM_SQL.format(candidates=sql),
-                    [
-                        *params,
-                        ReminderStatus.SENDING,
-                        token,
-                        now,
-                        deadline,
-                        now,
-                        ReminderStatus.SCHEDULED,
-                    ],
-                )
+                cursor.execute(sql, params)
                 ids = [rid for rid, _at in sorted(cursor.fetchall(), key=lambda row: row[1])]
                 cursor.execute(CLAIM_PLAN_RESET_SQL)
         else:
-            ids = _claim_compare_and_set(list(candidates), token=token, now=now, until=deadline)
+            candidates = list(claim_candidates(now=now, limit=limit))
+            ids = _claim_compare_and_set(candidates, token=token, now=now, until=deadline)
         if not ids:
             return None
         claim = Claim(token=token, reminder_ids=ids)

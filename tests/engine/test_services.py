@@ -106,6 +106,39 @@ def test_a_sweep_claims_batch_after_batch(settings, django_capture_on_commit_cal
     assert len({rid for rid, _tok in claimed(result)}) == 5
 
 
+def test_a_claim_lists_its_reminders_oldest_due_first(django_capture_on_commit_callbacks):
+    # Created newest first, so neither the id order nor the heap order is the due order.
+    reminders = [
+        ReminderFactory(due_at=NOW - datetime.timedelta(minutes=minutes)) for minutes in (1, 3, 2)
+    ]
+    with django_capture_on_commit_callbacks(execute=False):
+        claim = engine.claim_batch(now=NOW)
+    assert claim is not None
+    assert claim.reminder_ids == [reminders[1].pk, reminders[2].pk, reminders[0].pk]
+
+
+def _planner_settings() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin'), "
+            "current_setting('enable_sort'), current_setting('jit')"
+        )
+        return list(cursor.fetchone())
+
+
+def test_a_claim_inside_a_callers_transaction_leaves_its_planner_settings(
+    django_capture_on_commit_callbacks,
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner settings")
+    ReminderFactory(due_at=NOW)
+    before = _planner_settings()
+    # The test's own transaction is the caller's here.
+    with django_capture_on_commit_callbacks(execute=False):
+        assert engine.claim_batch(now=NOW) is not None
+    assert _planner_settings() == before
+
+
 def test_a_send_rate_cap_limits_one_sweep(settings, django_capture_on_commit_callbacks):
     settings.AJAR_SEND_RATE_PER_SECOND = 0.05
     settings.AJAR_SWEEP_INTERVAL = 60
