@@ -280,7 +280,7 @@ def claim_candidates(*, now: datetime.datetime, limit: int) -> QuerySet[Reminder
 
 def claim_statement(
     *, now: datetime.datetime, limit: int, token: uuid.UUID, until: datetime.datetime
-) -> tuple[str, list[object]]:
+) -> tuple[str, list[Any]]:
     """The claim's SQL on PostgreSQL and its parameters (bench.engine explains
     it). The candidates' part is Django's own compilation of the queryset;
     every value is a parameter."""
