@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import filetype
 
-from letters.parser import LetterError, parse_letter
+from letters.parser import LetterError, ParsedAttachment, parse_letter
 
 PDF = "application/pdf"
 EML = "message/rfc822"
@@ -35,15 +35,9 @@ DOCUMENT_TYPES = frozenset(
 SERVED_TYPES = DOCUMENT_TYPES | {EML, "text/calendar"}
 
 
-@dataclass(frozen=True)
-class LetterFile:
-    filename: str
-    content_type: str
-    data: bytes
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
+# A file kept with a rejection or a draft: the parser's attachment type, its
+# content type sniffed from the bytes (see sniffed_type).
+LetterFile = ParsedAttachment
 
 
 def sniffed_type(data: bytes) -> str:
