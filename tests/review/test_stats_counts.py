@@ -197,6 +197,20 @@ def _apply(user, companies, op) -> None:
         APPLICATION_OPERATIONS[kind](app, *args)
 
 
+def _apply_all(user, ops) -> None:
+    """Run `ops` through the services on two fresh companies; a refused one
+    writes nothing. The caller rolls the whole run back."""
+    companies = [Company.objects.create(user=user, name=f"Co {i}") for i in range(2)]
+    for op in ops:
+        note(repr(op))
+        try:
+            with transaction.atomic():
+                _apply(user, companies, op)
+        except ValidationError:
+            pass  # refused: nothing written
+    user.refresh_from_db()
+
+
 def test_after_any_run_of_the_services_the_counters_give_the_figures_of_the_rows(user):
     @hypothesis_settings(
         max_examples=25,
@@ -206,15 +220,7 @@ def test_after_any_run_of_the_services_the_counters_give_the_figures_of_the_rows
     @given(ops=st.lists(OPERATIONS, min_size=1, max_size=14))
     def run(ops):
         with transaction.atomic():
-            companies = [Company.objects.create(user=user, name=f"Co {i}") for i in range(2)]
-            for op in ops:
-                note(repr(op))
-                try:
-                    with transaction.atomic():
-                        _apply(user, companies, op)
-                except ValidationError:
-                    pass  # refused: nothing written
-            user.refresh_from_db()
+            _apply_all(user, ops)
             assert stats_from_counts(user) == stats_from_rows(user, StatsFilters())
             assert not StatsCount.objects.filter(user=user, n__lt=0).exists()
             transaction.set_rollback(True)
@@ -246,15 +252,7 @@ def test_after_any_run_of_the_services_a_filtered_page_counted_in_sql_is_the_row
     )
     def run(ops, filters):
         with transaction.atomic():
-            companies = [Company.objects.create(user=user, name=f"Co {i}") for i in range(2)]
-            for op in ops:
-                note(repr(op))
-                try:
-                    with transaction.atomic():
-                        _apply(user, companies, op)
-                except ValidationError:
-                    pass  # refused: nothing written
-            user.refresh_from_db()
+            _apply_all(user, ops)
             for f in filters:
                 note(repr(f))
                 assert stats_from_keys(user, f) == stats_from_rows(user, f)
