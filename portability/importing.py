@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
@@ -164,6 +165,9 @@ class ImportPlan:
             "contacts": self.new_contacts,
         }
 
+    def counts_text(self) -> str:
+        return counts_text(**self.would_create(), duplicates=self.duplicates)
+
     def summary(self) -> dict:
         """The JSON contract of `import_applications --dry-run --format json`."""
         return {
@@ -175,6 +179,24 @@ class ImportPlan:
             "duplicates": self.duplicates,
             "errors": [e.as_dict() for e in self.errors],
         }
+
+
+def counts_text(
+    *, applications: int, companies: int, rejections: int, contacts: int, duplicates: int
+) -> str:
+    """What an import creates, in words, each count with its own plural:
+    "3 applications, 1 new company, 0 rejections, 1 new contact; 2 duplicates
+    skipped"."""
+    created = [
+        ngettext("%(n)s application", "%(n)s applications", applications) % {"n": applications},
+        ngettext("%(n)s new company", "%(n)s new companies", companies) % {"n": companies},
+        ngettext("%(n)s rejection", "%(n)s rejections", rejections) % {"n": rejections},
+        ngettext("%(n)s new contact", "%(n)s new contacts", contacts) % {"n": contacts},
+    ]
+    skipped = ngettext("%(n)s duplicate skipped", "%(n)s duplicates skipped", duplicates) % {
+        "n": duplicates
+    }
+    return _("%(created)s; %(skipped)s") % {"created": ", ".join(created), "skipped": skipped}
 
 
 def _cell(row: list[str], index: int | None) -> str:

@@ -16,7 +16,7 @@ from applications.services import (
     application_stats_refresh,
 )
 from contacts.models import Contact
-from portability.importing import ContactMatcher, ImportPlan, PlannedRow
+from portability.importing import ContactMatcher, ImportPlan, PlannedRow, counts_text
 from portability.models import CalendarFeed, ImportUpload
 from reminders.models import Reminder
 from reminders.services import Closing, rejections_log_bulk
@@ -36,6 +36,15 @@ class ImportResult:
     contacts: int
     duplicates: int
     skipped_rows: int
+
+    def counts_text(self) -> str:
+        return counts_text(
+            applications=self.applications,
+            companies=self.companies,
+            rejections=self.rejections,
+            contacts=self.contacts,
+            duplicates=self.duplicates,
+        )
 
 
 def import_upload_store(*, user: User, filename: str, data: bytes) -> ImportUpload:

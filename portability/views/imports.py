@@ -61,12 +61,7 @@ def import_preview(request, pk: int) -> HttpResponse:
         upload.delete()
         messages.success(
             request,
-            _(
-                "Imported %(applications)s applications (%(companies)s new companies, "
-                "%(rejections)s rejections, %(contacts)s new contacts); "
-                "%(duplicates)s duplicates skipped."
-            )
-            % result.__dict__,
+            _("Imported %(counts)s.") % {"counts": result.counts_text()},
         )
         return redirect("applications:list")
     context = {"upload": upload, "read_error": read_error}

@@ -47,7 +47,7 @@ def test_import_preview_asks_then_imports(page, live_server, user, login, axe_ch
     page.get_by_label("Salary").select_option("drop")
     page.get_by_role("button", name="Update the preview").click()
     expect(page.locator("#import-summary")).to_contain_text(
-        "3 applications, 3 new companies, 0 rejections, 1 new contacts"
+        "3 applications, 3 new companies, 0 rejections, 1 new contact;"
     )
     expect(page.get_by_role("cell", name="<script>alert(1)</script>", exact=True)).to_be_visible()
     axe_check(page)
@@ -73,7 +73,7 @@ def test_a_file_with_bad_rows_shows_them_and_can_skip_them(
     expect(errors).to_contain_text("Row 4, Role: Longer than 200 characters")
     page.get_by_label("Leave out the rows with errors and import the rest").check()
     page.get_by_role("button", name="Import", exact=True).click()
-    expect(page.get_by_text("Imported 1 applications")).to_be_visible()
+    expect(page.get_by_text("Imported 1 application")).to_be_visible()
     assert Application.objects.filter(user=user).count() == 1
 
 

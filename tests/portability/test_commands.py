@@ -78,6 +78,21 @@ def test_the_command_imports_with_skip_bad_rows(tmp_path, user):
     assert Application.objects.filter(user=user).count() == 1
 
 
+def test_the_text_report_counts_in_words_with_plurals(tmp_path, user):
+    path = tmp_path / "s.csv"
+    path.write_bytes(b"Company,Role,Status\nAcme,Dev,Rejected\nAcme,Dev,Rejected\n")
+    out = io.StringIO()
+    call_command("import_applications", "--user", user.email, "--dry-run", str(path), stdout=out)
+    assert (
+        "would create: 1 application, 1 new company, 1 rejection, 0 new contacts; "
+        "1 duplicate skipped"
+    ) in out.getvalue()
+    out = io.StringIO()
+    call_command("import_applications", "--user", user.email, str(path), stdout=out)
+    assert "created: 1 application, 1 new company, 1 rejection, 0 new contacts;" in out.getvalue()
+    assert Application.objects.filter(user=user).count() == 1
+
+
 def test_the_command_with_encoding_and_delimiter_overrides(tmp_path, user):
     path = tmp_path / "s.csv"
     path.write_bytes("Company\tRole\nCafé\tDev\n".encode("cp1252"))

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
 from portability.formats import PRESETS
-from portability.importing import OLD_REJECTIONS_CHOICES, ImportOptions, plan_import
+from portability.importing import OLD_REJECTIONS_CHOICES, ImportOptions, counts_text, plan_import
 from portability.reading import DELIMITERS, MAX_ROWS, ReadError, Table, read_table
 from portability.services import import_apply
 
@@ -149,10 +149,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {column} -> {field}")
         verb = "created" if saved else "would create"
         counts = summary.get("created", summary["would_create"])
-        self.stdout.write(
-            f"{verb}: "
-            + ", ".join(f"{n} {k}" for k, n in counts.items())
-            + f"; {summary['duplicates']} duplicates skipped"
-        )
+        self.stdout.write(f"{verb}: {counts_text(**counts, duplicates=summary['duplicates'])}")
         for error in summary["errors"]:
             self.stderr.write(f"row {error['row']}, {error['column']}: {error['message']}")
