@@ -7,6 +7,7 @@ confirmation; its button POSTs (mail scanners open GET links).
 
 import datetime
 from collections.abc import Callable
+from functools import cached_property
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -23,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
-from accounts.pagination import CappedPage, CappedPaginator
+from accounts.pagination import BoundedCount, CappedPage, CappedPaginator
 from accounts.timezones import user_today
 from accounts.views import safe_next
 from reminders import links
@@ -35,6 +36,7 @@ from reminders.notes import unknown_placeholders
 from reminders.scheduling import snoozed_due_date
 from reminders.selectors import (
     SECTION_COUNT_CAP,
+    SectionRows,
     insiders_for,
     reminder_people,
     reminder_section,
@@ -90,6 +92,20 @@ SECTION_SIZE = 10
 PAGE_SIZE = 25
 
 
+class SectionPaginator(CappedPaginator):
+    """Pages of one section, counted already (the page's badges count every
+    section up to the same cap: no second count), its rows read a slice at a
+    time by SectionRows."""
+
+    def __init__(self, rows: SectionRows, per_page: int, *, counted: BoundedCount) -> None:
+        super().__init__(rows, per_page, count_cap=counted.cap)  # type: ignore[arg-type]
+        self.counted = counted
+
+    @cached_property
+    def bounded_count(self) -> BoundedCount:
+        return self.counted
+
+
 def reminder_list(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     counts = reminder_section_counts(request.user, now=now, cap=SECTION_COUNT_CAP)
@@ -97,8 +113,8 @@ def reminder_list(request: AuthenticatedRequest) -> HttpResponse:
     page: CappedPage | None = None
     if shown in counts:
         # Counted as far as the section's badge counts: "Page 3" past it.
-        page = CappedPaginator(
-            reminder_section(request.user, shown, now=now), PAGE_SIZE, count_cap=SECTION_COUNT_CAP
+        page = SectionPaginator(
+            reminder_section(request.user, shown, now=now), PAGE_SIZE, counted=counts[shown]
         ).get_page(request.GET.get("page"))
         groups = {shown: list(page.object_list)}
     else:
