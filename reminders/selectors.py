@@ -3,8 +3,20 @@
 import datetime
 import operator
 from functools import reduce
+from itertools import chain
+from typing import Any
 
-from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db import connections
+from django.db.models import (
+    Exists,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from accounts.models import User
@@ -102,6 +114,15 @@ def _cards(user: User) -> QuerySet[Reminder]:
     )
 
 
+def _order(key: str) -> tuple[str, str]:
+    return ("-due_at", "-id") if key in _NEWEST_FIRST else ("due_at", "id")
+
+
+def _sliced_in_unions(queryset: QuerySet[Any]) -> bool:
+    # SQLite allows no ORDER BY or LIMIT in the parts of a UNION.
+    return connections[queryset.db].features.supports_slicing_ordering_in_compound
+
+
 class SectionRows:
     """One section of the Reminders page, in the order it is shown, sliced
     like a queryset (`rows[a:b]`, what a Paginator does) into a list.
@@ -117,7 +138,7 @@ class SectionRows:
 
     def __init__(self, user: User, key: str, *, now: datetime.datetime) -> None:
         self.key = key
-        self.order = ("-due_at", "-id") if key in _NEWEST_FIRST else ("due_at", "id")
+        self.order = _order(key)
         cards = _cards(user)
         self.parts = [cards.filter(part).order_by(*self.order) for part in _section_parts(key, now)]
 
@@ -131,7 +152,16 @@ class SectionRows:
     def __getitem__(self, item: slice) -> list[Reminder]:
         if not isinstance(item, slice) or item.stop is None or item.step is not None:
             raise TypeError("A section is read a bounded slice at a time.")
-        return list(self.rows(item.start or 0, item.stop))
+        start, stop = item.start or 0, item.stop
+        if len(self.parts) == 1 or _sliced_in_unions(self.parts[0]):
+            return list(self.rows(start, stop))
+        # SQLite: each range on its own, merged here.
+        rows = sorted(
+            chain.from_iterable(part[:stop] for part in self.parts),
+            key=lambda reminder: (reminder.due_at, reminder.pk),
+            reverse=self.key in _NEWEST_FIRST,
+        )
+        return rows[start:stop]
 
 
 def reminder_section(user: User, key: str, *, now: datetime.datetime) -> SectionRows:
@@ -171,10 +201,39 @@ def reminder_section_counts(
 def reminders_page(
     user: User, *, now: datetime.datetime | None = None, limit: int = 10
 ) -> dict[str, list[Reminder]]:
-    """The first `limit` reminders of each section: a query per section, each
-    reading at most `limit` rows, however many the account holds."""
+    """The first `limit` reminders of each section, in two queries: which
+    rows (one UNION ALL of every section's index ranges, each ordered and
+    limited to `limit`: ids and due times only), then those rows' cards. A
+    query per section compiled and read the cards' five tables eight times.
+    """
     now = now or timezone.now()
-    return {key: reminder_section(user, key, now=now)[:limit] for key in SECTION_KEYS}
+    mine = Reminder.objects.for_user(user).order_by()
+    parts = [
+        mine.filter(part)
+        .order_by(*_order(key))
+        .annotate(section=Value(key))
+        .values_list("section", "due_at", "id")[:limit]
+        for key in SECTION_KEYS
+        for part in _section_parts(key, now)
+    ]
+    if _sliced_in_unions(mine):
+        first, *rest = parts
+        picked: list[tuple[str, datetime.datetime, int]] = list(first.union(*rest, all=True))
+    else:  # SQLite: a query a range
+        picked = [row for part in parts for row in part]
+    cards = _cards(user).in_bulk([pk for _key, _due_at, pk in picked])
+    ranked: dict[str, list[tuple[datetime.datetime, int]]] = {key: [] for key in SECTION_KEYS}
+    for key, due_at, pk in picked:
+        ranked[key].append((due_at, pk))
+    return {
+        key: [
+            cards[pk]
+            for _due_at, pk in sorted(rows, reverse=key in _NEWEST_FIRST)[:limit]
+            # Deleted between the two queries: not shown.
+            if pk in cards
+        ]
+        for key, rows in ranked.items()
+    }
 
 
 def unacknowledged_failures(user: User, *, limit: int = 5) -> list[Reminder]:
