@@ -49,7 +49,8 @@ def snooze_buttons(weeks: Iterable[int]) -> list[tuple[int, str]]:
 def card_rows(reminders: list[Reminder]) -> None:
     """Set on each reminder what its card shows: `step_label`, `kind_label`,
     `status_label`, `when` (its status line), `snoozed`, `write_to` (the
-    sentence naming whom to write to, or "" when `people` lists them)."""
+    sentence naming whom to write to, or "" when `people` lists them).
+    `people` comes from reminders.selectors.reminder_people(), run first."""
     label_rows(reminders, step=ReminderStep, kind=ReminderKind, status=ReminderStatus)
     day, moment = get_format("DATE_FORMAT"), get_format("DATETIME_FORMAT")
     next_on, due, emailed = _("next, on %(day)s"), _("due %(day)s"), _("emailed %(day)s")
@@ -84,12 +85,11 @@ def card_rows(reminders: list[Reminder]) -> None:
             else ""
         )
         contact = reminder.contact
-        reminder.people = []
         if contact is not None:
             role = roles.get(contact.role, contact.role)
+            reminder.people = []
             reminder.write_to = _fill(write_to, name=contact.name, role=role.lower())
         else:
-            reminder.people = list(reminder.application.contacts.all())
             reminder.write_to = (
                 "" if reminder.people else _fill(nobody, company=reminder.application.company.name)
             )

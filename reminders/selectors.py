@@ -2,6 +2,7 @@
 
 import datetime
 import operator
+from dataclasses import dataclass
 from functools import reduce
 from itertools import chain
 from typing import Any
@@ -11,11 +12,9 @@ from django.db.models import (
     Exists,
     Max,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Value,
-    prefetch_related_objects,
 )
 from django.utils import timezone
 
@@ -169,16 +168,33 @@ def reminder_section(user: User, key: str, *, now: datetime.datetime) -> Section
     return SectionRows(user, key, now=now)
 
 
+@dataclass(frozen=True)
+class Person:
+    """Someone to write to, as a card names them (a link to their page)."""
+
+    pk: int
+    name: str
+    email: str
+
+
 def reminder_people(reminders: list[Reminder]) -> None:
-    """Whom to write to, on each card: one query for the people of every card
-    of the page (not one a section)."""
-    prefetch_related_objects(
-        reminders,
-        Prefetch(
-            "application__contacts",
-            queryset=Contact.objects.only("name", "email").order_by("name", "id"),
-        ),
+    """Whom to write to, on each card: set `people` on each reminder, the
+    people linked to its application by name, in one query for every card
+    of the page. Read from the link table joined to the people, not as a
+    prefetch: that built a related manager for each application and model
+    instances for each person, a tenth of the page's time."""
+    by_application: dict[int, list[Person]] = {}
+    links = (
+        Contact.applications.through.objects.filter(
+            application_id__in={reminder.application_id for reminder in reminders}
+        )
+        .order_by("contact__name", "contact_id")
+        .values_list("application_id", "contact_id", "contact__name", "contact__email")
     )
+    for application_id, pk, name, email in links:
+        by_application.setdefault(application_id, []).append(Person(pk, name, email))
+    for reminder in reminders:
+        reminder.people = by_application.get(reminder.application_id, [])  # type: ignore[attr-defined]
 
 
 # The page counts each section up to this many (then says "1,000+"): eight
