@@ -216,9 +216,12 @@ class Reminder(models.Model):
     keep-on-radar follow-up). Its row holds every piece of the delivery state:
     the database, not the broker, is the source of truth."""
 
-    # No index of its own: reminder_user_status_idx starts with user_id. Every
-    # claim and send rewrites each index of this table (a status change is
-    # never a HOT update), so redundant ones slow the engine down.
+    # No index of its own: reminder_user_status_idx and, for the rows being
+    # sent, reminder_sending_lease_idx start with user_id (both partial:
+    # ReminderQuerySet.for_user reads a user's rows through the two; the
+    # cascade of an account's deletion, WHERE user_id IN ..., scans the
+    # table). Every claim and send rewrites each index of this table (a
+    # status change is never a HOT update), so redundant ones slow the engine.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
