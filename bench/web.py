@@ -29,13 +29,16 @@ import contextlib
 import http.client
 import json
 import os
+import random
 import re
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -66,6 +69,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--post-duration", type=int, default=20)
     parser.add_argument("--fixed-duration", type=int, default=60)
     parser.add_argument("--fixed-users", type=int, default=20)
+    parser.add_argument(
+        "--fixed-client",
+        choices=["python", "wrk"],
+        default="python",
+        help="python: users connect when they ask (default); wrk: think.lua, "
+        "whose users hold a connection open while they think",
+    )
     parser.add_argument("--pages", default="", help="comma-separated page names (default all)")
     parser.add_argument("--sizes", default="medium,large")
     parser.add_argument("--skip-seed", action="store_true", help="reuse the seeded database")
@@ -154,7 +164,15 @@ def free_port() -> int:
 PORT = free_port()
 
 
-def start_gunicorn(log: Path) -> subprocess.Popen:
+def start_gunicorn(log: Path, access_log: Path | None = None) -> subprocess.Popen:
+    """Gunicorn as the benchmark serves the app; with `access_log`, a line per
+    request with its path, status and the time the worker spent on it (us),
+    from the request read to the response written."""
+    access = (
+        ["--access-logfile", str(access_log), "--access-logformat", "%(U)s %(s)s %(D)s"]
+        if access_log
+        else []
+    )
     process = subprocess.Popen(
         [
             sys.executable,
@@ -171,6 +189,7 @@ def start_gunicorn(log: Path) -> subprocess.Popen:
             "300",
             "--log-level",
             "warning",
+            *access,
         ],
         cwd=ROOT,
         env=os.environ.copy(),
@@ -310,7 +329,8 @@ def single(path: str, cookie: str) -> tuple[float, int]:
 
 def measure_pages(cookies: dict[str, str], paths: dict[str, dict[str, str]]) -> tuple:
     results: dict[tuple[str, str], PageResult] = {}
-    floor_single, _ = single(FLOOR_PATH, cookies["medium"])
+    floor_cookie = next(iter(cookies.values()))  # any signed-in account: the first size's
+    floor_single, _ = single(FLOOR_PATH, floor_cookie)
     for size, pages in paths.items():
         for page, path in pages.items():
             result = PageResult(page=page, size=size, path=path)
@@ -330,7 +350,7 @@ def measure_pages(cookies: dict[str, str], paths: dict[str, dict[str, str]]) -> 
         floor_start = wrk(
             "get.lua",
             FLOOR_PATH,
-            {"BENCH_COOKIE": cookies["medium"]},
+            {"BENCH_COOKIE": floor_cookie},
             ARGS.duration,
             ARGS.connections,
         )
@@ -349,11 +369,11 @@ def measure_pages(cookies: dict[str, str], paths: dict[str, dict[str, str]]) -> 
                     ARGS.connections,
                 )
                 round_runs.append((result, run))
-                wait_idle(cookies["medium"], floor_single)
+                wait_idle(floor_cookie, floor_single)
         floor_end = wrk(
             "get.lua",
             FLOOR_PATH,
-            {"BENCH_COOKIE": cookies["medium"]},
+            {"BENCH_COOKIE": floor_cookie},
             ARGS.duration,
             ARGS.connections,
         )
@@ -459,6 +479,87 @@ def post_load(email: str, cookie: str, path: str) -> dict:
 
 
 def fixed_load(cookie: str, pages: dict[str, str]) -> dict:
+    """--fixed-users users for --fixed-duration seconds, each thinking 1-3 s,
+    then opening a connection, GETting a random page and closing it (what a
+    browser does against a server that closes every connection, and what a
+    buffering proxy in front of gunicorn does). Latency: from the connect to
+    the last byte. --fixed-client wrk runs bench/wrk/think.lua instead, whose
+    users hold a connection open through their think time (see "The fixed
+    load" in docs/benchmarks.md)."""
+    if ARGS.fixed_client == "wrk":
+        return fixed_load_wrk(cookie, pages)
+    deadline = time.monotonic() + ARGS.fixed_duration
+    samples: list[tuple[str, float, int]] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def user(number: int) -> None:
+        nonlocal errors
+        rng = random.Random(number)
+        names = list(pages)
+        while True:
+            time.sleep(rng.uniform(1.0, 3.0))
+            if time.monotonic() >= deadline:
+                return
+            page = rng.choice(names)
+            try:
+                elapsed, status, _, _, _ = get(pages[page], cookie)
+            except OSError:
+                with lock:
+                    errors += 1
+                continue
+            with lock:
+                samples.append((page, elapsed * 1000, status))
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(ARGS.fixed_users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    latencies = [ms for _, ms, _ in samples]
+    by_page: dict[str, list[float]] = {}
+    for page, ms, _ in samples:
+        by_page.setdefault(page, []).append(ms)
+    overall = percentiles(latencies)
+    return {
+        "client": "python",
+        "users": ARGS.fixed_users,
+        "seconds": ARGS.fixed_duration,
+        "requests": len(samples),
+        "rps": len(samples) / seconds,
+        "p50_ms": overall["p50_ms"],
+        "p95_ms": overall["p95_ms"],
+        "p99_ms": overall["p99_ms"],
+        "max_ms": overall["max_ms"],
+        "errors": {"connect_or_read": errors, "status": sum(s != 200 for *_, s in samples)},
+        "pages_ms": {page: percentiles(values) for page, values in by_page.items()},
+    }
+
+
+def fixed_phase(size: str, cookie: str, pages: dict[str, str], out: Path) -> dict:
+    """The fixed load on a server of its own, which logs each request's time
+    in the worker, so the report has both sides of every page."""
+    access_log = out / "gunicorn-fixed-access.log"
+    access_log.unlink(missing_ok=True)
+    server = start_gunicorn(out / "gunicorn-fixed.log", access_log)
+    try:
+        # Warm: each worker's first request of a page opens its database
+        # connection and compiles the templates. Two at a time, so both workers
+        # see every page; not in the figures (the access log starts after them).
+        warm = [path for path in pages.values() for _ in range(3)]
+        with ThreadPoolExecutor(max_workers=ARGS.workers) as pool:
+            list(pool.map(lambda path: get(path, cookie), warm))
+        access_log.write_text("")
+        result = {"size": size, **fixed_load(cookie, pages)}
+    finally:
+        stop_gunicorn(server)  # which also flushes the access log
+    result["server_ms"] = server_times(access_log, pages)
+    return result
+
+
+def fixed_load_wrk(cookie: str, pages: dict[str, str]) -> dict:
     run = wrk(
         "think.lua",
         FLOOR_PATH,
@@ -467,6 +568,7 @@ def fixed_load(cookie: str, pages: dict[str, str]) -> dict:
         ARGS.fixed_users,
     )
     return {
+        "client": "wrk",
         "users": ARGS.fixed_users,
         "seconds": ARGS.fixed_duration,
         "requests": run["requests"],
@@ -476,6 +578,33 @@ def fixed_load(cookie: str, pages: dict[str, str]) -> dict:
         "p99_ms": run["p99_us"] / 1000,
         "max_ms": run["max_us"] / 1000,
         "errors": run["errors"],
+    }
+
+
+def server_times(access_log: Path, pages: dict[str, str]) -> dict[str, dict]:
+    """Per page, from gunicorn's access log: how long a worker spent on each
+    request (from reading it to writing the response; not the time it waited
+    for a worker)."""
+    names = {path: page for page, path in pages.items()}
+    times: dict[str, list[float]] = {}
+    for line in access_log.read_text().splitlines():
+        path, _status, micros = line.split()
+        times.setdefault(names.get(path, path), []).append(int(micros) / 1000)
+    return {page: percentiles(values) for page, values in times.items()}
+
+
+def percentiles(values: list[float]) -> dict:
+    values = sorted(values)
+
+    def at(q: float) -> float:
+        return values[min(len(values) - 1, int(q * len(values)))]
+
+    return {
+        "requests": len(values),
+        "p50_ms": at(0.50),
+        "p95_ms": at(0.95),
+        "p99_ms": at(0.99),
+        "max_ms": values[-1],
     }
 
 
@@ -519,12 +648,26 @@ def markdown(report: dict) -> str:
     if fixed := report.get("fixed"):
         lines += [
             "",
-            f"fixed offered load @{fixed['size']}: {fixed['users']} users, 1-3 s think time, "
+            f"fixed offered load @{fixed['size']} ({fixed.get('client', 'wrk')} client): "
+            f"{fixed['users']} users, 1-3 s think time, "
             f"{fixed['seconds']} s: {fixed['requests']} requests ({fixed['rps']:.1f} req/s), "
             f"p50 {fixed['p50_ms']:.0f} ms, p95 {fixed['p95_ms']:.0f} ms, "
             f"p99 {fixed['p99_ms']:.0f} ms, max {fixed['max_ms']:.0f} ms, "
             f"errors {fixed['errors']}",
         ]
+        client = fixed.get("pages_ms", {})
+        for page, times in fixed.get("server_ms", {}).items():
+            seen = client.get(page)
+            seen_text = (
+                f"seen by the user p50 {seen['p50_ms']:.0f} ms, p95 {seen['p95_ms']:.0f} ms; "
+                if seen
+                else ""
+            )
+            lines.append(
+                f"- {page}: {times['requests']} requests, {seen_text}in the worker p50 "
+                f"{times['p50_ms']:.0f} ms, p95 {times['p95_ms']:.0f} ms, "
+                f"max {times['max_ms']:.0f} ms"
+            )
     return "\n".join(lines)
 
 
@@ -589,11 +732,8 @@ def main() -> int:
             report["post"] = post_load(post_user.email, post_cookie, log_path)
             save()
         if not ARGS.skip_fixed:
-            size = sizes[-1]
-            report["fixed"] = {
-                "size": size,
-                **fixed_load(cookies[size], paths[size]),
-            }
+            stop_gunicorn(server)
+            report["fixed"] = fixed_phase(sizes[-1], cookies[sizes[-1]], paths[sizes[-1]], out)
             save()
     finally:
         stop_gunicorn(server)
