@@ -8,7 +8,22 @@ from accounts.models import User
 from accounts.pagination import BoundedCount, capped_counts
 from applications.models import Application, Stage
 
-BOARD_COLUMN_SIZE = 50
+# Cards a column shows before its "Show N more" (htmx, or a page of its own
+# without JavaScript). Ordered by the last move, so what is hidden is what has
+# waited longest; 25 cards is already a column taller than two screens.
+BOARD_COLUMN_SIZE = 25
+# What a card shows (applications/templatetags/board_cards.py), and no more:
+# an application's notes, job description and search text can be kilobytes,
+# times every card of the board.
+BOARD_CARD_FIELDS = (
+    "role",
+    "applied_on",
+    "current_stage",
+    "outcome",
+    "updated_at",
+    "company_id",
+    "company__name",
+)
 # A column's badge counts up to this many, then reads "1,000+": seven index
 # ranges of at most 1,001 rows, not a count of every open application.
 BOARD_COUNT_CAP = 1_000
@@ -35,7 +50,7 @@ class BoardColumn:
     @property
     def hidden(self) -> int:
         """How many cards "show more" would add; past the cap (well beyond a
-        column's 50), some number not counted."""
+        column's first cards), some number not counted."""
         if self.capped:
             return max(self.total - len(self.cards), 1)
         return max(self.total - len(self.cards), 0)
@@ -45,7 +60,7 @@ def board_cards(user: User, *, closed: bool = False) -> QuerySet[Application]:
     """The applications the board shows: open ones, or closed ones on request.
 
     The most recently moved first, so a card dropped on a column is on top."""
-    qs = Application.objects.for_user(user).select_related("company")
+    qs = Application.objects.for_user(user).select_related("company").only(*BOARD_CARD_FIELDS)
     qs = qs.closed() if closed else qs.open()
     return qs.order_by("-updated_at", "-id")
 
@@ -58,7 +73,7 @@ def board_columns(
     A query per column, each an index range scan of application_board_idx that
     stops after `limit` rows: numbering every card with a window function sorted
     all 113,931 open applications of a large account (110 MB spilled to disk)
-    to keep 350. Eight queries, whatever the account holds; the counts stop at
+    to keep 175. Eight queries, whatever the account holds; the counts stop at
     BOARD_COUNT_CAP + 1 a column."""
     cards = board_cards(user, closed=closed)
     totals = capped_counts(

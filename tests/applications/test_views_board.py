@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.models import Outcome, Stage, StageEvent
+from applications.selectors import BOARD_COLUMN_SIZE
 from tests.factories import ApplicationFactory, RejectedApplicationFactory
 from tests.rows import make_rows
 
@@ -41,23 +42,56 @@ def test_the_closed_toggle_shows_closed_applications_only(user_client, user):
     assert b'draggable="true"' not in response.content
 
 
-def test_a_column_shows_fifty_cards_and_show_more_loads_the_rest(user_client, user):
-    make_rows(user, 7 * 60)  # 60 per stage, half of them open
+def test_a_column_shows_its_first_cards_and_show_more_loads_the_rest(user_client, user):
+    assert BOARD_COLUMN_SIZE == 25
+    make_rows(user, 7 * 40)  # 40 per stage, half of them open
     response = user_client.get(BOARD)
     applied = next(c for c in response.context["columns"] if c.stage == Stage.APPLIED)
-    assert len(applied.cards) == 30  # 60 in the column, every other one open
+    assert len(applied.cards) == 20  # 40 in the column, every other one open
     saved = next(c for c in response.context["columns"] if c.stage == Stage.SAVED)
-    assert saved.total == 30
-    ApplicationFactory.create_batch(25, user=user, current_stage=Stage.SAVED)
+    assert saved.total == 20
+    ApplicationFactory.create_batch(10, user=user, current_stage=Stage.SAVED)
     response = user_client.get(BOARD)
     saved = next(c for c in response.context["columns"] if c.stage == Stage.SAVED)
-    assert (len(saved.cards), saved.total, saved.hidden) == (50, 55, 5)
+    assert (len(saved.cards), saved.total, saved.hidden) == (25, 30, 5)
     assert b"Show 5 more" in response.content
-    more = user_client.get(COLUMN, {"stage": Stage.SAVED, "offset": 50}, HTTP_HX_REQUEST="true")
+    more = user_client.get(COLUMN, {"stage": Stage.SAVED, "offset": 25}, HTTP_HX_REQUEST="true")
     assert len(more.context["cards"]) == 5
     assert more.context["next_offset"] is None
     shown = {a.pk for a in saved.cards} | {a.pk for a in more.context["cards"]}
-    assert len(shown) == 55
+    assert len(shown) == 30
+
+
+def test_a_card_shows_its_role_company_date_and_move_escaped(user_client, user):
+    application = ApplicationFactory(
+        user=user, role="<b>Lead</b> & co", company__name='"Acme" <Ltd>', current_stage=Stage.SCREEN
+    )
+    content = user_client.get(BOARD).content.decode()
+    card = content.split(f'<li class="board-card card" id="card-{application.pk}"')[1]
+    card = card.split("</li>")[0]
+    assert f'data-stage="{Stage.SCREEN.value}"' in card
+    assert "&lt;b&gt;Lead&lt;/b&gt; &amp; co</a></h3>" in card
+    assert "&quot;Acme&quot; &lt;Ltd&gt;</a>" in card
+    assert reverse("review:application", args=[application.pk]) in card
+    assert reverse("review:company_detail", args=[application.company_id]) in card
+    assert "<br><span>Applied " in card
+    assert '<span class="visually-hidden"> &lt;b&gt;Lead' in card
+    assert "<b>" not in card
+
+
+def test_a_closed_card_shows_its_outcome_and_no_move(user_client, user):
+    application = RejectedApplicationFactory(user=user, role="Closed one")
+    content = user_client.get(BOARD, {"closed": "1"}).content.decode()
+    card = content.split(f'id="card-{application.pk}"')[1].split("</li>")[0]
+    assert '<span class="badge outcome-rejected">Rejected</span>' in card
+    assert "data-board-move" not in card
+
+
+def test_the_board_reads_only_what_a_card_shows(user_client, user):
+    ApplicationFactory(user=user, notes="n" * 5000, job_description="d" * 5000)
+    columns = user_client.get(BOARD).context["columns"]
+    (card,) = [card for column in columns for card in column.cards]
+    assert {"notes", "job_description", "search_text"} <= card.get_deferred_fields()
 
 
 def test_past_the_count_cap_a_column_says_so_and_still_shows_more(user_client, user, monkeypatch):
@@ -67,10 +101,14 @@ def test_past_the_count_cap_a_column_says_so_and_still_shows_more(user_client, u
     response = user_client.get(BOARD)
     content = response.content.decode()
     saved = next(c for c in response.context["columns"] if c.stage == Stage.SAVED)
-    assert (len(saved.cards), saved.total_label) == (50, "10+")
+    assert (len(saved.cards), saved.total_label) == (BOARD_COLUMN_SIZE, "10+")
     assert ">10+</span>" in content
     assert ">1</span>" in content  # the Screen column, under the cap
     assert "Show more</a>" in content
+    more = user_client.get(
+        COLUMN, {"stage": Stage.SAVED, "offset": BOARD_COLUMN_SIZE}, HTTP_HX_REQUEST="true"
+    )
+    assert len(more.context["cards"]) == 25
     more = user_client.get(COLUMN, {"stage": Stage.SAVED, "offset": 50}, HTTP_HX_REQUEST="true")
     assert len(more.context["cards"]) == 5
 
@@ -191,14 +229,14 @@ def test_the_board_stays_under_200_kb_with_every_column_full(client):
 
     few, full = UserFactory(), UserFactory()
     make_rows(few, 14)  # one open card per column
-    make_rows(full, 7 * 100)  # 50 open cards per column: the most the board shows
+    make_rows(full, 7 * 100)  # 50 open cards per column: more than the board shows
     sizes = []
     for owner in (few, full):
         client.force_login(owner)
         response = client.get(BOARD)
         sizes.append((len(response.context["columns"][0].cards), len(response.content)))
     (few_cards, few_bytes), (full_cards, full_bytes) = sizes
-    assert (few_cards, full_cards) == (1, 50)
+    assert (few_cards, full_cards) == (1, BOARD_COLUMN_SIZE)
     # A card with its own "Move to" form and <select> was ~1,200 bytes.
     per_card = (full_bytes - few_bytes) / (7 * (full_cards - few_cards))
     assert per_card < 500, per_card
@@ -233,7 +271,7 @@ def test_the_board_query_count_is_the_same_with_5_and_5000_rows(client, closed):
     client.force_login(large)
     many = _board_queries(client, BOARD, closed=closed)
     assert few == many
-    # Session, user, the totals, one per column (index-backed, 50 rows at most).
+    # Session, user, the totals, one per column (index-backed, BOARD_COLUMN_SIZE rows at most).
     assert many <= 3 + 1 + len(Stage)
 
 
