@@ -511,13 +511,14 @@ def fixed_load(cookie: str, pages: dict[str, str]) -> dict:
             with lock:
                 samples.append((page, elapsed * 1000, status))
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     threads = [threading.Thread(target=user, args=(n,)) for n in range(ARGS.fixed_users)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - started
+    client_cpu = time.process_time() - cpu_started
     latencies = [ms for _, ms, _ in samples]
     by_page: dict[str, list[float]] = {}
     for page, ms, _ in samples:
@@ -535,6 +536,8 @@ def fixed_load(cookie: str, pages: dict[str, str]) -> dict:
         "max_ms": overall["max_ms"],
         "errors": {"connect_or_read": errors, "status": sum(s != 200 for *_, s in samples)},
         "pages_ms": {page: percentiles(values) for page, values in by_page.items()},
+        # The users' own CPU (this process), to show they are not the bottleneck.
+        "client_cpu_ms_per_request": client_cpu * 1000 / max(len(samples), 1),
     }
 
 
@@ -653,7 +656,12 @@ def markdown(report: dict) -> str:
             f"{fixed['seconds']} s: {fixed['requests']} requests ({fixed['rps']:.1f} req/s), "
             f"p50 {fixed['p50_ms']:.0f} ms, p95 {fixed['p95_ms']:.0f} ms, "
             f"p99 {fixed['p99_ms']:.0f} ms, max {fixed['max_ms']:.0f} ms, "
-            f"errors {fixed['errors']}",
+            f"errors {fixed['errors']}"
+            + (
+                f", the users' CPU {fixed['client_cpu_ms_per_request']:.1f} ms a request"
+                if "client_cpu_ms_per_request" in fixed
+                else ""
+            ),
         ]
         client = fixed.get("pages_ms", {})
         for page, times in fixed.get("server_ms", {}).items():
