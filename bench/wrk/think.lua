@@ -1,6 +1,11 @@
 -- A fixed offered load: each connection is one user who reads a random page
 -- (BENCH_PATHS, comma-separated) and thinks 1-3 s before the next one. The
 -- latencies wrk reports leave the think time out.
+--
+-- Only with `bench.web --fixed-client wrk`: wrk reconnects as soon as a
+-- response closes its connection and thinks on the open one, and a gunicorn
+-- sync worker that accepts it waits in recv() for the whole think time, so
+-- the idle users hold the workers (docs/benchmarks.md, "The fixed load").
 dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 
 local cookie = os.getenv("BENCH_COOKIE")
