@@ -30,3 +30,10 @@ def pk_url(name: str, pk: int) -> str:
     urlconf = get_urlconf() or settings.ROOT_URLCONF
     head, tail = _halves(name, get_script_prefix(), urlconf)
     return f"{head}{int(pk)}{tail}"
+
+
+def pk_url_halves(name: str) -> tuple[str, str]:
+    """What `pk_url(name, pk)` puts before and after the id, for a loop that
+    writes many rows' links itself."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _halves(name, get_script_prefix(), urlconf)

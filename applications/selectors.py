@@ -8,20 +8,15 @@ from accounts.models import User
 from accounts.pagination import BoundedCount, capped_counts
 from applications.models import Application, Stage
 
-# Cards a column shows before its "Show N more" (htmx, or a page of its own
-# without JavaScript). Ordered by the last move, so what is hidden is what has
-# waited longest; 25 cards is already a column taller than two screens.
+# Cards a column shows before "Show N more": the 25 moved last (two screens).
 BOARD_COLUMN_SIZE = 25
-# What a card shows (applications/templatetags/board_cards.py), and no more:
-# an application's notes, job description and search text can be kilobytes,
-# times every card of the board.
+# What a card shows: notes, job descriptions and search text can be kilobytes.
 BOARD_CARD_FIELDS = (
     "role",
     "applied_on",
     "current_stage",
     "outcome",
     "updated_at",
-    "company_id",
     "company__name",
 )
 # A column's badge counts up to this many, then reads "1,000+": seven index
@@ -83,8 +78,7 @@ def board_columns(
     first, *rest = [cards.filter(current_stage=stage)[:limit] for stage in Stage]
     for card in first.union(*rest, all=True):
         columns[Stage(card.current_stage)].cards.append(card)
-    for column in columns.values():
-        # A UNION ALL's rows come in no promised order: each column as board_cards sorts.
+    for column in columns.values():  # a UNION ALL's rows come in no promised order
         column.cards.sort(key=lambda card: (card.updated_at, card.pk), reverse=True)
     return list(columns.values())
 

@@ -11,9 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.http import AuthenticatedRequest
-from accounts.labels import date_rows, label_rows
 from applications.forms import BoardMoveForm
-from applications.models import Application, Outcome, Stage
+from applications.models import Application, Stage
 from applications.selectors import BOARD_COLUMN_SIZE, board_column_page, board_columns
 from applications.services import application_move
 
@@ -24,15 +23,8 @@ def _wants_closed(request: HttpRequest) -> bool:
     return request.GET.get("closed") == "1" or request.POST.get("closed") == "1"
 
 
-def _label_cards(cards: list[Application], *, closed: bool) -> None:
-    date_rows(cards, applied_on="DATE_FORMAT")
-    if closed:
-        label_rows(cards, outcome=Outcome)
-
-
 def _board_context(request: AuthenticatedRequest, *, closed: bool, **extra: Any) -> dict[str, Any]:
     columns = board_columns(request.user, closed=closed)
-    _label_cards([card for column in columns for card in column.cards], closed=closed)
     return {
         "columns": columns,
         "board_total": sum(c.total for c in columns),
@@ -63,7 +55,6 @@ def board_column(request: AuthenticatedRequest) -> HttpResponse:
     cards = board_column_page(
         request.user, stage=stage, closed=closed, offset=offset, limit=BOARD_COLUMN_SIZE + 1
     )
-    _label_cards(cards, closed=closed)
     context = {
         "stage": stage,
         "cards": cards[:BOARD_COLUMN_SIZE],

@@ -4,7 +4,7 @@ import pytest
 from django.template import Context, Template
 from django.urls import reverse, set_script_prefix
 
-from accounts.links import pk_url
+from accounts.links import pk_url, pk_url_halves
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,8 @@ def test_the_template_tag_renders_it():
 def test_an_id_that_is_not_an_integer_is_refused():
     with pytest.raises(ValueError, match="invalid literal"):
         pk_url("review:application", "1/../2")  # type: ignore[arg-type]
+
+
+def test_its_halves_put_around_an_id_are_the_url():
+    head, tail = pk_url_halves("review:company_detail")
+    assert f"{head}12{tail}" == reverse("review:company_detail", args=[12])
