@@ -33,9 +33,12 @@ def contacts_in_scope(
     that company (and the ones met on that application)."""
     qs = Contact.objects.for_user(user).select_related("company")
     if application is not None:
-        return qs.filter(
-            Q(company_id=application.company_id) | Q(applications=application)
-        ).distinct()
+        # The people met as a list of ids (the application page has them
+        # prefetched), not a join: an OR across the join to the people met ruled
+        # out both indexes and hashed every contact of the account (60 ms at
+        # 50,000 contacts), where this is the union of two index lookups.
+        met = [contact.pk for contact in application.contacts.all()]
+        return qs.filter(Q(company_id=application.company_id) | Q(pk__in=met))
     if company is not None:
         return qs.filter(company=company)
     if contact is not None:
