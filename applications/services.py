@@ -181,6 +181,7 @@ def application_stats_refresh(*, application_ids: Iterable[int | None]) -> None:
             "user_id",
             "user__time_zone",
             "furthest_stage",
+            "current_stage",
             "outcome",
             "source",
             "applied_on",
@@ -188,17 +189,19 @@ def application_stats_refresh(*, application_ids: Iterable[int | None]) -> None:
             "outcome_on",
             "rejection__stage_reached",
             "rejection__channel",
+            "rejection__received_on",
             "stats_keys",
             *first_reached,
         )
     )
     deltas: dict[tuple[int, str], int] = {}
     changed: list[Application] = []
-    for pk, user_id, zone, furthest, outcome, source, applied, created, outcome_on, *rest in rows:
-        rejection_stage, rejection_channel, old, *firsts = rest
+    for pk, user_id, zone, furthest, current, outcome, source, applied, created, *rest in rows:
+        outcome_on, rejection_stage, rejection_channel, rejection_on, old, *firsts = rest
         keys = stats_keys(
             Facts(
                 furthest=furthest,
+                current=current,
                 outcome=outcome,
                 source=source,
                 applied_on=applied,
@@ -207,6 +210,7 @@ def application_stats_refresh(*, application_ids: Iterable[int | None]) -> None:
                 outcome_on=outcome_on,
                 rejection_stage=rejection_stage,
                 rejection_channel=rejection_channel,
+                rejection_on=rejection_on,
                 first_reached=dict(zip((s.value for s in TIMED_STAGES), firsts, strict=True)),
             )
         )

@@ -14,6 +14,10 @@ review.stats computes from the rows (its tests compare the two):
 - ``t<stage>:<days>``: days from applying to the first time it reached a
   stage, and ``a:<days>`` to the answer (rejection or offer): the medians,
   taken from these counts as from the values themselves.
+
+And for the dashboard and the insights: ``o:<current stage>`` an open
+application by board column; ``x:<YYYY-MM-DD>`` a rejection received that day
+(and ``xf:<day>`` at the final round): "since a day" is a range of keys.
 """
 
 import datetime
@@ -34,6 +38,7 @@ class Facts:
     """What the stats read of one application."""
 
     furthest: int
+    current: int  # the board column
     outcome: str
     source: str
     applied_on: datetime.date | None
@@ -42,6 +47,7 @@ class Facts:
     outcome_on: datetime.date | None
     rejection_stage: int | None
     rejection_channel: str | None
+    rejection_on: datetime.date | None
     first_reached: dict[int, datetime.date | None]  # timed stage -> its first day
 
 
@@ -53,9 +59,14 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
 
 
 def stats_keys(facts: Facts) -> list[str]:
+    keys = [f"o:{facts.current}"] if facts.outcome == Outcome.OPEN else []
+    if facts.rejection_on is not None:
+        keys.append(f"x:{facts.rejection_on.isoformat()}")
+        if facts.rejection_stage == Stage.FINAL_ROUND:
+            keys.append(f"xf:{facts.rejection_on.isoformat()}")
     if facts.furthest < Stage.APPLIED:
-        return ["s"] if facts.furthest == Stage.SAVED else []
-    keys = [f"c:{facts.furthest}:{facts.outcome}:{facts.source}"]
+        return [*keys, "s"] if facts.furthest == Stage.SAVED else keys
+    keys.append(f"c:{facts.furthest}:{facts.outcome}:{facts.source}")
     if facts.rejection_stage is not None:
         keys.append(f"r:{facts.rejection_stage}:{facts.rejection_channel}")
     day = facts.applied_on or facts.created_at.astimezone(_zone(facts.time_zone)).date()

@@ -34,6 +34,7 @@ from applications.models import (
     Rejection,
     Stage,
     StageEvent,
+    StatsCount,
 )
 from contacts.models import Contact, Interaction
 from reminders.models import Reminder, ReminderStatus
@@ -253,15 +254,13 @@ def recent_outcomes(user: User, *, since: datetime.date) -> QuerySet[Application
 
 
 def stage_counts(user: User) -> list[tuple[Stage, int]]:
-    totals = dict(
-        Application.objects.for_user(user)
-        .open()
-        .order_by()
-        .values_list("current_stage")
-        .annotate(n=Count("id"))
-        .values_list("current_stage", "n")
-    )
-    return [(stage, totals.get(stage, 0)) for stage in Stage]
+    """The open applications in each board column: the user's "o:<stage>"
+    counters (applications.summary), seven rows, where counting the
+    applications read every open one (114,000 index entries, 23-40 ms, for an
+    account of 200,000)."""
+    keys = {f"o:{stage.value}": stage for stage in Stage}
+    totals = dict(StatsCount.objects.filter(user=user, key__in=keys).values_list("key", "n"))
+    return [(stage, totals.get(key, 0)) for key, stage in keys.items()]
 
 
 # --- The application page: its timeline across every app ---------------------------

@@ -186,7 +186,12 @@ def stats_for(user, filters: StatsFilters | None = None) -> Stats:
 def stats_from_counts(user) -> Stats:
     """The unfiltered figures from StatsCount (applications.summary names the
     keys), equal to stats_from_rows(user, StatsFilters()): the tests compare them."""
-    counts = StatsCount.objects.filter(user=user, n__gt=0).values_list("key", "n")
+    counts = (
+        StatsCount.objects.filter(user=user, n__gt=0)
+        .exclude(key__startswith="o:")
+        .exclude(key__startswith="x")
+        .values_list("key", "n")
+    )
     return _stats_of_keys(counts, StatsFilters())
 
 
@@ -217,6 +222,11 @@ def stats_from_keys(user, filters: StatsFilters) -> Stats:
     return _stats_of_keys(counts, filters)
 
 
+# Kept beside the stats page's keys for the dashboard and the insights
+# (applications.summary): no figure of this page.
+OTHER_PAGES_KEYS = frozenset({"o", "x", "xf"})
+
+
 def _stats_of_keys(key_counts, filters: StatsFilters) -> Stats:
     """Every figure from (key, how many applications carry it) pairs."""
     counts: list[tuple[int, str, str, int]] = []
@@ -226,6 +236,8 @@ def _stats_of_keys(key_counts, filters: StatsFilters) -> Stats:
     stats = Stats()
     for key, n in key_counts:
         kind, _sep, rest = key.partition(":")
+        if kind in OTHER_PAGES_KEYS:
+            continue
         if kind == "c":
             furthest, outcome, source = rest.split(":", 2)
             counts.append((int(furthest), outcome, source, n))
