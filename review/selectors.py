@@ -214,34 +214,47 @@ def circle_backs(
     past due, or emailed and not yet done) and coming up within a week; each
     with `insiders`, the number of contacts at its company.
 
-    Three queries, none reading more than `limit` reminders: one range of
-    reminder_user_status_idx per status, merged here, then the insider counts of
-    the companies shown. (One OR'ed query with a COUNT ... GROUP BY over every
-    due reminder took 0.9 s for an account of 200,000 applications.)"""
+    Two queries, one per status, merged here. In each, a range of
+    reminder_user_status_idx picks the first `limit` ids before anything is
+    joined: joined first, every due reminder of the range met its application
+    and company before the sort kept `limit` (145 of each at 200,000
+    applications, 8-17 ms). Only the columns shown are read, and the insiders
+    are counted for the rows kept. (One OR'ed query with a COUNT ... GROUP BY
+    over every due reminder took 0.9 s for an account of 200,000 applications.)"""
     soon = now + datetime.timedelta(days=within_days)
-    mine = Reminder.objects.for_user(user).select_related("application__company")
+    mine = Reminder.objects.for_user(user)
     order = ("due_at", "id")
-    picked = sorted(
+    insiders = (
+        Contact.objects.filter(user=user, company=OuterRef("application__company_id"))
+        .order_by()
+        .values("company")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+
+    def first(ids: QuerySet[Reminder]) -> list[Reminder]:
+        return list(
+            Reminder.objects.filter(pk__in=ids.order_by(*order).values("pk")[:limit])
+            .select_related("application__company")
+            .only(
+                "status",
+                "kind",
+                "due_at",
+                "due_date",
+                "application__role",
+                "application__company__name",
+            )
+            .annotate(insiders=Coalesce(Subquery(insiders), Value(0)))
+            .order_by(*order)
+        )
+
+    return sorted(
         [
-            *mine.filter(status=ReminderStatus.SCHEDULED, due_at__lte=soon).order_by(*order)[
-                :limit
-            ],
-            *mine.filter(status=ReminderStatus.SENT).order_by(*order)[:limit],
+            *first(mine.filter(status=ReminderStatus.SCHEDULED, due_at__lte=soon)),
+            *first(mine.filter(status=ReminderStatus.SENT)),
         ],
         key=lambda reminder: (reminder.due_at, reminder.id),
     )[:limit]
-    companies = {reminder.application.company_id for reminder in picked}
-    insiders = dict(
-        Contact.objects.for_user(user)
-        .filter(company_id__in=companies)
-        .order_by()
-        .values_list("company_id")
-        .annotate(n=Count("id"))
-        .values_list("company_id", "n")
-    )
-    for reminder in picked:
-        reminder.insiders = insiders.get(reminder.application.company_id, 0)
-    return picked
 
 
 def recent_outcomes(user: User, *, since: datetime.date) -> QuerySet[Application]:
