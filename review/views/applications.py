@@ -15,14 +15,17 @@ def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = selectors.application_for_detail(user=request.user, pk=pk)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    reminder = selectors.reminder_of(application)
+    steps = selectors.steps_of(application)
+    reminder = steps[-1] if steps else None  # the current step: the newest
     files = selectors.files_of(application)
     return render(
         request,
         "review/detail.html",
         {
             "application": application,
-            "timeline": selectors.application_timeline(application, reminder=reminder, files=files),
+            "timeline": selectors.application_timeline(
+                application, reminder=reminder, files=files, steps=steps
+            ),
             "reminder": reminder,
             "people_formset": NewContactFormSet(prefix="new_contact"),
             "move_form": StageEventForm(

@@ -137,3 +137,16 @@ ODD_INPUTS = [
     "-1",
     "\ud7ff\ue000\uffff",
 ]
+
+
+def test_the_detail_page_reads_the_cadence_once_for_the_current_step_and_the_timeline(
+    user_client, user
+):
+    application = ApplicationFactory(user=user)
+    rejection_log(user=user, application=application, stage_reached=Stage.SCREEN)
+    with CaptureQueriesContext(connection) as queries:
+        response = user_client.get(application.get_absolute_url())
+    assert response.context["reminder"] is not None
+    assert [e.obj for e in response.context["timeline"] if e.kind == "reminder"]
+    mine = f'"reminders_reminder"."application_id" = {application.pk}'
+    assert sum(mine in query["sql"] for query in queries.captured_queries) == 1
