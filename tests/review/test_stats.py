@@ -615,3 +615,17 @@ def test_the_stats_page_query_count_is_the_same_with_5_and_5000_rows(client):
     # Unfiltered, the figures are one read of the counters; filtered, one
     # aggregate of the matching applications' keys.
     assert many[1] == many[0]
+
+
+def test_every_figure_a_chart_hands_its_template_is_text_already():
+    """The template's number formatting ran for each coordinate (hundreds a
+    page); the charts hand it text, which it only escapes."""
+    from review.templatetags.charts import Bar, bar_chart, week_chart, week_rows
+
+    bars = bar_chart([Bar("a", 1, "1"), Bar("b", 3, "3")], "c", "T", "D.")
+    weeks = week_chart([Week(D(2026, 3, 2), 4), Week(D(2026, 3, 9), 12_345)], "w", "T", "D.")
+    values = [v for k, v in {**bars, **weeks}.items() if k not in ("rows", "columns", "axis")]
+    values += [v for row in bars["rows"] + weeks["columns"] for v in row.values()]
+    assert all(isinstance(value, str) for value in values)
+    assert weeks["largest"] == "12345"
+    assert week_rows([Week(D(2026, 3, 2), 1_234)]) == [("2 Mar 2026", "1234")]
