@@ -47,12 +47,22 @@ def test_each_status_picks_its_ids_before_joining_the_applications(user):
     with CaptureQueriesContext(connection) as queries:
         picked = circle_backs(user, now=NOW, limit=2)
         [(r.application.role, r.application.company.name, r.insiders) for r in picked]
+    assert len(picked) == 2
+    *ranges, rows = (query["sql"] for query in queries.captured_queries)
+    # The ranges pick the first ids and join nothing: 145 of each met their
+    # application and company before the sort at 200,000 applications.
+    assert len(ranges) == 2
+    for sql in ranges:
+        assert sql.startswith(
+            'SELECT "reminders_reminder"."id" AS "pk" FROM "reminders_reminder" WHERE'
+        )
+        assert "JOIN" not in sql
+        assert sql.endswith("LIMIT 2")
+    assert "JOIN" in rows
+    assert '"applications_application"."job_description"' not in rows
+
+
+def test_no_circle_back_reads_no_rows(user):
+    with CaptureQueriesContext(connection) as queries:
+        assert circle_backs(user, now=NOW, limit=2) == []
     assert len(queries) == 2
-    for query in queries.captured_queries:
-        # The range picks the first ids (LIMIT in the subquery); only those
-        # meet their application and company: 145 of each were joined before
-        # the sort at 200,000 applications.
-        sql = query["sql"]
-        assert '"reminders_reminder"."id" IN (SELECT' in sql
-        assert "LIMIT 2)" in sql
-        assert '"applications_application"."job_description"' not in sql
