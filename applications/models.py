@@ -341,12 +341,8 @@ class Attachment(models.Model):
     """A rejection's files, kept in the database so every host sees them,
     pg_dump backs them up, and deleting the rejection (or user) deletes them:
     the letter itself (a PDF or the email file, at most one) and the files that
-    came with it (found inside the email, or added on the edit form)."""
-
-    MAX_BYTES = 5 * 1024 * 1024
-    # What one rejection keeps, the letter included.
-    MAX_PER_REJECTION = 20
-    MAX_BYTES_PER_REJECTION = 25 * 1024 * 1024
+    came with it (found inside the email, or added on the edit form). Their
+    limits are letters.uploads'."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     rejection = models.ForeignKey(Rejection, on_delete=models.CASCADE, related_name="attachments")

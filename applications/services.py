@@ -28,7 +28,6 @@ from accounts.inserts import insert_unless_conflict
 from accounts.models import User, check_owner
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
-from applications.attachments import FileRoom
 from applications.models import (
     Application,
     Attachment,
@@ -42,6 +41,7 @@ from applications.models import (
 )
 from applications.summary import TIMED_STAGES, Facts, stats_keys
 from letters.files import LetterFile
+from letters.uploads import FileRoom
 
 # How much of a rejection letter the search reads: a letter's words are at its
 # start; a pasted thread of quoted mail would only bloat the index.

@@ -118,6 +118,7 @@ def seed_account(email: str, applications: int, attachment_mb: int) -> None:
         StageEvent,
     )
     from contacts.models import Contact
+    from letters import uploads
     from reminders.models import Reminder, ReminderKind
     from tests.factories import UserFactory
 
@@ -203,7 +204,7 @@ def seed_account(email: str, applications: int, attachment_mb: int) -> None:
     for rejection in rejections:
         if remaining <= 0:
             break
-        size = min(remaining, Attachment.MAX_BYTES)
+        size = min(remaining, uploads.MAX_FILE_BYTES)
         Attachment.objects.create(
             user=user,
             rejection=rejection,

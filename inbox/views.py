@@ -23,12 +23,12 @@ from django.views.decorators.http import require_POST
 from accounts.downloads import file_download
 from accounts.middleware import max_request_bytes
 from accounts.models import User
-from applications.attachments import left_out_message
 from inbox import services
 from inbox.forms import MAX_MBOX_BYTES, MAX_MBOX_MESSAGES, ConfirmForm, DraftForm, UploadForm
 from inbox.models import InboundAttachment, InboundMessage, Source, Status
 from inbox.selectors import inbox_drafts
 from letters.files import EML, sniffed_type
+from letters.uploads import left_out_message
 
 PAGE_SIZE = 25
 

@@ -29,6 +29,7 @@ from applications.services import (
     application_stats_refresh,
 )
 from contacts.models import Contact, Interaction
+from letters import uploads
 from reminders.models import Reminder, ReminderSettings, ReminderStatus
 
 FORMAT = "ajar-backup"
@@ -214,7 +215,7 @@ def _check_members(infos: list[zipfile.ZipInfo]) -> None:
             raise RestoreError("The backup unpacks to more than 2 GB.")
         if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise RestoreError("The backup is compressed suspiciously well (a zip bomb?).")
-        if info.filename.startswith(ATTACHMENTS_DIR) and info.file_size > Attachment.MAX_BYTES:
+        if info.filename.startswith(ATTACHMENTS_DIR) and info.file_size > uploads.MAX_FILE_BYTES:
             raise RestoreError(f"An attachment is larger than 5 MB: {info.filename[:100]!r}.")
 
 
@@ -391,10 +392,10 @@ def _attachment_bytes(archive: zipfile.ZipFile, row: dict) -> bytes:
         raise RestoreError("An attachment's path is bad.")
     try:
         with archive.open(path) as handle:
-            blob = handle.read(Attachment.MAX_BYTES + 1)
+            blob = handle.read(uploads.MAX_FILE_BYTES + 1)
     except KeyError as error:
         raise RestoreError(f"The backup lacks the attachment {path[:100]!r}.") from error
-    if len(blob) > Attachment.MAX_BYTES:
+    if len(blob) > uploads.MAX_FILE_BYTES:
         raise RestoreError("An attachment is larger than 5 MB.")
     return blob
 

@@ -14,7 +14,6 @@ from accounts.models import User
 from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from accounts.validators import validate_user_date
-from applications.attachments import read_added_file, read_letter_file
 from applications.forms import (
     DATE_WIDGET,
     ApplicationChoiceField,
@@ -25,7 +24,9 @@ from applications.forms import (
 )
 from applications.models import Application, Attachment, Channel, Company, Outcome, Stage
 from contacts.models import Contact, ContactRole, InteractionChannel
+from letters import uploads
 from letters.files import EML, LetterFile
+from letters.uploads import read_added_file, read_letter_file
 from reminders.links import SNOOZE_WEEKS
 from reminders.models import COOLING_OFF_MAX, COOLING_OFF_MIN, HeldLetter, ReminderSettings
 from reminders.notes import PLACEHOLDERS, unknown_placeholders
@@ -519,8 +520,8 @@ class RejectionEditForm(RejectionFieldsMixin):
             "A rejection keeps up to %(count)s files, %(size)s MB in all."
         )
         % {
-            "count": Attachment.MAX_PER_REJECTION,
-            "size": Attachment.MAX_BYTES_PER_REJECTION // (1024 * 1024),
+            "count": uploads.MAX_FILES_PER_REJECTION,
+            "size": uploads.MAX_BYTES_PER_REJECTION // (1024 * 1024),
         },
         widget=forms.ClearableFileInput(
             attrs={"accept": ".pdf,.doc,.docx,.odt,.rtf,.png,.jpg,.jpeg,.gif,.webp"}

@@ -297,7 +297,7 @@ def application_for_detail(*, user: User, pk: int) -> Application:
 
 def files_of(application: Application) -> list[Attachment]:
     """The rejection's files, the letter first (without their bytes): a
-    rejection keeps at most Attachment.MAX_PER_REJECTION."""
+    rejection keeps at most letters.uploads.MAX_FILES_PER_REJECTION."""
     if not _has_rejection(application):
         return []
     return list(

@@ -18,9 +18,9 @@ from accounts.forms import add_service_error, as_id
 from accounts.http import AuthenticatedRequest
 from accounts.timezones import user_today
 from accounts.views import confirm_then
-from applications.attachments import left_out_message, read_letter_file
 from applications.models import Application, Attachment, Company, Outcome, Rejection
 from letters.files import LetterFile
+from letters.uploads import left_out_message, read_letter_file
 from reminders.forms import (
     NewContactFormSet,
     OutcomeForm,

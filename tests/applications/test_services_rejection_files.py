@@ -3,10 +3,11 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from applications.attachments import left_out_message
 from applications.models import Attachment
 from applications.services import rejection_files_add, rejection_files_remove
+from letters import uploads
 from letters.files import LetterFile, sniffed_type
+from letters.uploads import left_out_message
 from tests.factories import AttachmentFactory, RejectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +55,7 @@ def test_the_same_file_twice_is_kept_once(user):
 
 
 def test_files_past_the_count_limit_are_left_out_and_said(user, settings, monkeypatch):
-    monkeypatch.setattr(Attachment, "MAX_PER_REJECTION", 3)
+    monkeypatch.setattr(uploads, "MAX_FILES_PER_REJECTION", 3)
     rejection = RejectionFactory(application__user=user)
     files = [_file(f"page-{n}.pdf", PDF + bytes([n])) for n in range(5)]
     left_out = rejection_files_add(rejection=rejection, letter=_file("letter.pdf"), enclosed=files)
@@ -67,7 +68,7 @@ def test_files_past_the_count_limit_are_left_out_and_said(user, settings, monkey
 
 
 def test_files_past_the_size_limit_are_left_out(user, monkeypatch):
-    monkeypatch.setattr(Attachment, "MAX_BYTES_PER_REJECTION", len(PDF) * 2)
+    monkeypatch.setattr(uploads, "MAX_BYTES_PER_REJECTION", len(PDF) * 2)
     rejection = RejectionFactory(application__user=user)
     files = [_file(f"p{n}.pdf", PDF[:-1] + bytes([n])) for n in range(3)]
     left_out = rejection_files_add(rejection=rejection, enclosed=files)
@@ -75,7 +76,7 @@ def test_files_past_the_size_limit_are_left_out(user, monkeypatch):
 
 
 def test_a_file_added_by_hand_past_the_limit_is_refused_and_nothing_kept(user, monkeypatch):
-    monkeypatch.setattr(Attachment, "MAX_PER_REJECTION", 1)
+    monkeypatch.setattr(uploads, "MAX_FILES_PER_REJECTION", 1)
     kept = AttachmentFactory(user=user)
     with pytest.raises(ValidationError, match="at most 1 files: remove one"):
         rejection_files_add(rejection=kept.rejection, enclosed=[_file("more.pdf")], strict=True)

@@ -22,6 +22,7 @@ from inbox.services import (
     overdue_drafts,
     spread_plan,
 )
+from letters import uploads
 from reminders.models import Reminder
 from tests.factories import ApplicationFactory, CompanyFactory
 from tests.inbox.factories import InboundMessageFactory
@@ -122,7 +123,7 @@ def test_confirming_moves_the_files_inside_the_letter_to_the_rejection(seeker):
 
 
 def test_confirming_a_draft_with_more_files_than_a_rejection_keeps_says_so(seeker, monkeypatch):
-    monkeypatch.setattr(Attachment, "MAX_PER_REJECTION", 2)
+    monkeypatch.setattr(uploads, "MAX_FILES_PER_REJECTION", 2)
     draft = letter_ingest(user=seeker, raw=letter("multipart_pdf.eml"), source=Source.UPLOAD).draft
     result = draft_confirm(draft=draft, stage_reached=Stage.INTERVIEW)
     assert [f.filename for f in result.files_left_out] == ["feedback.docx", "logo.png"]

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from applications.models import Attachment, Outcome, Rejection, Stage
 from inbox.models import InboundMessage, Status
+from letters import uploads
 from tests.factories import ApplicationFactory, CompanyFactory
 from tests.inbox.factories import InboundAttachmentFactory, InboundMessageFactory
 from tests.inbox.letters import letter
@@ -154,7 +155,7 @@ def test_confirm_logs_the_rejection_through_rejection_log(seeker_client, seeker)
 
 
 def test_confirm_says_which_files_the_rejection_could_not_keep(seeker_client, seeker, monkeypatch):
-    monkeypatch.setattr(Attachment, "MAX_PER_REJECTION", 2)  # the message and one file
+    monkeypatch.setattr(uploads, "MAX_FILES_PER_REJECTION", 2)  # the message and one file
     draft = InboundMessageFactory(user=seeker, company="Acme", role="Engineer")
     InboundAttachmentFactory(message=draft, filename="one.pdf")
     InboundAttachmentFactory(message=draft, filename="two.pdf", data=b"%PDF-1.5\n")

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from applications.models import Attachment, Rejection
+from letters import uploads
 from tests.factories import AttachmentFactory
 from tests.inbox.letters import letter
 from tests.pages import log_post
@@ -107,7 +108,7 @@ def test_a_file_of_another_kind_is_a_field_error_and_nothing_changes(
 def test_a_file_past_the_limit_is_refused_with_the_limit_and_nothing_changes(
     user_client, user, monkeypatch
 ):
-    monkeypatch.setattr(Attachment, "MAX_PER_REJECTION", 2)
+    monkeypatch.setattr(uploads, "MAX_FILES_PER_REJECTION", 2)
     letter_file = AttachmentFactory(user=user)
     AttachmentFactory(user=user, rejection=letter_file.rejection, kind="enclosed")
     response = _edit(
@@ -146,7 +147,7 @@ def test_another_users_file_id_in_remove_is_a_field_error(user_client, user, oth
 def test_a_new_email_letter_brings_its_files_and_says_which_did_not_fit(
     user_client, user, monkeypatch
 ):
-    monkeypatch.setattr(Attachment, "MAX_PER_REJECTION", 2)
+    monkeypatch.setattr(uploads, "MAX_FILES_PER_REJECTION", 2)
     letter_file = AttachmentFactory(user=user)
     response = _edit(
         user_client,

@@ -1,6 +1,7 @@
 """A rejection's files: the letter uploaded (size and type checks) and how many
-one rejection keeps. What a file's bytes are, and what an email letter holds,
-is `letters.files`."""
+one rejection keeps (applications.models.Attachment holds them, with these
+limits). What a file's bytes are, and what an email letter holds, is
+`letters.files`."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -10,18 +11,22 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from applications.models import Attachment
 from letters.files import DOCUMENT_TYPES, EML, PDF, LetterFile, sniffed_type
 from letters.parser import LetterError, parse_letter
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+# What one rejection keeps, the letter included.
+MAX_FILES_PER_REJECTION = 20
+MAX_BYTES_PER_REJECTION = 25 * 1024 * 1024
 
 
 def _read_upload(uploaded, default_name: str) -> tuple[str, bytes]:
     """An uploaded file's name and bytes: at most 5 MB, not empty."""
     name = (getattr(uploaded, "name", "") or default_name).rsplit("/", 1)[-1][:255]
-    if uploaded.size > Attachment.MAX_BYTES:
+    if uploaded.size > MAX_FILE_BYTES:
         raise ValidationError(_("The file is too large: the limit is 5 MB."), code="file_too_large")
-    data = uploaded.read(Attachment.MAX_BYTES + 1)
-    if len(data) > Attachment.MAX_BYTES:
+    data = uploaded.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
         raise ValidationError(_("The file is too large: the limit is 5 MB."), code="file_too_large")
     if not data:
         raise ValidationError(_("The file is empty."), code="file_empty")
@@ -72,16 +77,16 @@ class FileRoom:
 
     def refusal(self, letter: LetterFile) -> str:
         """Why `letter` does not fit, or "" when it does."""
-        if self.count + 1 > Attachment.MAX_PER_REJECTION:
+        if self.count + 1 > MAX_FILES_PER_REJECTION:
             return _("A rejection keeps at most %(n)s files: remove one to add another.") % {
-                "n": Attachment.MAX_PER_REJECTION
+                "n": MAX_FILES_PER_REJECTION
             }
-        if self.size + letter.size > Attachment.MAX_BYTES_PER_REJECTION:
+        if self.size + letter.size > MAX_BYTES_PER_REJECTION:
             return _(
                 "A rejection keeps at most %(size)s of files (%(used)s used): "
                 "remove one to add this one."
             ) % {
-                "size": filesizeformat(Attachment.MAX_BYTES_PER_REJECTION),
+                "size": filesizeformat(MAX_BYTES_PER_REJECTION),
                 "used": filesizeformat(self.size),
             }
         return ""
@@ -110,6 +115,6 @@ def left_out_message(left_out: Sequence[LetterFile]) -> str:
     ) % {
         "n": len(left_out),
         "names": ", ".join(f.filename for f in left_out[:5]) + ("…" if len(left_out) > 5 else ""),
-        "count": Attachment.MAX_PER_REJECTION,
-        "size": filesizeformat(Attachment.MAX_BYTES_PER_REJECTION),
+        "count": MAX_FILES_PER_REJECTION,
+        "size": filesizeformat(MAX_BYTES_PER_REJECTION),
     }
