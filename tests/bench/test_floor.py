@@ -26,3 +26,13 @@ def test_the_floor_renders_one_line_for_its_user(client, user, django_assert_max
     assert response.status_code == 200
     assert user.email in response.content.decode()
     assert response.content.decode().count("\n") == 1
+
+
+@pytest.mark.urls("tests.bench.urls_with_floor")
+def test_the_layout_page_is_the_base_template_around_nothing(client, user):
+    client.force_login(user)
+    response = client.get(reverse("bench:layout"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<title>layout · Ajar</title>" in html
+    assert 'id="main-nav"' in html
