@@ -65,6 +65,27 @@ def test_the_list_filters_by_last_contacted(user_client, user):
     assert "1 Mar 2026" in response.content.decode()
 
 
+@time_machine.travel(NOW, tick=False)
+def test_each_row_links_the_contact_and_company_with_its_role_and_last_date(user_client, user):
+    acme = CompanyFactory(user=user, name="Acme")
+    ada = ContactFactory(
+        user=user, name="Ada", company=acme, role=ContactRole.RECRUITER, email="ada@acme.example"
+    )
+    ContactFactory(user=user, name="Bob", company=None, role=ContactRole.INTERVIEWER, email="")
+    ConversationFactory(user=user, contacts=[ada], occurred_on=datetime.date(2026, 2, 3))
+    html = " ".join(user_client.get(LIST).content.decode().split())
+    detail = reverse("contacts:detail", args=[ada.pk])
+    company = reverse("review:company_detail", args=[acme.pk])
+    assert (
+        f'<td><a href="{detail}">Ada</a></td> <td><a class="link-secondary" href="{company}">'
+        f'Acme</a></td> <td class="d-none d-md-table-cell">{ContactRole.RECRUITER.label}</td>'
+    ) in html
+    assert '<td class="last-contacted">3 Feb 2026</td>' in html
+    assert f">{ContactRole.INTERVIEWER.label}</td>" in html
+    assert '<span class="text-body-secondary">no email</span>' in html
+    assert '<td class="last-contacted"><span class="text-body-secondary">Never</span></td>' in html
+
+
 def test_a_foreign_company_filter_is_a_field_error_not_a_leak(user_client, user, other_user):
     ContactFactory(user=user, name="Mine")
     theirs = CompanyFactory(user=other_user)
