@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from applications.models import Application
 from contacts.models import Interaction
+from reminders.context_processors import failed_reminders
 from reminders.models import Reminder, ReminderSettings, ReminderStatus
 from reminders.selectors import SECTION_COUNT_CAP
 from tests.factories import ApplicationFactory, ReminderFactory, UserFactory
@@ -295,6 +296,42 @@ def test_a_failed_email_puts_a_banner_on_every_page_until_acknowledged(user_clie
         reverse("reminders:acknowledge_failures"), {"next": "https://evil.example/"}
     )
     assert response["Location"] == reverse("reminders:list")
+
+
+def test_the_banner_names_the_latest_unacknowledged_failures_in_one_small_query(rf, user):
+    """Its SQL gives what the ORM's query gives: the user's failed emails not
+    acknowledged, latest first, at most five, with their role and company."""
+    other = UserFactory()
+    set_status(ReminderFactory(user=other), ReminderStatus.FAILED, last_error="550")
+    ReminderFactory(user=user)
+    request = rf.get("/")
+    request.user = user
+    banner = failed_reminders(request)["failed_reminders"]
+    with CaptureQueriesContext(connection) as queries:
+        assert banner() == []
+    assert len(queries) == 1
+    failures = []
+    for _ in range(7):
+        failure = ReminderFactory(user=user)
+        set_status(failure, ReminderStatus.FAILED, last_error="550")
+        failures.append(failure)
+    Reminder.objects.filter(pk=failures[-1].pk).update(failure_acknowledged=True)
+    for minutes, failure in enumerate(failures):
+        Reminder.objects.filter(pk=failure.pk).update(
+            updated_at=timezone.now() - datetime.timedelta(minutes=minutes)
+        )
+    expected = [
+        (reminder.application.role, reminder.application.company.name)
+        for reminder in Reminder.objects.filter(
+            user=user, status=ReminderStatus.FAILED, failure_acknowledged=False
+        )
+        .select_related("application__company")
+        .order_by("-updated_at")[:5]
+    ]
+    assert len(expected) == 5
+    with CaptureQueriesContext(connection) as queries:
+        assert banner() == expected
+    assert len(queries) == 1
 
 
 # --- Settings ---------------------------------------------------------------------------
