@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -57,7 +57,12 @@ def _stage_in_pipeline(field: str) -> Q:
 
 
 class CompanyQuerySet(OwnedQuerySet["Company"]):
-    pass
+    def named(self, name: str) -> "CompanyQuerySet":
+        """The company of this name, case aside: lower() on both sides, as the
+        unique index company_name_unique_per_user_ci has it, so the lookup is
+        one entry of that index (name__iexact's UPPER() read every company of
+        the user)."""
+        return self.alias(name_lower=Lower("name")).filter(name_lower=Lower(Value(name)))
 
 
 class Company(models.Model):

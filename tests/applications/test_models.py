@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from accounts.models import User
 from applications.models import Application, Attachment, Company, Rejection, StageEvent
@@ -182,3 +182,15 @@ def test_deleting_a_user_deletes_everything_they_own():
     assert not Attachment.objects.exists()
     assert not Application.objects.exists()
     assert not Company.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+def test_a_company_is_found_by_name_case_aside_in_one_entry_of_the_unique_index(user):
+    Company.objects.bulk_create(Company(user=user, name=f"Company {i}") for i in range(300))
+    with connection.cursor() as cursor:
+        # A small table is read whole anyway: ask which index the lookup can use.
+        cursor.execute("ANALYZE applications_company")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    found = Company.objects.for_user(user).named("COMPANY 7")
+    assert [company.name for company in found] == ["Company 7"]
+    assert "company_name_unique_per_user_ci" in found.explain()
