@@ -54,7 +54,7 @@ def company_get_or_create(*, user: User, name: str) -> Company:
     name = squash_spaces(name, 200)
     if not name:
         raise ValidationError({"company": _("Name the company.")})
-    company = Company.objects.for_user(user).filter(name__iexact=name).first()
+    company = Company.objects.for_user(user).named(name).first()
     if company is None:
         # Another request may be creating the same company right now (a
         # double-clicked submit): the unique index makes the INSERT wait for
@@ -62,7 +62,7 @@ def company_get_or_create(*, user: User, name: str) -> Company:
         # caller's transaction usable without a savepoint), and we take its row.
         company = insert_unless_conflict(Company(user=user, name=name))
         if company is None:
-            company = Company.objects.for_user(user).get(name__iexact=name)
+            company = Company.objects.for_user(user).named(name).get()
     return company
 
 
@@ -138,6 +138,14 @@ def search_text_expression() -> Concat:
         Coalesce(Subquery(letter), Value("")),
         output_field=TextField(),
     )
+
+
+def search_text_of(
+    *, role: str, company_name: str, location: str, notes: str, letter_text: str = ""
+) -> str:
+    """search_text_expression()'s text from the values in hand (a new
+    application's), so it is written with the row, not by an UPDATE after."""
+    return "\n".join((role, company_name, location, notes, letter_text[:SEARCH_LETTER_CHARS]))
 
 
 def application_search_refresh(
@@ -223,6 +231,40 @@ def application_stats_refresh(*, application_ids: Iterable[int | None]) -> None:
     _apply_deltas(deltas)
 
 
+def _plain(value: object) -> str:
+    """A choice's value as the database gives it back (a str, not the enum member)."""
+    return str(getattr(value, "value", value))
+
+
+def application_stats_count_new(
+    *, application: Application, rejection: Rejection | None = None
+) -> None:
+    """application_stats_refresh for an application this transaction has just
+    inserted with no stage events (first met at its rejection): its facts are
+    the ones in hand, so there is nothing to read back (and nothing to lock:
+    no other transaction sees the row yet)."""
+    keys = stats_keys(
+        Facts(
+            furthest=int(application.furthest_stage),
+            outcome=_plain(application.outcome),
+            source=_plain(application.source),
+            applied_on=application.applied_on,
+            created_at=application.created_at,
+            time_zone=application.user.time_zone,
+            outcome_on=application.outcome_on,
+            rejection_stage=int(rejection.stage_reached) if rejection is not None else None,
+            rejection_channel=_plain(rejection.channel) if rejection is not None else None,
+            first_reached=dict.fromkeys((stage.value for stage in TIMED_STAGES), None),
+        )
+    )
+    if keys:
+        application.stats_keys = keys
+        update_rows(Application, [application], ["stats_keys"])
+        deltas: dict[tuple[int, str], int] = {}
+        _add_deltas(deltas, application.user_id, keys, +1)
+        _apply_deltas(deltas)
+
+
 def application_stats_forget(*, applications: QuerySet[Application]) -> None:
     """Take these applications (a queryset) out of their users' stats counters:
     just before they are deleted."""
@@ -282,15 +324,18 @@ def application_create(
     refresh_derived: bool = True,
     outcome: Outcome = Outcome.OPEN,
     outcome_on: datetime.date | None = None,
+    letter_text: str = "",
 ) -> Application:
     """A new application at `stage`, with the stage event of its creation.
 
     `record_history=False` (an application first met at its rejection) writes
     no stage event and leaves an unknown applied date unknown: history only
     holds dates the user gave. `refresh_derived=False`: the caller writes more
-    of what the search and the stats read (a rejection) and refreshes them once.
+    of what the stats read (a rejection) and counts them once.
     `outcome`: an application first met closed (at its rejection) is written
-    closed, not opened and then updated.
+    closed, not opened and then updated. `letter_text`: the letter of the
+    rejection the caller writes next, whose start the search text holds (the
+    search text is written with the row).
 
     Validated before anything is written; the writes are one transaction, or
     part of the caller's (no savepoint of their own: an error there fails the
@@ -313,6 +358,13 @@ def application_create(
         notes=notes,
         outcome=outcome,
         outcome_on=outcome_on,
+        search_text=search_text_of(
+            role=role,
+            company_name=company.name,
+            location=location,
+            notes=notes,
+            letter_text=letter_text,
+        ),
     )
     if record_history and application.applied_on is None and stage >= Stage.APPLIED:
         application.applied_on = occurred_on or user_today(user)
@@ -327,7 +379,6 @@ def application_create(
         if record_history:
             StageEvent.objects.create(application=application, stage=stage, occurred_on=event_on)
         if refresh_derived:
-            application_search_refresh(application_ids=[application.pk])
             application_stats_refresh(application_ids=[application.pk])
     return application
 
@@ -449,12 +500,7 @@ def company_rename(*, company: Company, name: str) -> Company:
     name = squash_spaces(name, 200)
     if not name:
         raise ValidationError({"name": _("Name the company.")})
-    clash = (
-        Company.objects.for_user(company.user)
-        .filter(name__iexact=name)
-        .exclude(pk=company.pk)
-        .first()
-    )
+    clash = Company.objects.for_user(company.user).named(name).exclude(pk=company.pk).first()
     if clash is not None:
         raise ValidationError(
             {"name": _("You already have “%(name)s”: merge the two instead.") % {"name": clash}}

@@ -42,6 +42,7 @@ from applications.services import (
     application_note_activity,
     application_refresh_furthest_stage,
     application_search_refresh,
+    application_stats_count_new,
     application_stats_forget,
     application_stats_refresh,
     applications_refresh_furthest_stage,
@@ -908,6 +909,10 @@ def rejection_log(
     # A new one is this transaction's own row: nobody else can see it yet, so it
     # needs no lock, has no rejection, and its furthest stage is the one given.
     created = application is None
+    # The letter is read first: a new application's search text holds its words.
+    enclosed: Sequence[LetterFile] = ()
+    if not ghosted:
+        letter_text, enclosed = _read_letter(letter_file, letter_text, enclosed_files)
     if application is None:
         if not role.strip():
             raise ValidationError({"role": _("Name the role.")})
@@ -924,6 +929,8 @@ def rejection_log(
             # Written closed: no UPDATE of every column just after.
             outcome=Outcome.GHOSTED if ghosted else Outcome.REJECTED,
             outcome_on=received_on,
+            # Its search text is written with it, the letter's words included.
+            letter_text="" if ghosted else letter_text,
         )
     check_owner(user, application, *contacts, *([letter_writer] if letter_writer else []))
     if not created:
@@ -933,7 +940,6 @@ def rejection_log(
     rejection = None
     left_out: list[LetterFile] = []
     if not ghosted:
-        letter_text, enclosed_files = _read_letter(letter_file, letter_text, enclosed_files)
         rejection = _rejection_row(
             user=user,
             application=application,
@@ -946,7 +952,7 @@ def rejection_log(
         )
         rejection.save()
         left_out = rejection_files_add(
-            rejection=rejection, letter=letter_file, enclosed=enclosed_files, fresh=True
+            rejection=rejection, letter=letter_file, enclosed=enclosed, fresh=True
         )
 
     # 3. The application's outcome and history: how far it got is a fact.
@@ -959,10 +965,14 @@ def rejection_log(
         # A new application was written closed: it has nothing left to save.
         application_refresh_furthest_stage(application)
         application.save()
-    if created or (rejection is not None and rejection.letter_text):
-        # The new application's role and company, and the letter's words.
-        application_search_refresh(application_ids=[application.pk])
-    application_stats_refresh(application_ids=[application.pk])
+    if created:
+        # Its facts are the ones in hand: counted without reading the row back.
+        application_stats_count_new(application=application, rejection=rejection)
+    else:
+        if rejection is not None and rejection.letter_text:
+            # The letter's words.
+            application_search_refresh(application_ids=[application.pk])
+        application_stats_refresh(application_ids=[application.pk])
 
     # 4. The people met along the way.
     letter_writer = _people_met(

@@ -410,14 +410,15 @@ def test_logging_a_rejection_by_post_runs_a_bounded_number_of_statements(
     # Session, user and the form's "any company yet?"; BEGIN and COMMIT; the
     # company (a lookup, then an INSERT ... ON CONFLICT DO NOTHING: a
     # double-clicked submit may create it meanwhile); the application (written
-    # closed, with no savepoint of its own and no UPDATE after), the rejection,
-    # the person and their link; the settings read once; the circle-back
-    # (written waiting) and the thank-you before it; the search text of the
-    # application one UPDATE; its stats counters three (read its row and
-    # history, write its keys, move the counters). 25 before: savepoints around
-    # the company and the application, an UPDATE of every column after it, the
-    # settings read twice, the circle-back written scheduled then set waiting.
-    with django_assert_max_num_queries(18):
+    # closed, with its search text, with no savepoint of its own and no UPDATE
+    # after), the rejection, the person and their link; the settings read once;
+    # the circle-back (written waiting) and the thank-you before it; its stats
+    # counters two (write its keys, computed from what was written, and move
+    # the counters). 25 before: savepoints around the company and the
+    # application, an UPDATE of every column after it, the settings read twice,
+    # the circle-back written scheduled then set waiting; 18 before the search
+    # text went into the INSERT and the stats stopped reading the new row back.
+    with django_assert_max_num_queries(16):
         response = client.post(reverse("reminders:log_rejection"), LOG_FORM)
     assert response.status_code == 302
     application = Application.objects.get(company__name="Initech")
@@ -428,6 +429,39 @@ def test_logging_a_rejection_by_post_runs_a_bounded_number_of_statements(
     # A thank-you first, the circle-back waiting behind it: one pending step.
     steps = dict(Reminder.objects.filter(application=application).values_list("step", "status"))
     assert steps == {"thank_you": ReminderStatus.SCHEDULED, "circle_back": ReminderStatus.WAITING}
+
+
+@pytest.mark.parametrize("ghosted", [False, True])
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati"])
+def test_a_new_application_is_written_with_the_search_text_and_stats_a_refresh_computes(
+    user, ghosted, zone
+):
+    """The search text and stats keys of a new application are written from
+    the values in hand: recomputing them from the rows changes nothing."""
+    from applications.models import StatsCount
+    from applications.services import application_search_refresh, application_stats_refresh
+
+    user.time_zone = zone
+    user.save()
+    result = rejection_log(
+        user=user,
+        stage_reached=Stage.ONSITE,
+        company_name="Initech  Corp",
+        role="Staff engineer",
+        channel="phone",
+        letter_text="Thank you.\n" + "x" * 5000,
+        ghosted=ghosted,
+    )
+    application = Application.objects.get(pk=result.application.pk)
+    counters = sorted(StatsCount.objects.filter(user=user).values_list("key", "n"))
+    assert counters
+    application_search_refresh(application_ids=[application.pk])
+    application_stats_refresh(application_ids=[application.pk])
+    refreshed = Application.objects.get(pk=application.pk)
+    assert refreshed.search_text == application.search_text
+    assert ("Thank you." in application.search_text) is not ghosted
+    assert refreshed.stats_keys == application.stats_keys
+    assert sorted(StatsCount.objects.filter(user=user).values_list("key", "n")) == counters
 
 
 def test_a_new_application_logged_with_an_upside_down_salary_is_refused(user):
