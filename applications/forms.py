@@ -6,6 +6,7 @@ id is a field error, never a lookup.
 """
 
 import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
@@ -62,16 +63,26 @@ class ApplicationChoiceField(forms.ModelChoiceField):
 class PickOrTypeCompanyMixin(forms.BaseForm):
     """A company picked from the user's own, or a new name typed."""
 
-    show_company_picker: bool
-
     def _setup_company(self, user: User) -> None:
-        companies = Company.objects.for_user(user)
-        model_choice(self, "company").queryset = companies
-        # Nothing to pick from yet: the typed name is the whole question. The
-        # picker still validates, so a posted id of someone else's is an error.
-        self.show_company_picker = companies.exists()
-        if not self.show_company_picker:
-            self.fields["company_name"].label = _("Company")
+        # The picker validates whether it is shown or not, so a posted id of
+        # someone else's is an error.
+        self._companies = Company.objects.for_user(user)
+        model_choice(self, "company").queryset = self._companies
+
+    @cached_property
+    def show_company_picker(self) -> bool:
+        """Whether the user has any company to pick. Asked when the form is
+        shown (before its fields), not when a posted one is saved."""
+        shown = self._companies.exists()
+        if not shown:
+            # Nothing to pick from yet: the typed name is the whole question.
+            label = _("Company")
+            self.fields["company_name"].label = label
+            # A field already bound (shown) keeps its label: change it there too.
+            bound: dict[str, Any] = getattr(self, "_bound_fields_cache", {})
+            if "company_name" in bound:
+                bound["company_name"].label = label
+        return shown
 
     def _clean_company(self, cleaned: dict[str, Any]) -> Company | None:
         company = cleaned.get("company")

@@ -395,16 +395,15 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
             }
         )
         self.picked_company = self._picked_company(user)
-        if self.show_company_picker:
-            # Picking a company swaps in its open applications and its people.
-            self.fields["company"].widget.attrs.update(
-                {
-                    "hx-get": reverse("reminders:log_rejection_pickers"),
-                    "hx-trigger": "change",
-                    "hx-target": "#role-picker",
-                    "hx-swap": "outerHTML",
-                }
-            )
+        # Picking a company swaps in its open applications and its people.
+        self.fields["company"].widget.attrs.update(
+            {
+                "hx-get": reverse("reminders:log_rejection_pickers"),
+                "hx-trigger": "change",
+                "hx-target": "#role-picker",
+                "hx-swap": "outerHTML",
+            }
+        )
         # The pickers always validate, even when hidden: an id that is not one
         # of this company's (or of a new company's none) is a field error.
         if self.picked_company is None:
@@ -423,8 +422,6 @@ class RejectionLogForm(PickOrTypeCompanyMixin, RejectionFieldsMixin):
             self.fields["role"].label = _("Role")
 
     def _picked_company(self, user: User) -> Company | None:
-        if not self.show_company_picker:
-            return None
         raw = self.data.get(self.add_prefix("company")) if self.is_bound else None
         if raw is None:
             raw = self.initial.get("company")
