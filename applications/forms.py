@@ -64,24 +64,17 @@ class PickOrTypeCompanyMixin(forms.BaseForm):
     """A company picked from the user's own, or a new name typed."""
 
     def _setup_company(self, user: User) -> None:
-        # The picker validates whether it is shown or not, so a posted id of
-        # someone else's is an error.
-        self._companies = Company.objects.for_user(user)
-        model_choice(self, "company").queryset = self._companies
+        model_choice(self, "company").queryset = self._companies = Company.objects.for_user(user)
 
     @cached_property
     def show_company_picker(self) -> bool:
-        """Whether the user has any company to pick. Asked when the form is
-        shown (before its fields), not when a posted one is saved."""
-        shown = self._companies.exists()
-        if not shown:
-            # Nothing to pick from yet: the typed name is the whole question.
-            label = _("Company")
-            self.fields["company_name"].label = label
-            # A field already bound (shown) keeps its label: change it there too.
-            bound: dict[str, Any] = getattr(self, "_bound_fields_cache", {})
-            if "company_name" in bound:
-                bound["company_name"].label = label
+        """Any company to pick? Asked to show the form, not to save it (the picker validates)."""
+        if shown := self._companies.exists():
+            return shown
+        # Nothing to pick yet: the typed name is the whole question (a bound copy too).
+        bound: dict[str, Any] = getattr(self, "_bound_fields_cache", {})
+        for field in filter(None, (self.fields["company_name"], bound.get("company_name"))):
+            field.label = _("Company")
         return shown
 
     def _clean_company(self, cleaned: dict[str, Any]) -> Company | None:

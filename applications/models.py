@@ -58,10 +58,7 @@ def _stage_in_pipeline(field: str) -> Q:
 
 class CompanyQuerySet(OwnedQuerySet["Company"]):
     def named(self, name: str) -> "CompanyQuerySet":
-        """The company of this name, case aside: lower() on both sides, as the
-        unique index company_name_unique_per_user_ci has it, so the lookup is
-        one entry of that index (name__iexact's UPPER() read every company of
-        the user)."""
+        """Case aside as company_name_unique_per_user_ci has it: one entry of that index."""
         return self.alias(name_lower=Lower("name")).filter(name_lower=Lower(Value(name)))
 
 

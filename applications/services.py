@@ -140,12 +140,9 @@ def search_text_expression() -> Concat:
     )
 
 
-def search_text_of(
-    *, role: str, company_name: str, location: str, notes: str, letter_text: str = ""
-) -> str:
-    """search_text_expression()'s text from the values in hand (a new
-    application's), so it is written with the row, not by an UPDATE after."""
-    return "\n".join((role, company_name, location, notes, letter_text[:SEARCH_LETTER_CHARS]))
+def search_text_of(role: str, company: str, location: str, notes: str, letter: str = "") -> str:
+    """search_text_expression()'s text from the values in hand (a new row's)."""
+    return "\n".join((role, company, location, notes, letter[:SEARCH_LETTER_CHARS]))
 
 
 def application_search_refresh(
@@ -231,38 +228,11 @@ def application_stats_refresh(*, application_ids: Iterable[int | None]) -> None:
     _apply_deltas(deltas)
 
 
-def _plain(value: object) -> str:
-    """A choice's value as the database gives it back (a str, not the enum member)."""
-    return str(getattr(value, "value", value))
-
-
-def application_stats_count_new(
-    *, application: Application, rejection: Rejection | None = None
-) -> None:
-    """application_stats_refresh for an application this transaction has just
-    inserted with no stage events (first met at its rejection): its facts are
-    the ones in hand, so there is nothing to read back (and nothing to lock:
-    no other transaction sees the row yet)."""
-    keys = stats_keys(
-        Facts(
-            furthest=int(application.furthest_stage),
-            outcome=_plain(application.outcome),
-            source=_plain(application.source),
-            applied_on=application.applied_on,
-            created_at=application.created_at,
-            time_zone=application.user.time_zone,
-            outcome_on=application.outcome_on,
-            rejection_stage=int(rejection.stage_reached) if rejection is not None else None,
-            rejection_channel=_plain(rejection.channel) if rejection is not None else None,
-            first_reached=dict.fromkeys((stage.value for stage in TIMED_STAGES), None),
-        )
-    )
-    if keys:
-        application.stats_keys = keys
-        update_rows(Application, [application], ["stats_keys"])
-        deltas: dict[tuple[int, str], int] = {}
-        _add_deltas(deltas, application.user_id, keys, +1)
-        _apply_deltas(deltas)
+def application_stats_count_new(*, application: Application, keys: list[str]) -> None:
+    """Write and count the stats keys of an application just inserted (none yet)."""
+    application.stats_keys = keys
+    update_rows(Application, [application], ["stats_keys"])
+    _apply_deltas({(application.user_id, key): 1 for key in keys})  # each key once
 
 
 def application_stats_forget(*, applications: QuerySet[Application]) -> None:
@@ -333,9 +303,7 @@ def application_create(
     holds dates the user gave. `refresh_derived=False`: the caller writes more
     of what the stats read (a rejection) and counts them once.
     `outcome`: an application first met closed (at its rejection) is written
-    closed, not opened and then updated. `letter_text`: the letter of the
-    rejection the caller writes next, whose start the search text holds (the
-    search text is written with the row).
+    closed, not opened and then updated; `letter_text`: its rejection's, for the search.
 
     Validated before anything is written; the writes are one transaction, or
     part of the caller's (no savepoint of their own: an error there fails the
@@ -358,13 +326,7 @@ def application_create(
         notes=notes,
         outcome=outcome,
         outcome_on=outcome_on,
-        search_text=search_text_of(
-            role=role,
-            company_name=company.name,
-            location=location,
-            notes=notes,
-            letter_text=letter_text,
-        ),
+        search_text=search_text_of(role, company.name, location, notes, letter_text),
     )
     if record_history and application.applied_on is None and stage >= Stage.APPLIED:
         application.applied_on = occurred_on or user_today(user)

@@ -50,6 +50,7 @@ from applications.services import (
     rejection_files_add,
     rejection_files_remove,
 )
+from applications.summary import TIMED_STAGES, Facts, stats_keys
 from contacts.models import Contact, ContactRole, Interaction, InteractionChannel
 from contacts.services import interaction_log
 from letters.files import EML, LetterFile, email_contents
@@ -967,7 +968,9 @@ def rejection_log(
         application.save()
     if created:
         # Its facts are the ones in hand: counted without reading the row back.
-        application_stats_count_new(application=application, rejection=rejection)
+        application_stats_count_new(
+            application=application, keys=_new_application_stats_keys(application, rejection)
+        )
     else:
         if rejection is not None and rejection.letter_text:
             # The letter's words.
@@ -1231,6 +1234,31 @@ def _cadence_start_many(
         step.updated_at = now
     update_rows(Reminder, cancelled, CANCELLED_FIELDS)
     return results
+
+
+def _plain(value: object) -> str:
+    """A choice's value as the database gives it back (a str, not the enum member)."""
+    return str(getattr(value, "value", value))
+
+
+def _new_application_stats_keys(application: Application, rejection: Rejection | None) -> list[str]:
+    """The stats keys of an application just written with no stage events (first
+    met at its rejection), from the values written: what application_stats_refresh
+    would read back."""
+    return stats_keys(
+        Facts(
+            furthest=int(application.furthest_stage),
+            outcome=_plain(application.outcome),
+            source=_plain(application.source),
+            applied_on=application.applied_on,
+            created_at=application.created_at,
+            time_zone=application.user.time_zone,
+            outcome_on=application.outcome_on,
+            rejection_stage=int(rejection.stage_reached) if rejection is not None else None,
+            rejection_channel=_plain(rejection.channel) if rejection is not None else None,
+            first_reached=dict.fromkeys((stage.value for stage in TIMED_STAGES), None),
+        )
+    )
 
 
 def _read_letter(

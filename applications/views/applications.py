@@ -38,15 +38,6 @@ from applications.services import (
 )
 
 PAGE_SIZE = 25
-LIST_ROW_FIELDS = (
-    "role",
-    "company__name",
-    "applied_on",
-    "source",
-    "current_stage",
-    "outcome",
-    "created_at",
-)
 
 
 def _own_application(request, pk) -> Application:
@@ -64,9 +55,7 @@ def _own_event(request, pk) -> StageEvent:
 @require_GET
 def application_list(request: AuthenticatedRequest) -> HttpResponse:
     filterset = ApplicationFilter(request.GET, user=request.user)
-    # Only what a row shows: not the search text (up to 4,000 characters of the
-    # letter), the job description or the stats keys of every row.
-    rows = filterset.qs.only(*LIST_ROW_FIELDS)
+    rows = filterset.qs.defer("search_text", "job_description", "stats_keys")  # a row shows none
     page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     label_rows(page.object_list, current_stage=Stage, outcome=Outcome, source=Source)
     date_rows(page.object_list, applied_on="DATE_FORMAT")
