@@ -18,7 +18,6 @@ def test_a_first_timer_sees_one_company_field_and_one_role_field(user):
     assert form.fields["role"].label == "Role"
 
 
-
 def test_a_first_timer_shown_the_form_again_sees_one_company_field(user, django_assert_num_queries):
     form = RejectionLogForm(data={"company_name": "", "stage_reached": "20"}, user=user)
     with django_assert_num_queries(0):
@@ -34,6 +33,7 @@ def test_a_user_with_companies_sees_the_picker_and_a_new_name_field(user):
     form = RejectionLogForm(user=user)
     assert form.show_company_picker
     assert form["company_name"].label == "Or a new company"
+
 
 def test_picking_a_company_narrows_the_pickers_to_its_open_applications_and_people(user):
     application = ApplicationFactory(user=user)
