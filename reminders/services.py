@@ -1248,6 +1248,7 @@ def _new_application_stats_keys(application: Application, rejection: Rejection |
     return stats_keys(
         Facts(
             furthest=int(application.furthest_stage),
+            current=int(application.current_stage),
             outcome=_plain(application.outcome),
             source=_plain(application.source),
             applied_on=application.applied_on,
@@ -1256,6 +1257,7 @@ def _new_application_stats_keys(application: Application, rejection: Rejection |
             outcome_on=application.outcome_on,
             rejection_stage=int(rejection.stage_reached) if rejection is not None else None,
             rejection_channel=_plain(rejection.channel) if rejection is not None else None,
+            rejection_on=rejection.received_on if rejection is not None else None,
             first_reached=dict.fromkeys((stage.value for stage in TIMED_STAGES), None),
         )
     )
