@@ -17,10 +17,9 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
-from accounts.bulk import update_rows
 from accounts.models import User
 from applications.models import Application, Attachment, Company, Rejection, StageEvent
 from applications.services import (
@@ -402,25 +401,42 @@ def _attachment_bytes(archive: zipfile.ZipFile, row: dict) -> bytes:
 
 def _bulk_create_keeping_times(model, objs: list, rows: list[dict]) -> None:
     """Insert, then put back the stored created_at/updated_at: auto_now fields
-    stamp the insert time, an update of them written as set does not."""
+    stamp the insert time, an UPDATE does not. One UPDATE ... FROM (VALUES ...)
+    per thousand rows (bulk_update's CASE per row costs seconds at 5,000)."""
     batch = 200 if model is Attachment else 1000
     model.objects.bulk_create(objs, batch_size=batch)
+    opts = _opts(model)
     stamped = [
         f
-        for f in _opts(model).concrete_fields
+        for f in opts.concrete_fields
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     ]
     if not stamped:
         return
+    values = []
     for obj, row in zip(objs, rows, strict=True):
+        stamps = []
         for f in stamped:
             try:
-                value = f.to_python(row.get(f.name))
+                value = f.to_python(row.get(f.name)) or getattr(obj, f.attname)
             except ValidationError as error:
                 raise RestoreError(f"A bad {f.name}: {str(row[f.name])[:40]!r}.") from error
-            if value:
-                setattr(obj, f.attname, value)
-    update_rows(model, objs, [f.name for f in stamped])
+            stamps.append(connection.ops.adapt_datetimefield_value(value))
+        values.append((obj.pk, *stamps))
+    cast = "::timestamptz" if connection.vendor == "postgresql" else ""
+    quote = connection.ops.quote_name
+    table = quote(opts.db_table)
+    names = [quote(f.column) for f in stamped]
+    row_sql = "(%s" + f", %s{cast}" * len(stamped) + ")"
+    assignments = ", ".join(f"{n} = v.{n}" for n in names)
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 1000):
+            chunk = values[start : start + 1000]
+            # The model's own table and column names; every value is a parameter.
+            rows_sql = ", ".join([row_sql] * len(chunk))
+            where = f"{table}.{quote(opts.pk.column)} = v.id"
+            sql = f"WITH v(id, {', '.join(names)}) AS (VALUES {rows_sql}) UPDATE {table} SET {assignments} FROM v WHERE {where}"  # noqa: E501, S608
+            cursor.execute(sql, [v for item in chunk for v in item])
 
 
 def _link(
