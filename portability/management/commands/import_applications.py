@@ -142,7 +142,8 @@ class Command(BaseCommand):
 
     def _text(self, summary: dict, *, saved: bool) -> None:
         self.stdout.write(
-            f"{summary['rows']} rows (max {MAX_ROWS}), encoding {summary['encoding'] or '-'}, "
+            f"{summary['rows']} {'row' if summary['rows'] == 1 else 'rows'} (max {MAX_ROWS}), "
+            f"encoding {summary['encoding'] or '-'}, "
             f"delimiter {summary['delimiter']!r}"
         )
         for column, field in summary["mapping"].items():
