@@ -86,9 +86,9 @@ def test_the_text_report_counts_in_words_with_plurals(tmp_path, user):
     assert out.getvalue().startswith("2 rows (max ")
     single = tmp_path / "one.csv"
     single.write_bytes(b"Company,Role\nAcme,Dev\n")
-    out = io.StringIO()
-    call_command("import_applications", "--user", user.email, "--dry-run", str(single), stdout=out)
-    assert out.getvalue().startswith("1 row (max ")
+    one = io.StringIO()
+    call_command("import_applications", "--user", user.email, "--dry-run", str(single), stdout=one)
+    assert one.getvalue().startswith("1 row (max ")
     assert (
         "would create: 1 application, 1 new company, 1 rejection, 0 new contacts; "
         "1 duplicate skipped"
