@@ -7,6 +7,7 @@ compression ratios, counts, the format version and the JSON's shape are all
 checked before a row is written, and the rows are written in one transaction.
 """
 
+import datetime
 import io
 import json
 import re
@@ -108,6 +109,17 @@ class RestoreError(ValueError):
     pass
 
 
+class BackupJSONEncoder(DjangoJSONEncoder):
+    """Times to the microsecond: Django's encoder keeps milliseconds, and a
+    backup that rounds its times is not the account it was taken from."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime.datetime | datetime.time):
+            text = o.isoformat()
+            return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+        return super().default(o)
+
+
 def _fields(model: type[models.Model]) -> list[models.Field]:
     skipped = SKIPPED_FIELDS.get(model, set())
     return [f for f in _opts(model).concrete_fields if f.name != "user" and f.name not in skipped]
@@ -168,7 +180,7 @@ def backup_write(user: User, out: IO[bytes]) -> None:
     data = account_data(user)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         archive.writestr(
-            JSON_NAME, json.dumps(data, cls=DjangoJSONEncoder, indent=1, ensure_ascii=False)
+            JSON_NAME, json.dumps(data, cls=BackupJSONEncoder, indent=1, ensure_ascii=False)
         )
         for row in data["attachments"]:
             blob = Attachment.objects.filter(pk=row["id"]).values_list("data", flat=True).first()

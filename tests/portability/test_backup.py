@@ -58,6 +58,18 @@ def test_round_trip_is_lossless(user):
     assert Reminder.objects.get(user=fresh).status == ReminderStatus.DONE
 
 
+def test_a_round_trip_keeps_times_to_the_microsecond(user):
+    # Django's JSON encoder keeps milliseconds: 12:00:00.000500 came back as
+    # 12:00:00, and a second backup of the restored account read differently.
+    app = fill_account(user)
+    stamp = app.created_at.replace(microsecond=500)
+    Application.objects.filter(pk=app.pk).update(created_at=stamp)
+    fresh = UserFactory()
+    backup.backup_restore(user=fresh, source=io.BytesIO(backup.backup_bytes(user)))
+    restored = Application.objects.get(user=fresh, role=app.role)
+    assert restored.created_at == stamp
+
+
 def _edited_backup(user, edit) -> io.BytesIO:
     with zipfile.ZipFile(io.BytesIO(backup.backup_bytes(user))) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
