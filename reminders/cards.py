@@ -1,11 +1,11 @@
 """The Reminders page's cards, each with what it shows looked up once a page.
 
-A section's cards render from one template loop (`reminders/_reminder_cards.html`),
-not an include per card: `get_FOO_display` (the choices rebuilt and translated
-per call), the `date` filter (the format and the language looked up per call),
-`{% blocktranslate %}` and `{% url %}` per card were most of the page's time.
-Here each card gets its labels and its status line, the formats and the
-sentences translated once a page; the URLs come from `{% pk_url %}`.
+A section's cards are written in one pass (`{% reminder_cards %}`,
+reminders/templatetags/reminder_cards.py), not an include per card:
+`get_FOO_display` (the choices rebuilt and translated per call), the `date`
+filter (the format and the language looked up per call), `{% blocktranslate %}`
+and `{% url %}` per card were most of the page's time. Here each card gets its
+labels and its status line, the formats and the sentences translated once a page.
 """
 
 import datetime

@@ -107,7 +107,7 @@ def _cards(user: User) -> QuerySet[Reminder]:
     return (
         Reminder.objects.for_user(user)
         .select_related("application__company", "reapplication", "contact")
-        # What a card shows (reminders/_reminder_cards.html), not every column of
+        # What a card shows ({% reminder_cards %}), not every column of
         # five tables: an application's search text alone holds its letter's start.
         .only(*CARD_FIELDS)
     )
