@@ -19,6 +19,8 @@ BOARD_CARD_FIELDS = (
     "updated_at",
     "company__name",
 )
+# What a row of the applications list shows ({% application_rows %}).
+LIST_ROW_FIELDS = ("role", "applied_on", "source", "current_stage", "outcome", "company__name")
 # A column's badge counts up to this many, then reads "1,000+": seven index
 # ranges of at most 1,001 rows, not a count of every open application.
 BOARD_COUNT_CAP = 1_000

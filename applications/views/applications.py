@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.downloads import file_download
 from accounts.forms import add_service_error
 from accounts.http import AuthenticatedRequest
-from accounts.labels import date_rows, label_rows
 from accounts.pagination import CappedPaginator
 from accounts.pickers import picker_options
 from accounts.views import confirm_then
@@ -23,11 +22,10 @@ from applications.models import (
     Attachment,
     AttachmentKind,
     Company,
-    Outcome,
-    Source,
     Stage,
     StageEvent,
 )
+from applications.selectors import LIST_ROW_FIELDS
 from applications.services import (
     application_create,
     application_move,
@@ -55,10 +53,8 @@ def _own_event(request, pk) -> StageEvent:
 @require_GET
 def application_list(request: AuthenticatedRequest) -> HttpResponse:
     filterset = ApplicationFilter(request.GET, user=request.user)
-    rows = filterset.qs.defer("search_text", "job_description", "stats_keys")  # a row shows none
+    rows = filterset.qs.only(*LIST_ROW_FIELDS)
     page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    label_rows(page.object_list, current_stage=Stage, outcome=Outcome, source=Source)
-    date_rows(page.object_list, applied_on="DATE_FORMAT")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
