@@ -65,3 +65,17 @@ def test_the_list_reads_in_the_order_of_its_index(user):
     index = next(i for i in Application._meta.indexes if i.name == "application_list_idx")
     order = ApplicationFilter({}, user=user).qs.query.order_by
     assert ["user", *order] == index.fields
+
+
+def test_the_company_filter_takes_each_users_own_companies_from_one_form_class(user, other_user):
+    # The form class is built once for every request: the choices are each form's.
+    mine, theirs = CompanyFactory(user=user), CompanyFactory(user=other_user)
+    own_application = ApplicationFactory(user=user, company=mine)
+    ApplicationFactory(user=other_user, company=theirs)
+    for owner, own, foreign in ((user, mine, theirs), (other_user, theirs, mine)):
+        assert ApplicationFilter({"company": own.pk}, user=owner).form.is_valid()
+        foreign_filter = ApplicationFilter({"company": foreign.pk}, user=owner)
+        assert "company" in foreign_filter.form.errors
+        assert ApplicationFilter({}, user=owner).form.__class__ is type(foreign_filter.form)
+    # Another user's company is a field error, that filter ignored: only one's own rows.
+    assert list(ApplicationFilter({"company": theirs.pk}, user=user).qs) == [own_application]
