@@ -2,6 +2,7 @@
 {% board_cards %} writes the board's: the word, URL halves, labels and date
 format looked up once a page (tests/applications/test_application_rows.py)."""
 
+from datetime import date
 from html import escape
 from typing import Any
 
@@ -22,18 +23,17 @@ def application_rows(rows: list[Any]) -> SafeString:
     applied, dates = escape(gettext("Applied")), get_format("DATE_FORMAT")
     page, page_end = pk_url_halves("review:application")
     stages, outcomes, sources = (
-        {value: escape(str(label)) for value, label in choices.choices}
-        for choices in (Stage, Outcome, Source)
+        {v: escape(str(label)) for v, label in c.choices} for c in (Stage, Outcome, Source)
     )
-    out = []
+    out: list[str] = []
+    texts: dict[date, str] = {}  # a page's rows share a handful of dates
     for row in rows:
-        stage, outcome, source = row.current_stage, str(row.outcome), row.source
+        stage, outcome, source, day = row.current_stage, row.outcome, row.source, row.applied_on
         when = ""
-        if row.applied_on:
-            when = f"{applied} {escape(date_format(row.applied_on, dates))}"
-            if source:
-                when += f" · {sources.get(source, escape(str(source)))}"
-            when = f'<div class="small text-body-secondary">{when}</div>'
+        if day:
+            text = texts.get(day) or texts.setdefault(day, escape(date_format(day, dates)))
+            label = f" · {sources.get(source, escape(str(source)))}" if source else ""
+            when = f'<div class="small text-body-secondary">{applied} {text}{label}</div>'
         out.append(
             '<li class="list-group-item d-flex flex-wrap gap-2 align-items-center">\n'
             f'<div class="me-auto text-break">\n<a class="fw-semibold" href="{page}'
@@ -41,7 +41,7 @@ def application_rows(rows: list[Any]) -> SafeString:
             f'secondary">· {escape(row.company.name)}</span>\n{when}\n</div>\n'
             '<span class="badge text-bg-light border">'
             f"{stages.get(stage, escape(str(stage)))}</span>\n"
-            f'<span class="badge outcome-{escape(outcome)}">'
-            f"{outcomes.get(outcome, escape(outcome))}</span>\n</li>\n"
+            f'<span class="badge outcome-{escape(str(outcome))}">'
+            f"{outcomes.get(outcome, escape(str(outcome)))}</span>\n</li>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 (every value above is escaped or an int)
