@@ -385,6 +385,15 @@ class Reminder(models.Model):
                 name="reminder_sending_lease_idx",
                 condition=Q(status="sending"),
             ),
+            # The Reminders page's "snoozed" section, its rows and its count: in
+            # reminder_user_status_idx they are a few among every scheduled row
+            # due later (22,000 entries read for 1,000 at 200,000 applications).
+            # A claimed row leaves it ("sending"): no entry written by a claim.
+            models.Index(
+                fields=["user", "due_at", "id"],
+                name="reminder_snoozed_idx",
+                condition=Q(status="scheduled", snoozed_count__gt=0),
+            ),
             # Health and metrics: the last successful send, and the latency of the
             # last hour's sends (WHERE status = 'sent' AND sent_at >= ...).
             models.Index(

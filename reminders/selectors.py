@@ -206,12 +206,26 @@ SECTION_COUNT_CAP = 1_000
 def reminder_section_counts(
     user: User, *, now: datetime.datetime, cap: int = SECTION_COUNT_CAP
 ) -> dict[str, BoundedCount]:
-    """How many reminders each section holds, up to `cap + 1` each, in one query."""
+    """How many reminders each section holds, up to `cap + 1` each, in one query.
+
+    Each of a section's index ranges is counted on its own and the counts
+    added: counted as one OR, PostgreSQL scanned the table for "due" and
+    "upcoming" (2 ms each at 200,000 applications) where each range alone is
+    an index scan. Parts each capped add up past the cap exactly when the
+    section's rows do."""
     mine = Reminder.objects.for_user(user)
     counts = capped_counts(
-        {key: mine.filter(_section_filter(key, now)) for key in SECTION_KEYS}, cap=cap
+        {
+            (key, i): mine.filter(part)
+            for key in SECTION_KEYS
+            for i, part in enumerate(_section_parts(key, now))
+        },
+        cap=cap,
     )
-    return {key: BoundedCount(counts[key], cap) for key in SECTION_KEYS}
+    totals = dict.fromkeys(SECTION_KEYS, 0)
+    for (key, _part), n in counts.items():
+        totals[key] += n
+    return {key: BoundedCount(min(totals[key], cap + 1), cap) for key in SECTION_KEYS}
 
 
 def reminders_page(
