@@ -7,11 +7,11 @@ from html import escape
 from typing import Any
 
 from django import template
-from django.utils.dateformat import format as date_format
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from accounts.labels import day_text
 from accounts.links import pk_url_halves
 from applications.models import Outcome, Source, Stage
 
@@ -31,7 +31,7 @@ def application_rows(rows: list[Any]) -> SafeString:
         stage, outcome, source, day = row.current_stage, row.outcome, row.source, row.applied_on
         when = ""
         if day:
-            text = texts.get(day) or texts.setdefault(day, escape(date_format(day, dates)))
+            text = texts.get(day) or texts.setdefault(day, escape(day_text(day, dates)))
             label = f" · {sources.get(source, escape(str(source)))}" if source else ""
             when = f'<div class="small text-body-secondary">{applied} {text}{label}</div>'
         out.append(

@@ -8,11 +8,11 @@ from html import escape
 from typing import Any
 
 from django import template
-from django.utils.dateformat import format as date_format
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from accounts.labels import day_text
 from accounts.links import pk_url_halves
 from applications.models import Outcome
 
@@ -32,7 +32,7 @@ def board_cards(cards: list[Any]) -> SafeString:
     for card in cards:
         pk, role, is_open = int(card.pk), escape(card.role), card.is_open
         drag = ' draggable="true"' if is_open else ""
-        applied_on = card.applied_on and escape(date_format(card.applied_on, dates))
+        applied_on = card.applied_on and escape(day_text(card.applied_on, dates))
         out.append(
             f'<li class="board-card card" id="card-{pk}" tabindex="-1" data-board-card{drag} '
             f'data-stage="{int(card.current_stage)}">\n<h3><a href="{page}{pk}{page_end}">{role}'

@@ -34,3 +34,23 @@ def test_each_row_gets_its_date_in_the_named_format():
     expected = Template('{{ day|date:"DATE_FORMAT" }}').render(Context({"day": rows[0].applied_on}))
     assert rows[0].applied_on_text == expected
     assert rows[1].applied_on_text == ""
+
+
+def test_a_days_text_is_kept_for_its_format_and_language():
+    import datetime
+
+    from django.utils import dateformat, translation
+
+    from accounts.labels import day_text
+
+    day = datetime.date(2026, 3, 4)
+    english = day_text(day, "j F Y")
+    with translation.override("fr"):
+        french = day_text(day, "j F Y")
+        assert french == dateformat.format(day, "j F Y")
+    assert (english, french) == ("4 March 2026", "4 mars 2026")
+    assert day_text(day, "j F Y") == english
+    assert day_text(day, "Y-m-d") == "2026-03-04"
+    # A moment's text depends on the time zone: never kept.
+    moment = datetime.datetime(2026, 3, 4, 23, 30, tzinfo=datetime.UTC)
+    assert day_text(moment, "j F") == dateformat.format(moment, "j F")
