@@ -36,7 +36,8 @@ def day_text(day: datetime.date, fmt: str) -> str:
     """`dateformat.format(day, fmt)`, written once a process for each day,
     format and language: a board's 150 cards carry 150 different days, the
     same ones at every visit, and formatting them was a tenth of its CPU.
-    A datetime (its text depends on the time zone) is formatted every time."""
+    A datetime is formatted every time: moments hardly repeat, and they
+    would crowd the days out of the cache."""
     if type(day) is not datetime.date:
         return dateformat.format(day, fmt)
     return _day_text(day, fmt, get_language())

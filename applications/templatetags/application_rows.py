@@ -2,7 +2,6 @@
 {% board_cards %} writes the board's: the word, URL halves, labels and date
 format looked up once a page (tests/applications/test_application_rows.py)."""
 
-from datetime import date
 from html import escape
 from typing import Any
 
@@ -26,12 +25,11 @@ def application_rows(rows: list[Any]) -> SafeString:
         {v: escape(str(label)) for v, label in c.choices} for c in (Stage, Outcome, Source)
     )
     out: list[str] = []
-    texts: dict[date, str] = {}  # a page's rows share a handful of dates
     for row in rows:
         stage, outcome, source, day = row.current_stage, row.outcome, row.source, row.applied_on
         when = ""
         if day:
-            text = texts.get(day) or texts.setdefault(day, escape(day_text(day, dates)))
+            text = escape(day_text(day, dates))
             label = f" · {sources.get(source, escape(str(source)))}" if source else ""
             when = f'<div class="small text-body-secondary">{applied} {text}{label}</div>'
         out.append(

@@ -51,6 +51,10 @@ def test_a_days_text_is_kept_for_its_format_and_language():
     assert (english, french) == ("4 March 2026", "4 mars 2026")
     assert day_text(day, "j F Y") == english
     assert day_text(day, "Y-m-d") == "2026-03-04"
-    # A moment's text depends on the time zone: never kept.
+    # Moments hardly repeat: formatted, never kept.
+    from accounts.labels import _day_text
+
+    kept = _day_text.cache_info().currsize
     moment = datetime.datetime(2026, 3, 4, 23, 30, tzinfo=datetime.UTC)
-    assert day_text(moment, "j F") == dateformat.format(moment, "j F")
+    assert day_text(moment, "j F H:i") == dateformat.format(moment, "j F H:i")
+    assert _day_text.cache_info().currsize == kept
