@@ -63,7 +63,7 @@ class Table:
     has_user: bool = True
 
 
-# In dependency order. Tokens and delivery claims are not exported: a restore
+# In dependency order. Tokens, delivery claims and digests are not exported: a restore
 # makes fresh ones.
 TABLES = (
     Table("companies", Company),
@@ -81,7 +81,13 @@ TABLES = (
     Table(
         "reminders",
         Reminder,
-        {"application": "applications", "rejection": "rejections", "reapplication": "applications"},
+        {
+            "application": "applications",
+            "rejection": "rejections",
+            "reapplication": "applications",
+            "contact": "contacts",
+            "moved_by": "interactions",
+        },
     ),
 )
 SKIPPED_FIELDS = {
@@ -89,7 +95,9 @@ SKIPPED_FIELDS = {
     # search reads: recomputed on restore.
     Application: {"last_activity_on", "search_text", "stats_keys"},
     Attachment: {"data"},
-    Reminder: {"claim_token", "claimed_at", "lease_expires_at"},
+    # Delivery state: a restore's sweep claims afresh, and a digest step
+    # is grouped into a digest email of the new account's.
+    Reminder: {"claim_token", "claimed_at", "lease_expires_at", "digest"},
 }
 USER_FIELDS = ("name", "time_zone", "search_started_on")
 SETTINGS_FIELDS = (
