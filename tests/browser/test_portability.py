@@ -1,5 +1,7 @@
 """Own your data in a real browser: the import preview, deleting the account."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -24,7 +26,11 @@ def test_import_preview_asks_then_imports(page, live_server, user, login, axe_ch
     page.set_viewport_size({"width": 375, "height": 800})
     login(page, user)
     page.get_by_role("button", name="Toggle navigation").click()
+    # The menu opened (its transition over), then the page it leads to loaded:
+    # a click during the transition was once lost.
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     page.get_by_role("link", name="Your data").click()
+    page.wait_for_url("**/data/")
     axe_check(page)
     page.get_by_role("link", name="Import a spreadsheet").click()
     page.get_by_label("Spreadsheet").set_input_files(str(path))
