@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -79,6 +80,20 @@ def axe_check():
     axe = Axe()
 
     def check(page):
+        for attempt in range(3):
+            page.wait_for_load_state()
+            try:
+                return run(page)
+            except PlaywrightError as error:
+                # A click's page load began during the run and took the document
+                # away: check the page it led to instead.
+                message = error.message
+                gone = "documentElement" in message or "context was destroyed" in message
+                if not gone or attempt == 2:
+                    raise
+        return None
+
+    def run(page):
         # Two elements with one id send a label (or aria reference) to the wrong
         # input; axe rates that minor, we do not.
         duplicates = page.evaluate(

@@ -3,6 +3,7 @@ correcting the history, editing and undoing a rejection, deleting; axe-core on
 every page and no sideways scroll at phone width."""
 
 import datetime
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -34,14 +35,18 @@ def test_a_user_corrects_the_history_edits_and_undoes_a_rejection_then_deletes(
     page.set_viewport_size({"width": 375, "height": 667})
     login(page, user)
 
-    def check():
+    def check(path):
+        # A click starts its page load without waiting for it: check the page
+        # the click leads to, once it is there.
+        expect(page).to_have_url(re.compile(path + r"(\?.*)?$"))
+        page.wait_for_load_state()
         axe_check(page)
         assert_no_horizontal_scroll(page)
 
     nav = page.get_by_role("navigation", name="Main")
     nav.get_by_role("button", name="Toggle navigation").click()
     nav.get_by_role("link", name="Applications", exact=True).click()
-    check()
+    check(r"/applications/")
 
     # Search and filters; an empty result names the way out.
     page.get_by_text("Search and filter").click()
@@ -49,25 +54,25 @@ def test_a_user_corrects_the_history_edits_and_undoes_a_rejection_then_deletes(
     page.get_by_label("Outcome").select_option(label="Rejected")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.locator(".application-list li")).to_have_count(1)
-    check()
+    check(r"/applications/")
     page.get_by_label("Search", exact=True).fill("astronaut")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_text("No application matches these filters.")).to_be_visible()
-    check()
+    check(r"/applications/")
     page.get_by_role("link", name="Clear the filters").first.click()
     page.get_by_role("link", name="Platform engineer").click()
-    check()
+    check(rf"/applications/{application.pk}/")
 
     # Correct the onsite step: it was an interview.
     page.get_by_role("link", name="Correct Onsite").click()
-    check()
+    check(r"/applications/events/\d+/edit/")
     page.get_by_label("Stage").select_option(label="Interview")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#current-stage")).to_have_text("Interview")
 
     # Edit the rejection: a later date moves the circle-back.
     page.get_by_role("link", name="Edit the rejection").click()
-    check()
+    check(rf"/applications/{application.pk}/rejection/edit/")
     page.get_by_label("Date received").fill("2026-02-10")
     page.get_by_label("Circle back after (days)").fill("14")
     page.get_by_role("button", name="Save").click()
@@ -76,23 +81,23 @@ def test_a_user_corrects_the_history_edits_and_undoes_a_rejection_then_deletes(
 
     # Undo it: open again, the circle-back cancelled.
     page.get_by_role("link", name="Undo the rejection").click()
-    check()
+    check(rf"/applications/{application.pk}/reopen/")
     page.get_by_role("button", name="Undo it").click()
     expect(page.get_by_role("link", name="Log the rejection")).to_be_visible()
-    check()
+    check(rf"/applications/{application.pk}/")
 
     # Remove the corrected step, then edit and delete the application.
     page.get_by_role("link", name="Remove Interview").click()
-    check()
+    check(r"/applications/events/\d+/delete/")
     page.get_by_role("button", name="Remove it").click()
     expect(page.locator("#current-stage")).to_have_text("Applied")
     page.get_by_role("link", name="Edit", exact=True).click()
-    check()
+    check(rf"/applications/{application.pk}/edit/")
     page.get_by_label("Notes").fill("Ask about the <platform> team")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Ask about the <platform> team")).to_be_visible()
     page.get_by_role("link", name="Delete").click()
-    check()
+    check(rf"/applications/{application.pk}/delete/")
     page.get_by_role("button", name="Delete it").click()
     expect(page.get_by_text("Application deleted.")).to_be_visible()
     assert not Application.objects.filter(pk=application.pk).exists()

@@ -1,5 +1,8 @@
 """Contacts and companies in a real browser: merge two, log a conversation."""
 
+import re
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -157,3 +160,80 @@ def test_met_during_is_searched_ticked_with_the_keyboard_and_saved(
     page.goto(f"{live_server.url}/contacts/{contact.pk}/edit/")
     expect(met.get_by_role("checkbox", checked=True)).to_have_count(2)
     expect(met.get_by_role("checkbox", name="Platform engineer at Globex")).to_be_checked()
+
+
+def _held_search(page, term):
+    """Hold the picker searches for `term` (URL-encoded) in the network until
+    released: the routes caught, filled in as the browser asks."""
+    page.unroute_all()
+    held = []
+
+    def hold(route):
+        held.append(route)
+
+    page.route(lambda url: f"term={term}&" in url or url.endswith(f"term={term}"), hold)
+    return held
+
+
+def _wait_for(page, condition, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        page.wait_for_timeout(20)
+
+
+def test_a_pick_made_while_a_search_is_answered_is_kept(page, live_server, user, login):
+    acme = CompanyFactory(user=user, name="Acme")
+    keep = ContactFactory(user=user, company=acme, name="Ada Lovelace", email="")
+    duplicate = ContactFactory(user=user, company=acme, name="Ada L.", email="")
+    bob = ContactFactory(user=user, company=acme, name="Bob Builder", email="")
+    ContactFactory(user=user, company=acme, name="Carol Danvers", email="")
+    login(page, user)
+    page.goto(f"{live_server.url}/contacts/{keep.pk}/merge/")
+    search = page.get_by_placeholder("Search your contacts")
+    picker = page.get_by_label("Duplicate to fold into this contact")
+    search.focus()  # fetches the first contacts
+    expect(picker.locator("option", has_text="Carol Danvers")).to_have_count(1)
+    # The user picks from what is shown while a search is on its way: its answer
+    # was asked for with nothing chosen, and leaves Bob out.
+    held = _held_search(page, "Ada")
+    search.fill("Ada")
+    _wait_for(page, lambda: held)
+    picker.select_option(str(bob.pk))
+    held[0].continue_()
+    expect(picker.locator("option", has_text="Carol Danvers")).to_have_count(0)
+    expect(picker).to_have_value(str(bob.pk))
+    # Again, picking one the answer holds (it was asked for with Bob chosen).
+    held = _held_search(page, "Ada%20L")
+    search.fill("Ada L")
+    _wait_for(page, lambda: held)
+    picker.select_option(str(duplicate.pk))
+    held[0].continue_()
+    expect(search).not_to_have_class(re.compile(r"\bhtmx-request\b"))
+    expect(picker).to_have_value(str(duplicate.pk))
+    page.get_by_role("button", name="Merge").click()
+    expect(page.get_by_text("Merged Ada L. into Ada Lovelace")).to_be_visible()
+    assert not Contact.objects.filter(pk=duplicate.pk).exists()
+
+
+def test_a_tick_made_while_a_search_is_answered_is_kept(page, live_server, user, login):
+    globex = CompanyFactory(user=user, name="Globex")
+    platform = ApplicationFactory(user=user, company=globex, role="Platform engineer")
+    ApplicationFactory(user=user, company=globex, role="Data engineer")
+    contact = ContactFactory(user=user, company=globex, name="Grace Insider", email="")
+    login(page, user)
+    page.goto(f"{live_server.url}/contacts/{contact.pk}/edit/")
+    met = page.get_by_role("group", name="Met during")
+    expect(met.get_by_role("checkbox")).to_have_count(2)
+    held = _held_search(page, "data")
+    met.get_by_role("searchbox", name="Search your applications").fill("data")
+    _wait_for(page, lambda: held)
+    met.get_by_role("checkbox", name="Platform engineer at Globex").check()
+    held[0].continue_()
+    # The answer holds only the data role; the tick made meanwhile stays, ticked.
+    expect(met.get_by_role("status")).to_contain_text("for “data”")
+    expect(met.get_by_role("checkbox", name="Platform engineer at Globex")).to_be_checked()
+    expect(met.get_by_role("checkbox", name="Data engineer at Globex")).not_to_be_checked()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Grace Insider")).to_be_visible()
+    assert list(contact.applications.all()) == [platform]
