@@ -9,7 +9,7 @@ it shows.
 """
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
@@ -51,18 +51,23 @@ def capped_counts(querysets: Mapping[K, QuerySet[Any]], *, cap: int) -> dict[K, 
     scalar `(SELECT COUNT(*) FROM (... LIMIT cap + 1))` per queryset."""
     if not querysets:
         return {}
+    sql, params = capped_counts_sql(querysets.values(), cap=cap)
+    with connections[next(iter(querysets.values())).db].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return dict(zip(querysets, (int(n) for n in row), strict=True))
+
+
+def capped_counts_sql(querysets: Iterable[QuerySet[Any]], *, cap: int) -> tuple[str, list[Any]]:
+    """The SQL of capped_counts and its parameters (for accounts.prepared)."""
     parts: list[str] = []
     params: list[Any] = []
-    alias = next(iter(querysets.values())).db
-    for i, queryset in enumerate(querysets.values()):
+    for i, queryset in enumerate(querysets):
         sql, part_params = _limited(queryset, cap).query.sql_with_params()
         # Django's own compiled SQL, every value a parameter.
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) counted_{i})")  # noqa: S608
         params.extend(part_params)
-    with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        row = cursor.fetchone()
-    return dict(zip(querysets, (int(n) for n in row), strict=True))
+    return "SELECT " + ", ".join(parts), params
 
 
 class CappedPage(Page):

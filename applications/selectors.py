@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from accounts.models import User
-from accounts.pagination import BoundedCount, capped_counts
+from accounts.pagination import BoundedCount, capped_counts_sql
+from accounts.prepared import PreparedQuery, PreparedRow
 from applications.models import Application, Stage
 
 # Cards a column shows before "Show N more": the 25 moved last (two screens).
@@ -53,13 +54,30 @@ class BoardColumn:
         return max(self.total - len(self.cards), 0)
 
 
-def board_cards(user: User, *, closed: bool = False) -> QuerySet[Application]:
+def board_cards(user: User | int, *, closed: bool = False) -> QuerySet[Application]:
     """The applications the board shows: open ones, or closed ones on request.
 
     The most recently moved first, so a card dropped on a column is on top."""
     qs = Application.objects.for_user(user).select_related("company").only(*BOARD_CARD_FIELDS)
     qs = qs.closed() if closed else qs.open()
     return qs.order_by("-updated_at", "-id")
+
+
+def _board_column_cards(*, user_id: int, closed: bool, limit: int) -> QuerySet[Application]:
+    cards = board_cards(user_id, closed=closed)
+    first, *rest = [cards.filter(current_stage=stage)[:limit] for stage in Stage]
+    return first.union(*rest, all=True)
+
+
+def _board_counts_sql(*, user_id: int, closed: bool) -> tuple[str, list]:
+    cards = board_cards(user_id, closed=closed)
+    columns = (cards.filter(current_stage=stage) for stage in Stage)
+    return capped_counts_sql(columns, cap=BOARD_COUNT_CAP)
+
+
+# Built and compiled once a process: that was most of the board's own CPU.
+_BOARD_CARDS = PreparedQuery[Application](_board_column_cards, values=("user_id",))
+_BOARD_COUNTS = PreparedRow(_board_counts_sql, values=("user_id",), model=Application)
 
 
 def board_columns(
@@ -71,14 +89,14 @@ def board_columns(
     rows, the seven sent as one UNION ALL (numbering every card with a window
     function sorted all 113,931 open applications of a large account, 110 MB
     spilled to disk, to keep the first ones). Two queries, whatever the account
-    holds: that one and the counts, which stop at BOARD_COUNT_CAP + 1 a column."""
-    cards = board_cards(user, closed=closed)
-    totals = capped_counts(
-        {stage: cards.filter(current_stage=stage) for stage in Stage}, cap=BOARD_COUNT_CAP
-    )
-    columns = {stage: BoardColumn(stage=stage, total=totals[stage]) for stage in Stage}
-    first, *rest = [cards.filter(current_stage=stage)[:limit] for stage in Stage]
-    for card in first.union(*rest, all=True):
+    holds: that one and the counts, which stop at BOARD_COUNT_CAP + 1 a column.
+    Both are prepared (accounts/prepared.py): built and compiled once a process."""
+    totals = _BOARD_COUNTS(user_id=user.pk, closed=closed)
+    columns = {
+        stage: BoardColumn(stage=stage, total=int(total))
+        for stage, total in zip(Stage, totals, strict=True)
+    }
+    for card in _BOARD_CARDS(user_id=user.pk, closed=closed, limit=limit):
         columns[Stage(card.current_stage)].cards.append(card)
     for column in columns.values():  # a UNION ALL's rows come in no promised order
         column.cards.sort(key=lambda card: (card.updated_at, card.pk), reverse=True)
