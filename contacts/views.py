@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET
 
 from accounts.forms import as_id
 from accounts.http import AuthenticatedRequest
-from accounts.labels import date_rows, label_rows
 from accounts.pagination import CappedPaginator
 from accounts.pickers import picker_options
 from accounts.timezones import user_today
@@ -22,7 +21,7 @@ from applications.models import Application, Company
 from contacts import selectors, services
 from contacts.filters import ContactFilter
 from contacts.forms import ContactForm, ContactMergeForm, InteractionForm, contact_label
-from contacts.models import Contact, ContactRole, Interaction
+from contacts.models import Contact, Interaction
 
 PAGE_SIZE = 50
 
@@ -37,8 +36,6 @@ def contact_list(request: AuthenticatedRequest) -> HttpResponse:
     filterset = ContactFilter(request.GET, user=request.user)
     form = filterset.form
     page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    label_rows(page.object_list, role=ContactRole)
-    date_rows(page.object_list, last_contacted_on="DATE_FORMAT")
     kept: dict[str, Any] = {k: v for k, v in request.GET.items() if k in form.fields and v}
     return render(
         request,
