@@ -10,6 +10,11 @@ real values in those places:
 
     columns = PreparedQuery(build_columns, values=("user_id",))
     columns(user_id=user.pk, closed=False)    # the instances, as the queryset's
+    counts = PreparedRow(build_counts, values={"user_id": int, "now": datetime}, model=Reminder)
+
+A value is an int or an aware datetime, passed to the builder as it is: a
+value the builder derived from one (`now + a week`) would be kept as it was
+built, so a builder takes every value its SQL holds as an argument.
 
 `PreparedQuery` turns the rows into model instances as iterating the queryset
 would (the compiler's converters, `Model.from_db`, select_related rows cached on
@@ -17,18 +22,32 @@ their foreign key); `PreparedRow` runs SQL a builder wrote and returns its one r
 The SQL is the same the ORM would send, so SQLite and PostgreSQL both work.
 """
 
-from collections.abc import Callable, Hashable, Sequence
+import datetime
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 from django.db.models.sql.compiler import SQLCompiler
 
 M = TypeVar("M", bound=Model)
-# No id, count or choice value is ever one of these.
-STAND_INS = (-1_987_654_321, -1_987_654_323, -1_987_654_327, -1_987_654_329)
+# No id, count, choice or moment is ever one of these.
+STAND_INS: dict[type, tuple[Any, ...]] = {
+    int: (-1_987_654_321, -1_987_654_323, -1_987_654_327, -1_987_654_329),
+    datetime.datetime: tuple(
+        datetime.datetime(1901, 2, 3, 4, 5, 6, n, tzinfo=datetime.UTC) for n in (17, 19, 23, 29)
+    ),
+}
+
+
+def _adapted(connection: BaseDatabaseWrapper, value: Any) -> Any:
+    """A value as the compiled SQL's parameters hold it (SQLite: a datetime as text)."""
+    if isinstance(value, datetime.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -42,17 +61,25 @@ class _Compiled:
 
     def params_for(self, values: dict[str, Any]) -> list[Any]:
         params = list(self.params)
+        connection = connections[self.using]
         for index, name in self.slots:
-            params[index] = values[name]
+            params[index] = _adapted(connection, values[name])
         return params
 
 
 class _Prepared:
-    def __init__(self, build: Callable[..., Any], *, values: Sequence[str]) -> None:
-        if len(values) > len(STAND_INS):
-            raise ValueError("more values than stand-ins")
+    def __init__(
+        self, build: Callable[..., Any], *, values: Sequence[str] | Mapping[str, type]
+    ) -> None:
+        kinds = dict(values) if isinstance(values, Mapping) else dict.fromkeys(values, int)
         self.build = build
-        self.values = tuple(values)
+        self.values = tuple(kinds)
+        self._stand_ins: dict[str, Any] = {}
+        for kind in set(kinds.values()):
+            names = [name for name in kinds if kinds[name] is kind]
+            if kind not in STAND_INS or len(names) > len(STAND_INS[kind]):
+                raise ValueError(f"no stand-ins for so many values of type {kind.__name__}")
+            self._stand_ins.update(zip(names, STAND_INS[kind], strict=False))
         self._compiled: dict[Hashable, _Compiled] = {}
 
     def _split(self, arguments: dict[str, Any]) -> tuple[dict[str, Any], Hashable]:
@@ -63,17 +90,16 @@ class _Prepared:
         shape = tuple(sorted((k, v) for k, v in arguments.items() if k not in values))
         return values, shape
 
-    def _stand_ins(self) -> dict[str, int]:
-        return dict(zip(self.values, STAND_INS, strict=False))
-
-    def _slots(self, params: Sequence[Any], stand_ins: dict[str, int]) -> tuple:
-        names = {number: name for name, number in stand_ins.items()}
+    def _slots(self, params: Sequence[Any], using: str) -> tuple:
+        connection = connections[using]
+        names = [(name, _adapted(connection, value)) for name, value in self._stand_ins.items()]
         slots = tuple(
-            (index, names[param])
+            (index, name)
             for index, param in enumerate(params)
-            if type(param) is int and param in names
+            for name, stand_in in names
+            if type(param) is type(stand_in) and param == stand_in
         )
-        unused = set(stand_ins) - {name for _, name in slots}
+        unused = set(self._stand_ins) - {name for _, name in slots}
         if unused:
             # A value inlined into the SQL (or not used) would be run with the stand-in.
             raise ValueError(f"the built query holds no parameter for {sorted(unused)}")
@@ -87,11 +113,10 @@ class PreparedQuery(_Prepared, Generic[M]):
     def _compile(self, shape: Hashable, arguments: dict[str, Any]) -> _Compiled:
         compiled = self._compiled.get(shape)
         if compiled is None:
-            stand_ins = self._stand_ins()
-            queryset: QuerySet[M] = self.build(**{**arguments, **stand_ins})
+            queryset: QuerySet[M] = self.build(**{**arguments, **self._stand_ins})
             compiler = queryset.query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
-            slots = self._slots(params, stand_ins)
+            slots = self._slots(params, queryset.db)
             compiled = _Compiled(sql, tuple(params), slots, queryset.db, compiler)
             self._compiled[shape] = compiled
         return compiled
@@ -134,7 +159,7 @@ class PreparedRow(_Prepared):
         self,
         build: Callable[..., tuple[str, Sequence[Any]]],
         *,
-        values: Sequence[str],
+        values: Sequence[str] | Mapping[str, type],
         model: type[Model],
     ) -> None:
         super().__init__(build, values=values)
@@ -144,10 +169,9 @@ class PreparedRow(_Prepared):
         values, shape = self._split(arguments)
         compiled = self._compiled.get(shape)
         if compiled is None:
-            stand_ins = self._stand_ins()
-            sql, params = self.build(**{**arguments, **stand_ins})
+            sql, params = self.build(**{**arguments, **self._stand_ins})
             using = router.db_for_read(self.model)
-            compiled = _Compiled(sql, tuple(params), self._slots(params, stand_ins), using)
+            compiled = _Compiled(sql, tuple(params), self._slots(params, using), using)
             self._compiled[shape] = compiled
         with connections[compiled.using].cursor() as cursor:
             cursor.execute(compiled.sql, compiled.params_for(values))

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import QuerySet
 
 from accounts.models import User
@@ -96,7 +97,12 @@ def board_columns(
         stage: BoardColumn(stage=stage, total=int(total))
         for stage, total in zip(Stage, totals, strict=True)
     }
-    for card in _BOARD_CARDS(user_id=user.pk, closed=closed, limit=limit):
+    if connections[Application.objects.db].features.supports_slicing_ordering_in_compound:
+        cards = _BOARD_CARDS(user_id=user.pk, closed=closed, limit=limit)
+    else:  # SQLite allows no LIMIT in the parts of a UNION: a query a column
+        mine = board_cards(user, closed=closed)
+        cards = [card for stage in Stage for card in mine.filter(current_stage=stage)[:limit]]
+    for card in cards:
         columns[Stage(card.current_stage)].cards.append(card)
     for column in columns.values():  # a UNION ALL's rows come in no promised order
         column.cards.sort(key=lambda card: (card.updated_at, card.pk), reverse=True)
