@@ -12,13 +12,14 @@ real values in those places:
     columns(user_id=user.pk, closed=False)    # the instances, as the queryset's
     counts = PreparedRow(build_counts, values={"user_id": int, "now": datetime}, model=Reminder)
 
-A value is an int or an aware datetime, passed to the builder as it is: a
+A value is an int, a date or an aware datetime, passed to the builder as it is: a
 value the builder derived from one (`now + a week`) would be kept as it was
 built, so a builder takes every value its SQL holds as an argument.
 
 `PreparedQuery` turns the rows into model instances as iterating the queryset
 would (the compiler's converters, `Model.from_db`, select_related rows cached on
-their foreign key); `PreparedRow` runs SQL a builder wrote and returns its one row.
+their foreign key); `PreparedValues` returns a `values_list()` queryset's tuples;
+`PreparedRow` runs SQL a builder wrote and returns its one row.
 The SQL is the same the ORM would send, so SQLite and PostgreSQL both work.
 """
 
@@ -30,7 +31,11 @@ from typing import Any, Generic, TypeVar
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.query import (  # type: ignore[attr-defined]
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 from django.db.models.sql.compiler import SQLCompiler
 
 M = TypeVar("M", bound=Model)
@@ -40,6 +45,7 @@ STAND_INS: dict[type, tuple[Any, ...]] = {
     datetime.datetime: tuple(
         datetime.datetime(1901, 2, 3, 4, 5, 6, n, tzinfo=datetime.UTC) for n in (17, 19, 23, 29)
     ),
+    datetime.date: tuple(datetime.date(1901, 2, n) for n in (3, 5, 7, 11)),
 }
 
 
@@ -47,6 +53,8 @@ def _adapted(connection: BaseDatabaseWrapper, value: Any) -> Any:
     """A value as the compiled SQL's parameters hold it (SQLite: a datetime as text)."""
     if isinstance(value, datetime.datetime):
         return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, datetime.date):
+        return connection.ops.adapt_datefield_value(value)
     return value
 
 
@@ -106,32 +114,41 @@ class _Prepared:
         return slots
 
 
-class PreparedQuery(_Prepared, Generic[M]):
-    """A queryset `build(**values, **shape)` returns, compiled once per shape;
-    calling it returns the queryset's instances for the given values."""
+class _PreparedQuerySet(_Prepared):
+    """A queryset `build(**values, **shape)` returns, compiled once per shape."""
 
-    def _compile(self, shape: Hashable, arguments: dict[str, Any]) -> _Compiled:
+    iterable: type
+
+    def _run(self, arguments: dict[str, Any]) -> tuple[_Compiled, SQLCompiler, list[Any]]:
+        values, shape = self._split(arguments)
         compiled = self._compiled.get(shape)
         if compiled is None:
-            queryset: QuerySet[M] = self.build(**{**arguments, **self._stand_ins})
+            queryset: QuerySet[Any] = self.build(**{**arguments, **self._stand_ins})
+            if queryset._iterable_class is not self.iterable:  # noqa: SLF001 (how it iterates)
+                raise TypeError(f"{type(self).__name__} runs a {self.iterable.__name__} queryset")
             compiler = queryset.query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
             slots = self._slots(params, queryset.db)
             compiled = _Compiled(sql, tuple(params), slots, queryset.db, compiler)
             self._compiled[shape] = compiled
-        return compiled
-
-    def __call__(self, **arguments: Any) -> list[M]:
-        values, shape = self._split(arguments)
-        compiled = self._compile(shape, arguments)
         compiler = compiled.compiler
         assert compiler is not None
-        db = compiled.using
-        with connections[db].cursor() as cursor:
+        with connections[compiled.using].cursor() as cursor:
             cursor.execute(compiled.sql, compiled.params_for(values))
             rows = cursor.fetchall()
         if compiler.has_extra_select:
             rows = [row[: compiler.col_count] for row in rows]
+        return compiled, compiler, rows
+
+
+class PreparedQuery(_PreparedQuerySet, Generic[M]):
+    """Calling it returns the queryset's model instances for the given values."""
+
+    iterable = ModelIterable
+
+    def __call__(self, **arguments: Any) -> list[M]:
+        compiled, compiler, rows = self._run(arguments)
+        db = compiled.using
         # What ModelIterable does with the rows of a compiled queryset.
         select, klass_info = compiler.select, compiler.klass_info
         assert klass_info is not None
@@ -149,6 +166,17 @@ class PreparedQuery(_Prepared, Generic[M]):
                 setattr(obj, name, row[position])
             objects.append(obj)
         return objects
+
+
+class PreparedValues(_PreparedQuerySet):
+    """For a `values_list()` queryset: calling it returns its tuples, in the
+    order the queryset names its fields (Django selects them in that order)."""
+
+    iterable = ValuesListIterable
+
+    def __call__(self, **arguments: Any) -> list[tuple[Any, ...]]:
+        _compiled, compiler, rows = self._run(arguments)
+        return [tuple(row) for row in compiler.results_iter([rows], tuple_expected=True)]
 
 
 class PreparedRow(_Prepared):

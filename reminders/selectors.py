@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.pagination import BoundedCount, capped_counts_sql
-from accounts.prepared import PreparedRow
+from accounts.prepared import PreparedRow, PreparedValues
 from contacts.models import Contact
 from reminders.models import Reminder, ReminderStatus
 
@@ -233,6 +233,27 @@ def reminder_section_counts(
     return {key: BoundedCount(min(totals[key], cap + 1), cap) for key in SECTION_KEYS}
 
 
+def _picked_parts(user_id: int, now: datetime.datetime, limit: int) -> list[QuerySet[Any]]:
+    mine = Reminder.objects.for_user(user_id).order_by()
+    return [
+        mine.filter(part)
+        .order_by(*_order(key))
+        .annotate(section=Value(key))
+        .values_list("section", "due_at", "id")[:limit]
+        for key in SECTION_KEYS
+        for part in _section_parts(key, now)
+    ]
+
+
+def _picked(*, user_id: int, now: datetime.datetime, limit: int) -> QuerySet[Any]:
+    first, *rest = _picked_parts(user_id, now, limit)
+    return first.union(*rest, all=True)
+
+
+# Which rows each section shows, built and compiled once a process.
+_PICKED = PreparedValues(_picked, values={"user_id": int, "now": datetime.datetime})
+
+
 def reminders_page(
     user: User, *, now: datetime.datetime | None = None, limit: int = 10
 ) -> dict[str, list[Reminder]]:
@@ -242,20 +263,10 @@ def reminders_page(
     query per section compiled and read the cards' five tables eight times.
     """
     now = now or timezone.now()
-    mine = Reminder.objects.for_user(user).order_by()
-    parts = [
-        mine.filter(part)
-        .order_by(*_order(key))
-        .annotate(section=Value(key))
-        .values_list("section", "due_at", "id")[:limit]
-        for key in SECTION_KEYS
-        for part in _section_parts(key, now)
-    ]
-    if _sliced_in_unions(mine):
-        first, *rest = parts
-        picked: list[tuple[str, datetime.datetime, int]] = list(first.union(*rest, all=True))
+    if _sliced_in_unions(Reminder.objects.all()):
+        picked = _PICKED(user_id=user.pk, now=now, limit=limit)
     else:  # SQLite: a query a range
-        picked = [row for part in parts for row in part]
+        picked = [row for part in _picked_parts(user.pk, now, limit) for row in part]
     cards = _cards(user).in_bulk([pk for _key, _due_at, pk in picked])
     ranked: dict[str, list[tuple[datetime.datetime, int]]] = {key: [] for key in SECTION_KEYS}
     for key, due_at, pk in picked:

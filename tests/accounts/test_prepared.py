@@ -11,7 +11,7 @@ import pytest
 from django.db.models import F
 
 from accounts.pagination import capped_counts, capped_counts_sql
-from accounts.prepared import PreparedQuery, PreparedRow
+from accounts.prepared import PreparedQuery, PreparedRow, PreparedValues
 from applications.models import Application, Outcome, Stage
 from tests.factories import ApplicationFactory, UserFactory
 
@@ -89,6 +89,31 @@ def test_a_prepared_row_runs_the_sql_its_builder_wrote_with_each_value():
     assert prepared(user_id=ada.pk)[:3] == (0, 2, 1)
 
 
+def test_prepared_values_are_the_querysets_tuples_for_each_day():
+    ada, bob = _accounts()
+    days = sorted({a.applied_on for a in Application.objects.all()})
+
+    def build(*, user_id: int, since: datetime.date):
+        return (
+            Application.objects.for_user(user_id)
+            .filter(applied_on__gte=since)
+            .annotate(later=F("current_stage") + 10)
+            .order_by("id")
+            .values_list("later", "role", "applied_on")
+        )
+
+    prepared = PreparedValues(build, values={"user_id": int, "since": datetime.date})
+    for user in (ada, bob):
+        for since in (days[0], days[-1], days[-1] + datetime.timedelta(days=1)):
+            expected = list(build(user_id=user.pk, since=since))
+            assert prepared(user_id=user.pk, since=since) == expected
+    assert len(prepared(user_id=ada.pk, since=days[0])) == 4
+    with pytest.raises(TypeError, match="runs a ValuesListIterable"):
+        PreparedValues(lambda user_id: Application.objects.for_user(user_id), values=("user_id",))(
+            user_id=ada.pk
+        )
+
+
 def test_a_value_the_query_does_not_carry_as_a_parameter_is_refused():
     def build(*, user_id: int):
         return Application.objects.all()  # user_id unused: every user's rows
@@ -129,7 +154,7 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from django.utils import timezone
-from reminders.selectors import reminder_section_counts
+from reminders.selectors import reminder_section_counts, reminders_page
 from applications.selectors import board_columns
 from tests.factories import ApplicationFactory, ReminderFactory, UserFactory
 ada, bob = UserFactory(), UserFactory()
@@ -140,6 +165,8 @@ for user, due, upcoming, cards in ((ada, 1, 1, 3), (bob, 0, 0, 0), (ada, 1, 1, 3
     counts = reminder_section_counts(user, now=timezone.now())
     assert (counts["due"].value, counts["upcoming"].value) == (due, upcoming), counts
     assert sum(len(c.cards) for c in board_columns(user)) == cards
+    page = reminders_page(user)
+    assert (len(page["due"]), len(page["upcoming"])) == (due, upcoming)
 print("sqlite ok")
 """
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
