@@ -9,13 +9,15 @@ page does not pay the template's number formatting for each coordinate).
 
 import math
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from django import template
-from django.utils import dateformat
 from django.utils.formats import date_format, get_format
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from accounts.labels import day_text
 from review.insights import applications_url
 from review.stats import Week
 
@@ -155,10 +157,57 @@ def bar_chart(
         "title": title,
         "description": _summary(description, bars),
         "rows": rows,
+        "rows_markup": _bar_rows_markup(rows, tone),
         "height": str(max(len(bars) * ROW_HEIGHT, ROW_HEIGHT)),
         "bar_height": str(BAR_HEIGHT),
         "tone": tone,
     }
+
+
+# The charts' repeated elements are written here in one pass, escaped as
+# `{{ }}` escapes (tests/review/test_chart_markup.py compares them with the
+# template loops they replaced): a stats page held some 90 weeks and 40 bars,
+# and their template variables were a third of its CPU.
+
+
+def _bar_rows_markup(rows: list[dict[str, str]], tone: str) -> SafeString:
+    tone, height = escape(tone), BAR_HEIGHT
+    return mark_safe(  # noqa: S308 (every value is escaped or a number's text)
+        "".join(
+            f'<text class="chart-label" x="0" y="{escape(row["label_y"])}">'
+            f"{escape(row['label'])}</text>\n"
+            f'<text class="chart-value" x="100%" y="{escape(row["label_y"])}" '
+            f'text-anchor="end">{escape(row["text"])}</text>\n'
+            f'<rect class="chart-track" x="0" y="{escape(row["bar_y"])}" width="100%" '
+            f'height="{height}" rx="3"></rect>\n'
+            f'<rect class="chart-bar chart-bar-{tone}" x="0" y="{escape(row["bar_y"])}" '
+            f'width="{escape(row["width"])}%" height="{height}" rx="3"></rect>\n'
+            for row in rows
+        )
+    )
+
+
+def _columns_markup(columns: list[dict[str, str]], width: str) -> SafeString:
+    width = escape(width)
+    return mark_safe(  # noqa: S308 (every value is escaped or a number's text)
+        "".join(
+            f'<rect class="chart-bar chart-bar-primary" x="{escape(column["x"])}%" '
+            f'y="{escape(column["y"])}" width="{width}%" height="{escape(column["height"])}">'
+            "</rect>\n"
+            for column in columns
+        )
+    )
+
+
+def _axis_markup(axis: list[dict[str, str]], axis_y: str) -> SafeString:
+    axis_y = escape(axis_y)
+    return mark_safe(  # noqa: S308 (every value is escaped or a number's text)
+        "".join(
+            f'<text class="chart-axis" x="{escape(tick["x"])}%" y="{axis_y}" '
+            f'text-anchor="{escape(tick["anchor"])}">{escape(tick["label"])}</text>\n'
+            for tick in axis
+        )
+    )
 
 
 @register.inclusion_tag("review/stats/_column_chart.html")
@@ -220,8 +269,10 @@ def week_chart(weeks: list[Week], chart_id: str, title: str, description: str) -
         "title": title,
         "description": summary,
         "columns": columns,
+        "columns_markup": _columns_markup(columns, _pct(width)),
         "column_width": _pct(width),
         "axis": axis,
+        "axis_markup": _axis_markup(axis, str(bottom + 20)),
         "largest": str(largest),
         "top_y": str(COLUMN_PLOT_TOP),
         "top_label_y": str(COLUMN_PLOT_TOP - 6),
@@ -236,4 +287,17 @@ def week_rows(weeks: list[Week]) -> list[tuple[str, str]]:
     """The week table's rows, (the Monday, the count) as text: the date format
     looked up once, not per row as the `date` filter does."""
     day_format = get_format("DATE_FORMAT")
-    return [(dateformat.format(week.start, day_format), str(week.count)) for week in weeks]
+    return [(day_text(week.start, day_format), str(week.count)) for week in weeks]
+
+
+@register.simple_tag
+def week_table_rows(weeks: list[Week]) -> SafeString:
+    """The week table's `<tr>`s in one pass (the loop over week_rows it replaced
+    is tests/review/chart_references/week_rows.html)."""
+    return mark_safe(  # noqa: S308 (both values are escaped)
+        "".join(
+            f'<tr><th scope="row">{escape(start)}</th>'
+            f'<td class="text-end">{escape(count)}</td></tr>\n'
+            for start, count in week_rows(weeks)
+        )
+    )
