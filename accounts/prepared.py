@@ -39,6 +39,9 @@ from django.db.models.query import (  # type: ignore[attr-defined]
 from django.db.models.sql.compiler import SQLCompiler
 
 M = TypeVar("M", bound=Model)
+# Shapes kept per prepared query; past this many (an offset read deep into a
+# list, say), a shape is compiled for its call and not kept.
+MAX_SHAPES = 32
 # No id, count, choice or moment is ever one of these.
 STAND_INS: dict[type, tuple[Any, ...]] = {
     int: (-1_987_654_321, -1_987_654_323, -1_987_654_327, -1_987_654_329),
@@ -90,6 +93,11 @@ class _Prepared:
             self._stand_ins.update(zip(names, STAND_INS[kind], strict=False))
         self._compiled: dict[Hashable, _Compiled] = {}
 
+    def _keep(self, shape: Hashable, compiled: _Compiled) -> _Compiled:
+        if len(self._compiled) < MAX_SHAPES:
+            self._compiled[shape] = compiled
+        return compiled
+
     def _split(self, arguments: dict[str, Any]) -> tuple[dict[str, Any], Hashable]:
         missing = set(self.values) - arguments.keys()
         if missing:
@@ -129,8 +137,9 @@ class _PreparedQuerySet(_Prepared):
             compiler = queryset.query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
             slots = self._slots(params, queryset.db)
-            compiled = _Compiled(sql, tuple(params), slots, queryset.db, compiler)
-            self._compiled[shape] = compiled
+            compiled = self._keep(
+                shape, _Compiled(sql, tuple(params), slots, queryset.db, compiler)
+            )
         compiler = compiled.compiler
         assert compiler is not None
         with connections[compiled.using].cursor() as cursor:
@@ -199,8 +208,9 @@ class PreparedRow(_Prepared):
         if compiled is None:
             sql, params = self.build(**{**arguments, **self._stand_ins})
             using = router.db_for_read(self.model)
-            compiled = _Compiled(sql, tuple(params), self._slots(params, using), using)
-            self._compiled[shape] = compiled
+            compiled = self._keep(
+                shape, _Compiled(sql, tuple(params), self._slots(params, using), using)
+            )
         with connections[compiled.using].cursor() as cursor:
             cursor.execute(compiled.sql, compiled.params_for(values))
             row = cursor.fetchone()

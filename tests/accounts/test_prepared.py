@@ -114,6 +114,25 @@ def test_prepared_values_are_the_querysets_tuples_for_each_day():
         )
 
 
+def test_shapes_past_the_bound_are_compiled_for_their_call_and_not_kept(monkeypatch):
+    from accounts import prepared as module
+
+    ada, _bob = _accounts()
+    monkeypatch.setattr(module, "MAX_SHAPES", 2)
+    built = []
+
+    def build(*, user_id: int, offset: int):
+        built.append(offset)
+        return Application.objects.for_user(user_id).order_by("id").values_list("role")[offset:]
+
+    prepared = PreparedValues(build, values=("user_id",))
+    for offset in (0, 1, 2, 3, 0, 3):
+        assert prepared(user_id=ada.pk, offset=offset) == list(
+            Application.objects.for_user(ada).order_by("id").values_list("role")[offset:]
+        )
+    assert built == [0, 1, 2, 3, 3]  # 0 and 1 kept; 2 and 3 built at each call
+
+
 def test_a_value_the_query_does_not_carry_as_a_parameter_is_refused():
     def build(*, user_id: int):
         return Application.objects.all()  # user_id unused: every user's rows
