@@ -38,6 +38,8 @@ from django.db.models.query import (  # type: ignore[attr-defined]
 )
 from django.db.models.sql.compiler import SQLCompiler
 
+from accounts.pagination import capped_counts_sql
+
 M = TypeVar("M", bound=Model)
 # Shapes kept per prepared query; past this many (an offset read deep into a
 # list, say), a shape is compiled for its call and not kept.
@@ -215,3 +217,44 @@ class PreparedRow(_Prepared):
             cursor.execute(compiled.sql, compiled.params_for(values))
             row = cursor.fetchone()
         return tuple(row)
+
+
+def prepared_union(
+    build: Callable[..., Sequence[QuerySet[Any]]],
+    *,
+    values: Sequence[str] | Mapping[str, type],
+    model: type[Model],
+    rows: type[PreparedQuery[Any]] | type[PreparedValues] = PreparedQuery,
+) -> Callable[..., list[Any]]:
+    """The UNION ALL of the limited querysets `build(**values, **shape)` returns,
+    prepared (`rows`: instances or a values_list's tuples). SQLite allows no
+    LIMIT in a compound's parts: there each part runs on its own, in order."""
+
+    def union(**arguments: Any) -> QuerySet[Any]:
+        first, *rest = build(**arguments)
+        return first.union(*rest, all=True)
+
+    prepared = rows(union, values=values)
+
+    def run(**arguments: Any) -> list[Any]:
+        if connections[router.db_for_read(model)].features.supports_slicing_ordering_in_compound:
+            return prepared(**arguments)
+        return [row for part in build(**arguments) for row in part]
+
+    return run
+
+
+def prepared_counts(
+    build: Callable[..., Sequence[QuerySet[Any]]],
+    *,
+    values: Sequence[str] | Mapping[str, type],
+    model: type[Model],
+) -> Callable[..., tuple[int, ...]]:
+    """Each queryset's count, stopping at `cap + 1` (a shape argument), of the
+    querysets `build(**values, **shape)` returns: capped_counts, prepared."""
+
+    def sql(*, cap: int, **arguments: Any) -> tuple[str, list[Any]]:
+        return capped_counts_sql(build(**arguments), cap=cap)
+
+    prepared = PreparedRow(sql, values=values, model=model)
+    return lambda **arguments: tuple(int(n) for n in prepared(**arguments))

@@ -2,27 +2,19 @@
 
 from dataclasses import dataclass, field
 
-from django.db import connections
 from django.db.models import QuerySet
 
 from accounts.models import User
-from accounts.pagination import BoundedCount, capped_counts_sql
-from accounts.prepared import PreparedQuery, PreparedRow
+from accounts.pagination import BoundedCount
+from accounts.prepared import prepared_counts, prepared_union
 from applications.models import Application, Stage
 
 # Cards a column shows before "Show N more": the 25 moved last (two screens).
 BOARD_COLUMN_SIZE = 25
-# What a card shows: notes, job descriptions and search text can be kilobytes.
-BOARD_CARD_FIELDS = (
-    "role",
-    "applied_on",
-    "current_stage",
-    "outcome",
-    "updated_at",
-    "company__name",
-)
 # What a row of the applications list shows ({% application_rows %}).
 LIST_ROW_FIELDS = ("role", "applied_on", "source", "current_stage", "outcome", "company__name")
+# What a card shows (not notes, job descriptions or search text: kilobytes).
+BOARD_CARD_FIELDS = (*(f for f in LIST_ROW_FIELDS if f != "source"), "updated_at")
 # A column's badge counts up to this many, then reads "1,000+": seven index
 # ranges of at most 1,001 rows, not a count of every open application.
 BOARD_COUNT_CAP = 1_000
@@ -64,21 +56,14 @@ def board_cards(user: User | int, *, closed: bool = False) -> QuerySet[Applicati
     return qs.order_by("-updated_at", "-id")
 
 
-def _board_column_cards(*, user_id: int, closed: bool, limit: int) -> QuerySet[Application]:
+def _columns(*, user_id: int, closed: bool, limit: int | None = None) -> list[QuerySet]:
     cards = board_cards(user_id, closed=closed)
-    first, *rest = [cards.filter(current_stage=stage)[:limit] for stage in Stage]
-    return first.union(*rest, all=True)
+    return [cards.filter(current_stage=stage)[:limit] for stage in Stage]
 
 
-def _board_counts_sql(*, user_id: int, closed: bool) -> tuple[str, list]:
-    cards = board_cards(user_id, closed=closed)
-    columns = (cards.filter(current_stage=stage) for stage in Stage)
-    return capped_counts_sql(columns, cap=BOARD_COUNT_CAP)
-
-
-# Built and compiled once a process: that was most of the board's own CPU.
-_BOARD_CARDS = PreparedQuery[Application](_board_column_cards, values=("user_id",))
-_BOARD_COUNTS = PreparedRow(_board_counts_sql, values=("user_id",), model=Application)
+# Built and compiled once a process (accounts/prepared.py): most of the board's own CPU.
+_BOARD_CARDS = prepared_union(_columns, values=("user_id",), model=Application)
+_BOARD_COUNTS = prepared_counts(_columns, values=("user_id",), model=Application)
 
 
 def board_columns(
@@ -90,19 +75,13 @@ def board_columns(
     rows, the seven sent as one UNION ALL (numbering every card with a window
     function sorted all 113,931 open applications of a large account, 110 MB
     spilled to disk, to keep the first ones). Two queries, whatever the account
-    holds: that one and the counts, which stop at BOARD_COUNT_CAP + 1 a column.
-    Both are prepared (accounts/prepared.py): built and compiled once a process."""
-    totals = _BOARD_COUNTS(user_id=user.pk, closed=closed)
+    holds: that one and the counts, which stop at BOARD_COUNT_CAP + 1 a column."""
+    totals = _BOARD_COUNTS(user_id=user.pk, closed=closed, cap=BOARD_COUNT_CAP)
     columns = {
-        stage: BoardColumn(stage=stage, total=int(total))
+        stage: BoardColumn(stage=stage, total=total)
         for stage, total in zip(Stage, totals, strict=True)
     }
-    if connections[Application.objects.db].features.supports_slicing_ordering_in_compound:
-        cards = _BOARD_CARDS(user_id=user.pk, closed=closed, limit=limit)
-    else:  # SQLite allows no LIMIT in the parts of a UNION: a query a column
-        mine = board_cards(user, closed=closed)
-        cards = [card for stage in Stage for card in mine.filter(current_stage=stage)[:limit]]
-    for card in cards:
+    for card in _BOARD_CARDS(user_id=user.pk, closed=closed, limit=limit):
         columns[Stage(card.current_stage)].cards.append(card)
     for column in columns.values():  # a UNION ALL's rows come in no promised order
         column.cards.sort(key=lambda card: (card.updated_at, card.pk), reverse=True)

@@ -19,8 +19,8 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.pagination import BoundedCount, capped_counts_sql
-from accounts.prepared import PreparedRow, PreparedValues
+from accounts.pagination import BoundedCount
+from accounts.prepared import PreparedValues, prepared_counts, prepared_union
 from contacts.models import Contact
 from reminders.models import Reminder, ReminderStatus
 
@@ -204,15 +204,14 @@ def reminder_people(reminders: list[Reminder]) -> None:
 SECTION_COUNT_CAP = 1_000
 
 
-def _section_counts_sql(*, user_id: int, now: datetime.datetime, cap: int) -> tuple[str, list]:
+def _section_ranges(*, user_id: int, now: datetime.datetime) -> list[QuerySet[Reminder]]:
     mine = Reminder.objects.for_user(user_id)
-    parts = (mine.filter(part) for key in SECTION_KEYS for part in _section_parts(key, now))
-    return capped_counts_sql(parts, cap=cap)
+    return [mine.filter(part) for key in SECTION_KEYS for part in _section_parts(key, now)]
 
 
 # Built and compiled once a process (accounts/prepared.py): it was a fifth of the page's CPU.
-_SECTION_COUNTS = PreparedRow(
-    _section_counts_sql, values={"user_id": int, "now": datetime.datetime}, model=Reminder
+_SECTION_COUNTS = prepared_counts(
+    _section_ranges, values={"user_id": int, "now": datetime.datetime}, model=Reminder
 )
 
 
@@ -227,13 +226,11 @@ def reminder_section_counts(
     an index scan. Parts each capped add up past the cap exactly when the
     section's rows do."""
     counts = iter(_SECTION_COUNTS(user_id=user.pk, now=now, cap=cap))
-    totals = {
-        key: sum(int(next(counts)) for _part in _section_parts(key, now)) for key in SECTION_KEYS
-    }
+    totals = {key: sum(next(counts) for _part in _section_parts(key, now)) for key in SECTION_KEYS}
     return {key: BoundedCount(min(totals[key], cap + 1), cap) for key in SECTION_KEYS}
 
 
-def _picked_parts(user_id: int, now: datetime.datetime, limit: int) -> list[QuerySet[Any]]:
+def _picked_parts(*, user_id: int, now: datetime.datetime, limit: int) -> list[QuerySet[Any]]:
     mine = Reminder.objects.for_user(user_id).order_by()
     return [
         mine.filter(part)
@@ -245,13 +242,13 @@ def _picked_parts(user_id: int, now: datetime.datetime, limit: int) -> list[Quer
     ]
 
 
-def _picked(*, user_id: int, now: datetime.datetime, limit: int) -> QuerySet[Any]:
-    first, *rest = _picked_parts(user_id, now, limit)
-    return first.union(*rest, all=True)
-
-
 # Which rows each section shows, built and compiled once a process.
-_PICKED = PreparedValues(_picked, values={"user_id": int, "now": datetime.datetime})
+_PICKED = prepared_union(
+    _picked_parts,
+    values={"user_id": int, "now": datetime.datetime},
+    model=Reminder,
+    rows=PreparedValues,
+)
 
 
 def reminders_page(
@@ -263,10 +260,7 @@ def reminders_page(
     query per section compiled and read the cards' five tables eight times.
     """
     now = now or timezone.now()
-    if _sliced_in_unions(Reminder.objects.all()):
-        picked = _PICKED(user_id=user.pk, now=now, limit=limit)
-    else:  # SQLite: a query a range
-        picked = [row for part in _picked_parts(user.pk, now, limit) for row in part]
+    picked = _PICKED(user_id=user.pk, now=now, limit=limit)
     cards = _cards(user).in_bulk([pk for _key, _due_at, pk in picked])
     ranked: dict[str, list[tuple[datetime.datetime, int]]] = {key: [] for key in SECTION_KEYS}
     for key, due_at, pk in picked:
