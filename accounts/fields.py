@@ -5,10 +5,11 @@ dozen templates and includes for every field (label, the input with its CSS
 classes, help text, errors): about a quarter of a millisecond a field, and a
 log form has twenty. `{{ form.x|bootstrap_field }}` (`{% load ajar_forms %}`)
 writes the same elements, attributes and text for the fields our forms have
-(inputs, selects, textareas, checkboxes, file inputs, the search pickers), with
-whitespace only where the template has some; any other field (radio and
-checkbox lists, multi-widgets, a form with a crispy helper, a file input
-showing its current file) goes through crispy as before.
+(inputs, selects, textareas, checkboxes, radio and checkbox lists, file inputs,
+the search pickers), with whitespace only where the template has some; any
+other field (multi-widgets, a form with a crispy helper, a file input showing
+its current file) goes through crispy as before. `{{ form|bootstrap_form }}`
+is `{{ form|crispy }}` the same way: the form's errors, then each field.
 `tests/accounts/test_fields.py` compares the two for every field of the
 project's forms, bound and unbound, with and without errors.
 """
@@ -47,23 +48,68 @@ def _add_classes(widget: forms.Widget, classes: str) -> None:
             present.append(name)
 
 
+def _errors(field: BoundField) -> str:
+    """bootstrap5/layout/field_errors_block.html."""
+    errors = field.errors
+    if not errors:
+        return ""
+    auto_id = _shown(field.auto_id)
+    parts = [
+        f'\n<div id="{_shown(getattr(errors, "field_id", ""))}_error" class="invalid-feedback">'
+    ]
+    for counter, error in enumerate(errors, start=1):
+        parts.append(f'\n<p id="error_{counter}_{auto_id}"><strong>{_shown(error)}</strong></p>')
+    parts.append("\n</div>\n")
+    return "".join(parts)
+
+
+def _help(field: BoundField) -> str:
+    """bootstrap5/layout/help_text.html."""
+    if not field.help_text:
+        return ""
+    where = f'id="{_shown(field.auto_id)}_helptext" ' if field.auto_id else ""
+    return f'\n<div {where}class="form-text">{field.help_text}</div>\n'
+
+
 def _help_and_errors(field: BoundField) -> str:
     """bootstrap5/layout/help_text_and_errors.html, errors as blocks, help below."""
-    parts = []
-    errors = field.errors
-    if errors:
-        auto_id = _shown(field.auto_id)
-        parts.append(
-            f'\n<div id="{_shown(getattr(errors, "field_id", ""))}_error" class="invalid-feedback">'
-        )
-        for counter, error in enumerate(errors, start=1):
+    return _errors(field) + _help(field)
+
+
+def _attributes(attrs: dict[str, Any]) -> str:
+    """bootstrap5/layout/attrs.html: each attribute but the False ones."""
+    return "".join(
+        f" {_shown(name)}" if value is True else f' {_shown(name)}="{_shown(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _choices(field: BoundField) -> str:
+    """bootstrap5/layout/radio_checkbox_select.html (no inline or field class):
+    a checkbox or radio button and its label for each choice."""
+    widget = field.field.widget
+    id_ = widget.attrs.get("id") or field.auto_id
+    attrs = field.build_widget_attrs({"id": id_} if id_ else {})
+    groups = widget.optgroups(field.html_name, widget.format_value(field.value()), attrs)
+    invalid = " is-invalid" if field.errors else ""
+    name = _shown(field.html_name)
+    parts = ["\n<div >\n"]
+    for group_number, (group, options, _index) in enumerate(groups, start=1):
+        if group:
+            parts.append(f"\n<strong>{_shown(group)}</strong>")
+        for option_number, option in enumerate(options, start=1):
+            last = option_number == len(options) and group_number == len(groups)
             parts.append(
-                f'\n<p id="error_{counter}_{auto_id}"><strong>{_shown(error)}</strong></p>'
+                f'\n<div class="form-check">\n<input type="{_shown(option["type"])}" '
+                f'class="form-check-input{invalid}"  name="{name}" '
+                f'value="{_shown(str(option["value"]))}" {_attributes(option["attrs"])}>\n'
+                f'<label for="{_shown(option["attrs"].get("id", ""))}" class="form-check-label">\n'
+                f"{_shown(str(option['label']))}\n</label>\n"
+                f"{_errors(field) if last else ''}\n</div>\n"
             )
-        parts.append("\n</div>\n")
-    if field.help_text:
-        where = f'id="{_shown(field.auto_id)}_helptext" ' if field.auto_id else ""
-        parts.append(f'\n<div {where}class="form-text">{field.help_text}</div>\n')
+    parts.append("\n</div>\n")
+    parts.append(_help(field))
     return "".join(parts)
 
 
@@ -118,9 +164,9 @@ def _field(field: BoundField) -> str | None:
         getattr(field.form, "helper", None) is not None
         or hasattr(widget, "widgets")
         or hasattr(widget, "widget")
-        or isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
     ):
         return None
+    choice_list = isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
     invalid = " is-invalid" if field.errors else ""
     checkbox = isinstance(widget, forms.CheckboxInput)
     css_classes = field.css_classes()
@@ -137,7 +183,9 @@ def _field(field: BoundField) -> str | None:
                 else "\n<fieldset>"
             )
         parts.append(_label(field))
-    if checkbox:
+    if choice_list:
+        parts.append(_choices(field))
+    elif checkbox:
         _add_classes(widget, "form-check-input" + invalid)
         parts.append(f"\n{field}")
         parts.append(_label(field, for_checkbox=True))
@@ -168,3 +216,16 @@ def bootstrap_field(field: BoundField) -> SafeString:
     if html is None:
         return as_crispy_field(field)
     return mark_safe(html)  # noqa: S308 (every value above is escaped or already safe)
+
+
+def bootstrap_form(form: forms.BaseForm) -> SafeString:
+    """`form|crispy`'s HTML, whitespace aside: bootstrap5/errors.html, then
+    each field as bootstrap_field lays it out."""
+    parts = []
+    errors = form.non_field_errors()
+    if errors:
+        items = "\n".join(f"<li>{_shown(error)}</li>" for error in errors)
+        alert = '<div class="alert alert-block alert-danger">\n<ul class="m-0">'
+        parts.append(f"{alert}\n{items}\n</ul>\n</div>\n")
+    parts.append("\n".join(str(bootstrap_field(field)) for field in form))
+    return mark_safe("".join(parts))  # noqa: S308 (bootstrap_field's and escaped text)

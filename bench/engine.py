@@ -31,6 +31,8 @@ import time
 import uuid
 from pathlib import Path
 
+from bench import database
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -64,8 +66,8 @@ def parse_args(argv=None):
 
 
 ARGS = parse_args()
-if "bench" not in ARGS.database_url.rsplit("/", 1)[-1]:
-    sys.exit("Refusing to wipe a database whose name does not contain 'bench'.")
+# Refuses a name without "bench"; creates the database on a fresh machine.
+database.ensure_database(ARGS.database_url)
 
 LOG_LEVEL = os.environ.get("BENCH_LOG_LEVEL", "WARNING")
 WORKDIR = Path(tempfile.mkdtemp(prefix="ajar-bench-"))
