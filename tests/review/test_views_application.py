@@ -150,3 +150,28 @@ def test_the_detail_page_reads_the_cadence_once_for_the_current_step_and_the_tim
     assert [e.obj for e in response.context["timeline"] if e.kind == "reminder"]
     mine = f'"reminders_reminder"."application_id" = {application.pk}'
     assert sum(mine in query["sql"] for query in queries.captured_queries) == 1
+
+
+def test_the_detail_page_read_once_compiled_serves_each_user_their_own(client):
+    """The page's reads are compiled once a process (review.selectors): each
+    request still reads its own user's application, steps, files and events."""
+    pages = []
+    for name in ("Ada", "Grace"):
+        user = UserFactory()
+        application = ApplicationFactory(user=user, role=f"Role of {name}")
+        rejection_log(user=user, application=application, stage_reached=Stage.SCREEN)
+        AttachmentFactory(user=user, rejection=application.rejection, filename=f"{name}.pdf")
+        pages.append((user, application, name))
+    for user, application, name in pages * 2:
+        client.force_login(user)
+        response = client.get(application.get_absolute_url())
+        assert response.status_code == 200
+        assert response.context["application"] == application
+        rejection = next(e for e in response.context["timeline"] if e.kind == "rejection")
+        assert [f.filename for f in rejection.extra["files"]] == [f"{name}.pdf"]
+        html = response.content.decode()
+        assert f"Role of {name}" in html
+        assert f"{name}.pdf" in html
+        assert response.context["reminder"].application_id == application.pk
+        others = [a for u, a, _n in pages if u != user]
+        assert client.get(others[0].get_absolute_url()).status_code == 404
