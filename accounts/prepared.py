@@ -219,6 +219,20 @@ class PreparedRow(_Prepared):
         return tuple(row)
 
 
+def keep_as_prefetched(instance: Model, name: str, rows: Sequence[Model]) -> None:
+    """Keep `rows` (read by a prepared query) as `instance.<name>.all()`, the way
+    prefetch_related keeps what it read: the related manager's own queryset,
+    already evaluated, so a further filter on it still reads only the
+    instance's rows."""
+    queryset = getattr(instance, name).get_queryset()
+    queryset._result_cache = list(rows)  # noqa: SLF001 (what prefetch_related sets)
+    queryset._prefetch_done = True  # noqa: SLF001
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    # Where the managers of our relations look for it: their name (a related
+    # name, or the field's). The application page's query-count test fails if not.
+    cache[name] = queryset
+
+
 def prepared_union(
     build: Callable[..., Sequence[QuerySet[Any]]],
     *,

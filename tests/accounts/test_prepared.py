@@ -11,9 +11,10 @@ import pytest
 from django.db.models import F
 
 from accounts.pagination import capped_counts, capped_counts_sql
-from accounts.prepared import PreparedQuery, PreparedRow, PreparedValues
+from accounts.prepared import PreparedQuery, PreparedRow, PreparedValues, keep_as_prefetched
 from applications.models import Application, Outcome, Stage
-from tests.factories import ApplicationFactory, UserFactory
+from contacts.models import Contact
+from tests.factories import ApplicationFactory, ContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -205,3 +206,24 @@ print("sqlite ok")
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "sqlite ok" in done.stdout
+
+
+def test_rows_kept_as_prefetched_are_read_without_a_query_and_stay_scoped(
+    django_assert_num_queries,
+):
+    user = UserFactory()
+    application, other = ApplicationFactory(user=user), ApplicationFactory(user=user)
+    met = ContactFactory(user=user, company=application.company)
+    met.applications.add(application)
+    ContactFactory(user=user).applications.add(other)
+    build = PreparedQuery(
+        lambda application_id: Contact.objects.filter(applications=application_id),
+        values=("application_id",),
+    )
+    fresh = Application.objects.get(pk=application.pk)
+    keep_as_prefetched(fresh, "contacts", build(application_id=fresh.pk))
+    with django_assert_num_queries(0):
+        assert list(fresh.contacts.all()) == [met]
+        assert fresh.contacts.all().exists()
+    # A further filter reads the database, and only this application's people.
+    assert list(fresh.contacts.filter(user=user)) == [met]
