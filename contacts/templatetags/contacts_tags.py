@@ -6,7 +6,7 @@ from django.middleware.csrf import get_token
 
 from accounts.timezones import user_today
 from contacts.forms import InteractionForm
-from contacts.selectors import contacts_in_scope
+from contacts.selectors import application_scope, contacts_in_scope
 
 register = template.Library()
 
@@ -18,7 +18,12 @@ def log_interaction_form(context, application=None, company=None, contact=None):
     user = request.user
     # Undefined template variables arrive as "": treat them as absent.
     application, company, contact = application or None, company or None, contact or None
-    scope = list(contacts_in_scope(user, application=application, company=company, contact=contact))
+    if application is not None and company is None and contact is None:
+        scope = application_scope(user, application)
+    else:
+        scope = list(
+            contacts_in_scope(user, application=application, company=company, contact=contact)
+        )
     initial = {
         "occurred_on": user_today(user),
         "application": application,

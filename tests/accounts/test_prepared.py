@@ -166,7 +166,8 @@ def test_a_prepared_moment_is_put_where_its_stand_in_was():
 
 def test_a_prepared_queryset_runs_on_sqlite(tmp_path):
     """The embedded mode's database: a moment is text among SQLite's parameters,
-    and a UNION's parts cannot be limited (the board reads a column at a time)."""
+    a UNION's parts cannot be limited (the board reads a column at a time), and
+    the application page's reads (a UNION with its ORDER BY) run there too."""
     script = """
 import datetime
 import django
@@ -187,6 +188,21 @@ for user, due, upcoming, cards in ((ada, 1, 1, 3), (bob, 0, 0, 0), (ada, 1, 1, 3
     assert sum(len(c.cards) for c in board_columns(user)) == cards
     page = reminders_page(user)
     assert (len(page["due"]), len(page["upcoming"])) == (due, upcoming)
+from contacts.selectors import application_scope, contacts_in_scope
+from review.selectors import application_for_detail
+from tests.factories import ContactFactory, InteractionFactory
+app = ApplicationFactory(user=ada)
+met = ContactFactory(user=ada, name="Met")
+met.applications.add(app)
+ContactFactory(user=ada, company=app.company, name="At the company")
+talk = InteractionFactory(user=ada, application=app)
+talk.contacts.add(met)
+detail = application_for_detail(user=ada, pk=app.pk)
+assert list(detail.contacts.all()) == [met]
+assert [list(i.contacts.all()) for i in detail.interactions.all()] == [[met]]
+scope = [c.name for c in application_scope(ada, app)]
+assert scope == [c.name for c in contacts_in_scope(ada, application=app)]
+assert scope == ["At the company", "Met"]
 print("sqlite ok")
 """
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
