@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Choices
-from django.utils import dateformat
+from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.translation import get_language
 
@@ -41,6 +41,15 @@ def day_text(day: datetime.date, fmt: str) -> str:
     if type(day) is not datetime.date:
         return dateformat.format(day, fmt)
     return _day_text(day, fmt, get_language())
+
+
+def moment_text(value: datetime.datetime | None, fmt: str) -> str:
+    """What `{{ value|date:fmt }}` writes of a moment: in the current time zone."""
+    if value is None:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return dateformat.format(value, fmt)
 
 
 def date_rows(rows: Iterable[Any], **fields: str) -> None:

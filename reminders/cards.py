@@ -8,34 +8,17 @@ and `{% url %}` per card were most of the page's time. Here each card gets its
 labels and its status line, the formats and the sentences translated once a page.
 """
 
-import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils import dateformat, timezone
 from django.utils.formats import get_format
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.labels import label_rows
+from accounts.labels import label_rows, moment_text
+from accounts.markup import fill
 from contacts.models import ContactRole
 from reminders.models import Reminder, ReminderKind, ReminderStatus, ReminderStep
-
-
-def _fill(template: str, **values: str) -> SafeString:
-    """`template % values` with the values escaped, as `{% blocktranslate %}` does."""
-    return mark_safe(template % {k: conditional_escape(v) for k, v in values.items()})  # noqa: S308
-
-
-def _format(value: datetime.datetime | None, fmt: str) -> str:
-    """The `date` filter's text: in the current time zone, as a template shows it."""
-    if value is None:
-        return ""
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return dateformat.format(value, fmt)
 
 
 def snooze_buttons(weeks: Iterable[int]) -> list[tuple[int, str]]:
@@ -63,18 +46,18 @@ def card_rows(reminders: list[Reminder]) -> None:
         reminder: Any = row
         status = reminder.status
         if status == ReminderStatus.WAITING:
-            reminder.when = _fill(next_on, day=_format(reminder.due_at, day))
+            reminder.when = fill(next_on, day=moment_text(reminder.due_at, day))
         elif status == ReminderStatus.SCHEDULED:
-            reminder.when = _fill(due, day=_format(reminder.due_at, moment))
+            reminder.when = fill(due, day=moment_text(reminder.due_at, moment))
         elif status == ReminderStatus.SENT:
-            reminder.when = _fill(emailed, day=_format(reminder.sent_at, moment))
+            reminder.when = fill(emailed, day=moment_text(reminder.sent_at, moment))
         elif status == ReminderStatus.SENDING:
             reminder.when = sending
         elif reminder.resolved_at:
-            reminder.when = _fill(
+            reminder.when = fill(
                 "%(status)s %(day)s",
                 status=reminder.status_label,
-                day=_format(reminder.resolved_at, day),
+                day=moment_text(reminder.resolved_at, day),
             )
         else:
             reminder.when = reminder.status_label
@@ -88,8 +71,8 @@ def card_rows(reminders: list[Reminder]) -> None:
         if contact is not None:
             role = roles.get(contact.role, contact.role)
             reminder.people = []
-            reminder.write_to = _fill(write_to, name=contact.name, role=role.lower())
+            reminder.write_to = fill(write_to, name=contact.name, role=role.lower())
         else:
             reminder.write_to = (
-                "" if reminder.people else _fill(nobody, company=reminder.application.company.name)
+                "" if reminder.people else fill(nobody, company=reminder.application.company.name)
             )

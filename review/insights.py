@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.links import pk_url
 from accounts.prepared import PreparedRow, PreparedValues
 from applications.models import (
     Application,
@@ -205,7 +206,7 @@ def _reminder_detail(status: str | None, due_date: datetime.date | None) -> str:
 
 
 def _detail_url(application_id: int) -> str:
-    return reverse("review:application", args=[application_id])
+    return pk_url("review:application", application_id)
 
 
 # Rows read at a time for the first companies of "they know you": the
@@ -345,10 +346,9 @@ def _on_your_radar(user, start: datetime.date) -> Insight | None:
     )
 
 
-def _circle_backs_paid_off(user, start: datetime.date) -> Insight | None:
-    """Re-contacts that led to a new application ("I applied again")."""
-    rows = list(
-        Reminder.objects.for_user(user)
+def _paid_off(*, user_id: int, start: datetime.date) -> QuerySet:
+    return (
+        Reminder.objects.for_user(user_id)
         .filter(reapplication__isnull=False)
         .filter(Q(reapplication__applied_on__gte=start) | Q(reapplication__applied_on__isnull=True))
         .order_by("-reapplication__created_at", "-id")
@@ -360,6 +360,14 @@ def _circle_backs_paid_off(user, start: datetime.date) -> Insight | None:
             "reapplication__outcome",
         )
     )
+
+
+_PAID_OFF = PreparedValues(_paid_off, values=_DATES)
+
+
+def _circle_backs_paid_off(user, start: datetime.date) -> Insight | None:
+    """Re-contacts that led to a new application ("I applied again")."""
+    rows = _PAID_OFF(user_id=user.pk, start=start)
     if not rows:
         return None
     limit = settings.AJAR_INSIGHT_MAX_ITEMS

@@ -26,7 +26,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.prepared import PreparedQuery, keep_as_prefetched
+from accounts.prepared import PreparedQuery, PreparedValues, keep_as_prefetched
 from applications.models import (
     Application,
     Attachment,
@@ -185,6 +185,18 @@ def company_deletion_summary(company: Company) -> CompanyDeletion:
 # --- Dashboard -------------------------------------------------------------------------------
 
 
+def _quiet(user: User | int, *, quiet_since: datetime.date) -> QuerySet[Application]:
+    return (
+        Application.objects.for_user(user)
+        .open()
+        .filter(last_activity_on__lte=quiet_since)
+        .exclude(current_stage__in=[Stage.SAVED, Stage.OFFER])
+        .select_related("company")
+        .annotate(last_news_on=F("last_activity_on"))
+        .order_by("last_activity_on", "id")
+    )
+
+
 def stale_applications(
     user: User, *, today: datetime.date, days: int | None = None
 ) -> QuerySet[Application]:
@@ -197,51 +209,21 @@ def stale_applications(
     history ran two correlated subqueries per open application (90,119 of them
     each, 1.3 s, for an account of 200,000)."""
     days = settings.AJAR_GHOSTED_AFTER_DAYS if days is None else days
-    return (
-        Application.objects.for_user(user)
-        .open()
-        .filter(last_activity_on__lte=today - datetime.timedelta(days=days))
-        .exclude(current_stage__in=[Stage.SAVED, Stage.OFFER])
-        .select_related("company")
-        .annotate(last_news_on=F("last_activity_on"))
-        .order_by("last_activity_on", "id")
-    )
+    return _quiet(user, quiet_since=today - datetime.timedelta(days=days))
 
 
-def circle_backs(
-    user: User, *, now: datetime.datetime, limit: int, within_days: int = 7
-) -> list[Reminder]:
-    """The first `limit` circle-backs to act on, by due time: due (scheduled and
-    past due, or emailed and not yet done) and coming up within a week; each
-    with `insiders`, the number of contacts at its company.
-
-    Three queries. Two ranges of reminder_user_status_idx, one per status, pick
-    the first `limit` ids, joining nothing: joined first, every due reminder of
-    the range met its application and company before the sort kept `limit`
-    (145 of each at 200,000 applications, 8-17 ms). Then the rows of those ids,
-    with only the columns shown and the insiders counted for each. (One OR'ed
-    query with a COUNT ... GROUP BY over every due reminder took 0.9 s for an
-    account of 200,000 applications; ids picked in subqueries of the join cost
-    twice the CPU of plain ranges, to compile.)"""
-    soon = now + datetime.timedelta(days=within_days)
-    mine = Reminder.objects.for_user(user).order_by("due_at", "id")
-    ids = [
-        *mine.filter(status=ReminderStatus.SCHEDULED, due_at__lte=soon).values_list(
-            "pk", flat=True
-        )[:limit],
-        *mine.filter(status=ReminderStatus.SENT).values_list("pk", flat=True)[:limit],
-    ]
-    if not ids:
-        return []
+def _circle_backs(user_id: int) -> QuerySet[Reminder]:
+    """The user's circle-backs with only the columns shown, each with
+    `insiders`, the number of contacts at its company, in due order."""
     insiders = (
-        Contact.objects.filter(user=user, company=OuterRef("application__company_id"))
+        Contact.objects.filter(user=user_id, company=OuterRef("application__company_id"))
         .order_by()
         .values("company")
         .annotate(n=Count("id"))
         .values("n")[:1]
     )
-    return list(
-        Reminder.objects.filter(pk__in=ids)
+    return (
+        Reminder.objects.for_user(user_id)
         .select_related("application__company")
         .only(
             "status",
@@ -252,11 +234,84 @@ def circle_backs(
             "application__company__name",
         )
         .annotate(insiders=Coalesce(Subquery(insiders), Value(0)))
-        .order_by("due_at", "id")[:limit]
+        .order_by("due_at", "id")
     )
 
 
-def recent_outcomes(user: User, *, since: datetime.date) -> QuerySet[Application]:
+def _due_soon(*, user_id: int, soon: datetime.datetime, limit: int) -> QuerySet[Reminder]:
+    return _circle_backs(user_id).filter(status=ReminderStatus.SCHEDULED, due_at__lte=soon)[:limit]
+
+
+def _emailed(*, user_id: int, limit: int) -> QuerySet[Reminder]:
+    return _circle_backs(user_id).filter(status=ReminderStatus.SENT)[:limit]
+
+
+def _recent(*, user_id: int, since: datetime.date, limit: int) -> QuerySet[Application]:
+    return recent_outcomes(user_id, since=since)[:limit]
+
+
+def _stale(*, user_id: int, quiet_since: datetime.date, limit: int) -> QuerySet[Application]:
+    return _quiet(user_id, quiet_since=quiet_since)[:limit]
+
+
+def _any_application(*, user_id: int) -> QuerySet[Any]:
+    return Application.objects.for_user(user_id).values_list("pk")[:1]
+
+
+STAGE_COUNT_KEYS = {f"o:{stage.value}": stage for stage in Stage}
+
+
+def _stage_counts(*, user_id: int) -> QuerySet[Any]:
+    return StatsCount.objects.filter(user=user_id, key__in=STAGE_COUNT_KEYS).values_list("key", "n")
+
+
+# The dashboard's reads, built and compiled once a process (accounts.prepared):
+# building and compiling its dozen querysets was a fifth of its CPU.
+_DUE_SOON = PreparedQuery[Reminder](_due_soon, values={"user_id": int, "soon": datetime.datetime})
+_EMAILED = PreparedQuery[Reminder](_emailed, values=("user_id",))
+_RECENT = PreparedQuery[Application](_recent, values={"user_id": int, "since": datetime.date})
+_STALE = PreparedQuery[Application](_stale, values={"user_id": int, "quiet_since": datetime.date})
+_ANY_APPLICATION = PreparedValues(_any_application, values=("user_id",))
+_STAGE_COUNTS = PreparedValues(_stage_counts, values=("user_id",))
+
+
+def stale_rows(user: User, *, today: datetime.date, limit: int) -> list[Application]:
+    """The first `limit` of stale_applications(user, today=today)."""
+    quiet_since = today - datetime.timedelta(days=settings.AJAR_GHOSTED_AFTER_DAYS)
+    return _STALE(user_id=user.pk, quiet_since=quiet_since, limit=limit)
+
+
+def recent_rows(user: User, *, since: datetime.date, limit: int) -> list[Application]:
+    """The first `limit` of recent_outcomes(user, since=since)."""
+    return _RECENT(user_id=user.pk, since=since, limit=limit)
+
+
+def has_applications(user: User) -> bool:
+    return bool(_ANY_APPLICATION(user_id=user.pk))
+
+
+def circle_backs(
+    user: User, *, now: datetime.datetime, limit: int, within_days: int = 7
+) -> list[Reminder]:
+    """The first `limit` circle-backs to act on, by due time: due (scheduled and
+    past due, or emailed and not yet done) and coming up within a week; each
+    with `insiders`, the number of contacts at its company.
+
+    Two queries, one a status: each an ordered range of
+    reminder_user_status_idx whose first `limit` rows meet their application,
+    company and insiders (a nested loop, 11 rows each: 2.6 and 0.9 ms at
+    200,000 applications). One OR'ed query with a COUNT ... GROUP BY over every
+    due reminder took 0.9 s for an account of 200,000 applications."""
+    soon = now + datetime.timedelta(days=within_days)
+    rows = [
+        *_DUE_SOON(user_id=user.pk, soon=soon, limit=limit),
+        *_EMAILED(user_id=user.pk, limit=limit),
+    ]
+    rows.sort(key=lambda reminder: (reminder.due_at, reminder.pk))
+    return rows[:limit]
+
+
+def recent_outcomes(user: User | int, *, since: datetime.date) -> QuerySet[Application]:
     return (
         Application.objects.for_user(user)
         .filter(outcome__in=[Outcome.REJECTED, Outcome.GHOSTED], outcome_on__gte=since)
@@ -270,9 +325,8 @@ def stage_counts(user: User) -> list[tuple[Stage, int]]:
     counters (applications.summary), seven rows, where counting the
     applications read every open one (114,000 index entries, 23-40 ms, for an
     account of 200,000)."""
-    keys = {f"o:{stage.value}": stage for stage in Stage}
-    totals = dict(StatsCount.objects.filter(user=user, key__in=keys).values_list("key", "n"))
-    return [(stage, totals.get(key, 0)) for key, stage in keys.items()]
+    totals = dict(_STAGE_COUNTS(user_id=user.pk))
+    return [(stage, totals.get(key, 0)) for key, stage in STAGE_COUNT_KEYS.items()]
 
 
 # --- The application page: its timeline across every app ---------------------------

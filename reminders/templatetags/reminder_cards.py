@@ -17,19 +17,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from accounts.links import pk_url_halves
+from accounts.markup import csrf_field
 from reminders.models import ReminderStatus
 
 register = template.Library()
 
 ACTIONABLE = {ReminderStatus.SCHEDULED, ReminderStatus.SENT, ReminderStatus.FAILED}
-
-
-def _csrf_field(context: Context) -> str:
-    """What `{% csrf_token %}` writes."""
-    token = context.get("csrf_token")
-    if not token or token == "NOTPROVIDED":  # noqa: S105 (Django's marker, not a secret)
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(str(token))}">'
 
 
 class _Urls:
@@ -85,7 +78,7 @@ def reminder_cards(context: Context, cards: list[Any]) -> SafeString:
             "i_applied_again": "I applied again",
         }.items()
     }
-    url, csrf = _Urls(), _csrf_field(context)
+    url, csrf = _Urls(), csrf_field(context)
     snooze_group = (
         f'<div class="btn-group btn-group-sm" role="group" aria-label="{words["snooze"]}">\n'
         + "".join(

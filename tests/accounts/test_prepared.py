@@ -167,7 +167,7 @@ def test_a_prepared_moment_is_put_where_its_stand_in_was():
 def test_a_prepared_queryset_runs_on_sqlite(tmp_path):
     """The embedded mode's database: a moment is text among SQLite's parameters,
     a UNION's parts cannot be limited (the board reads a column at a time), and
-    the application page's reads (a UNION with its ORDER BY) run there too."""
+    the application page's and the dashboard's reads run there too."""
     script = """
 import datetime
 import django
@@ -203,6 +203,14 @@ assert [list(i.contacts.all()) for i in detail.interactions.all()] == [[met]]
 scope = [c.name for c in application_scope(ada, app)]
 assert scope == [c.name for c in contacts_in_scope(ada, application=app)]
 assert scope == ["At the company", "Met"]
+from review import selectors
+now = timezone.now()
+picked = selectors.circle_backs(ada, now=now, limit=5)
+assert [r.due_at <= now for r in picked] == [True, False], picked
+assert selectors.circle_backs(bob, now=now, limit=5) == []
+assert selectors.has_applications(ada) and not selectors.has_applications(bob)
+assert selectors.stale_rows(ada, today=now.date() + datetime.timedelta(days=400), limit=9)
+assert selectors.recent_rows(bob, since=now.date(), limit=5) == []
 print("sqlite ok")
 """
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
