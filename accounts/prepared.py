@@ -14,7 +14,8 @@ real values in those places:
 
 A value is an int, a date or an aware datetime, passed to the builder as it is: a
 value the builder derived from one (`now + a week`) would be kept as it was
-built, so a builder takes every value its SQL holds as an argument.
+built, so a builder takes every value its SQL holds as an argument. A `list`
+value is a list of ids (`pk__in=ids`): kept for a few lengths (LIST_PADDING).
 
 `PreparedQuery` turns the rows into model instances as iterating the queryset
 would (the compiler's converters, `Model.from_db`, select_related rows cached on
@@ -63,20 +64,34 @@ def _adapted(connection: BaseDatabaseWrapper, value: Any) -> Any:
     return value
 
 
+# A list of ids (`values={"ids": list}`) is compiled for a number of ids that is
+# a power of two at least its length, padded with this id, which no row holds:
+# eight shapes at most for a page's 100 ids, where one a length would be 100.
+LIST_PADDING = 0
+# A list's stand-ins: this, then every other number below it.
+LIST_STAND_IN = -1_900_000_001
+
+
+def _bucket(length: int) -> int:
+    return 1 << max(length - 1, 0).bit_length()
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
     params: tuple[Any, ...]
-    # The parameters that carry a value: (its index, the value's name).
-    slots: tuple[tuple[int, str], ...]
+    # The parameters that carry a value: (its index, the value's name, and
+    # for a list the item's position in it, else None).
+    slots: tuple[tuple[int, str, int | None], ...]
     using: str
     compiler: SQLCompiler | None = None
 
     def params_for(self, values: dict[str, Any]) -> list[Any]:
         params = list(self.params)
         connection = connections[self.using]
-        for index, name in self.slots:
-            params[index] = _adapted(connection, values[name])
+        for index, name, position in self.slots:
+            value = values[name] if position is None else values[name][position]
+            params[index] = _adapted(connection, value)
         return params
 
 
@@ -87,8 +102,9 @@ class _Prepared:
         kinds = dict(values) if isinstance(values, Mapping) else dict.fromkeys(values, int)
         self.build = build
         self.values = tuple(kinds)
+        self.lists = tuple(name for name, kind in kinds.items() if kind is list)
         self._stand_ins: dict[str, Any] = {}
-        for kind in set(kinds.values()):
+        for kind in set(kinds.values()) - {list}:
             names = [name for name in kinds if kinds[name] is kind]
             if kind not in STAND_INS or len(names) > len(STAND_INS[kind]):
                 raise ValueError(f"no stand-ins for so many values of type {kind.__name__}")
@@ -106,22 +122,47 @@ class _Prepared:
             raise TypeError(f"missing values: {sorted(missing)}")
         values = {name: arguments[name] for name in self.values}
         shape = tuple(sorted((k, v) for k, v in arguments.items() if k not in values))
+        for name in self.lists:
+            items = [int(item) for item in values[name]]
+            bucket = _bucket(len(items))
+            values[name] = items + [LIST_PADDING] * (bucket - len(items))
+            shape += ((name, bucket),)
         return values, shape
 
-    def _slots(self, params: Sequence[Any], using: str) -> tuple:
+    def _stand_ins_for(self, values: dict[str, Any]) -> dict[str, Any]:
+        lists = {
+            name: [LIST_STAND_IN - 2 * k for k in range(len(values[name]))] for name in self.lists
+        }
+        return {**self._stand_ins, **lists}
+
+    def _slots(self, params: Sequence[Any], using: str, stand_ins: dict[str, Any]) -> tuple:
         connection = connections[using]
-        names = [(name, _adapted(connection, value)) for name, value in self._stand_ins.items()]
-        slots = tuple(
-            (index, name)
-            for index, param in enumerate(params)
-            for name, stand_in in names
-            if type(param) is type(stand_in) and param == stand_in
-        )
-        unused = set(self._stand_ins) - {name for _, name in slots}
+        names = [
+            (name, _adapted(connection, value))
+            for name, value in stand_ins.items()
+            if name not in self.lists
+        ]
+        items = {
+            item: (name, position)
+            for name in self.lists
+            for position, item in enumerate(stand_ins[name])
+        }
+        slots: list[tuple[int, str, int | None]] = []
+        for index, param in enumerate(params):
+            slots.extend(
+                (index, name, None)
+                for name, stand_in in names
+                if type(param) is type(stand_in) and param == stand_in
+            )
+            if type(param) is int and param in items:
+                slots.append((index, *items[param]))
+        unused = set(self._stand_ins) - {name for _, name, _ in slots}
+        filled = {(name, position) for _, name, position in slots}
+        unused |= {name for name, position in items.values() if (name, position) not in filled}
         if unused:
             # A value inlined into the SQL (or not used) would be run with the stand-in.
             raise ValueError(f"the built query holds no parameter for {sorted(unused)}")
-        return slots
+        return tuple(slots)
 
 
 class _PreparedQuerySet(_Prepared):
@@ -133,12 +174,13 @@ class _PreparedQuerySet(_Prepared):
         values, shape = self._split(arguments)
         compiled = self._compiled.get(shape)
         if compiled is None:
-            queryset: QuerySet[Any] = self.build(**{**arguments, **self._stand_ins})
+            stand_ins = self._stand_ins_for(values)
+            queryset: QuerySet[Any] = self.build(**{**arguments, **stand_ins})
             if queryset._iterable_class is not self.iterable:  # noqa: SLF001 (how it iterates)
                 raise TypeError(f"{type(self).__name__} runs a {self.iterable.__name__} queryset")
             compiler = queryset.query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
-            slots = self._slots(params, queryset.db)
+            slots = self._slots(params, queryset.db, stand_ins)
             compiled = self._keep(
                 shape, _Compiled(sql, tuple(params), slots, queryset.db, compiler)
             )
@@ -208,10 +250,11 @@ class PreparedRow(_Prepared):
         values, shape = self._split(arguments)
         compiled = self._compiled.get(shape)
         if compiled is None:
-            sql, params = self.build(**{**arguments, **self._stand_ins})
+            stand_ins = self._stand_ins_for(values)
+            sql, params = self.build(**{**arguments, **stand_ins})
             using = router.db_for_read(self.model)
             compiled = self._keep(
-                shape, _Compiled(sql, tuple(params), self._slots(params, using), using)
+                shape, _Compiled(sql, tuple(params), self._slots(params, using, stand_ins), using)
             )
         with connections[compiled.using].cursor() as cursor:
             cursor.execute(compiled.sql, compiled.params_for(values))

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.pagination import BoundedCount
-from accounts.prepared import PreparedValues, prepared_counts, prepared_union
+from accounts.prepared import PreparedQuery, PreparedValues, prepared_counts, prepared_union
 from contacts.models import Contact
 from reminders.models import Reminder, ReminderStatus
 
@@ -104,7 +104,7 @@ CARD_FIELDS = (
 )
 
 
-def _cards(user: User) -> QuerySet[Reminder]:
+def _cards(user: User | int) -> QuerySet[Reminder]:
     return (
         Reminder.objects.for_user(user)
         .select_related("application__company", "reapplication", "contact")
@@ -178,6 +178,23 @@ class Person:
     email: str
 
 
+def _people(*, ids: list[int]) -> QuerySet[Any]:
+    return (
+        Contact.applications.through.objects.filter(application_id__in=ids)
+        .order_by("contact__name", "contact_id")
+        .values_list("application_id", "contact_id", "contact__name", "contact__email")
+    )
+
+
+def _cards_of(*, user_id: int, ids: list[int]) -> QuerySet[Reminder]:
+    return _cards(user_id).filter(pk__in=ids)
+
+
+# Both compiled once a process for a few lengths of their id lists.
+_PEOPLE = PreparedValues(_people, values={"ids": list})
+_CARDS_OF = PreparedQuery[Reminder](_cards_of, values={"user_id": int, "ids": list})
+
+
 def reminder_people(reminders: list[Reminder]) -> None:
     """Whom to write to, on each card: set `people` on each reminder, the
     people linked to its application by name, in one query for every card
@@ -185,14 +202,8 @@ def reminder_people(reminders: list[Reminder]) -> None:
     prefetch: that built a related manager for each application and model
     instances for each person, a tenth of the page's time."""
     by_application: dict[int, list[Person]] = {}
-    links = (
-        Contact.applications.through.objects.filter(
-            application_id__in={reminder.application_id for reminder in reminders}
-        )
-        .order_by("contact__name", "contact_id")
-        .values_list("application_id", "contact_id", "contact__name", "contact__email")
-    )
-    for application_id, pk, name, email in links:
+    ids = sorted({reminder.application_id for reminder in reminders})
+    for application_id, pk, name, email in _PEOPLE(ids=ids) if ids else ():
         by_application.setdefault(application_id, []).append(Person(pk, name, email))
     for reminder in reminders:
         reminder.people = by_application.get(reminder.application_id, [])  # type: ignore[attr-defined]
@@ -261,7 +272,8 @@ def reminders_page(
     """
     now = now or timezone.now()
     picked = _PICKED(user_id=user.pk, now=now, limit=limit)
-    cards = _cards(user).in_bulk([pk for _key, _due_at, pk in picked])
+    ids = [pk for _key, _due_at, pk in picked]
+    cards = {card.pk: card for card in _CARDS_OF(user_id=user.pk, ids=ids)} if ids else {}
     ranked: dict[str, list[tuple[datetime.datetime, int]]] = {key: [] for key in SECTION_KEYS}
     for key, due_at, pk in picked:
         ranked[key].append((due_at, pk))

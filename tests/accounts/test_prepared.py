@@ -144,6 +144,38 @@ def test_a_value_the_query_does_not_carry_as_a_parameter_is_refused():
         PreparedQuery[Application](build, values=("user_id",))(closed=True)
 
 
+def test_a_list_of_ids_is_compiled_for_a_few_lengths_and_padded():
+    ada, bob = _accounts()
+    built = []
+
+    def build(*, user_id: int, ids: list[int]):
+        built.append(len(ids))
+        return Application.objects.for_user(user_id).filter(pk__in=ids).order_by("id")
+
+    prepared = PreparedQuery[Application](build, values={"user_id": int, "ids": list})
+    mine = list(Application.objects.for_user(ada).order_by("id").values_list("pk", flat=True))
+    theirs = list(Application.objects.for_user(bob).values_list("pk", flat=True))
+    for user, ids in (
+        (ada, mine[:1]),
+        (ada, mine[:3]),
+        (ada, mine[1:4]),  # the same length: the same SQL
+        (ada, mine + theirs),  # bob's ids, not ada's rows
+        (bob, mine + theirs),
+        (ada, []),
+        (ada, mine[:2] * 3),  # repeated ids, read once
+    ):
+        expected = [a.pk for a in Application.objects.filter(user=user, pk__in=ids).order_by("id")]
+        assert [a.pk for a in prepared(user_id=user.pk, ids=ids)] == expected
+    # Lengths 1, 3, 5 and 0 compiled as 1, 4 and 8 (0 padded to 1), then kept.
+    assert built == [1, 4, 8]
+    # A list the SQL does not hold all of is refused, as a scalar is.
+    head = PreparedQuery[Application](
+        lambda *, ids: Application.objects.filter(pk__in=ids[:1]), values={"ids": list}
+    )
+    with pytest.raises(ValueError, match="no parameter for"):
+        head(ids=[1, 2])
+
+
 def test_a_prepared_moment_is_put_where_its_stand_in_was():
     ada, bob = _accounts()
     first = Application.objects.for_user(ada).order_by("updated_at").first()
