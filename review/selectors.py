@@ -255,7 +255,9 @@ def _stale(*, user_id: int, quiet_since: datetime.date, limit: int) -> QuerySet[
 
 
 def _any_application(*, user_id: int) -> QuerySet[Any]:
-    return Application.objects.for_user(user_id).values_list("pk")[:1]
+    # Unordered, as exists() is: the model's ordering sorted every application
+    # of the account to keep one (28 ms at 200,000).
+    return Application.objects.for_user(user_id).order_by().values_list("pk")[:1]
 
 
 STAGE_COUNT_KEYS = {f"o:{stage.value}": stage for stage in Stage}

@@ -76,3 +76,18 @@ def test_no_circle_back_reads_no_rows(user):
     with CaptureQueriesContext(connection) as queries:
         assert circle_backs(user, now=NOW, limit=2) == []
     assert len(queries) == 2
+
+
+def test_has_applications_reads_one_row_in_no_order(user, other_user):
+    from review.selectors import has_applications
+
+    assert not has_applications(user)
+    ApplicationFactory(user=other_user)
+    assert not has_applications(user)
+    ApplicationFactory.create_batch(2, user=user)
+    with CaptureQueriesContext(connection) as queries:
+        assert has_applications(user)
+    [sql] = (query["sql"] for query in queries.captured_queries)
+    # Sorted, it read every application of the account to keep one.
+    assert "ORDER BY" not in sql
+    assert sql.endswith("LIMIT 1")
