@@ -60,7 +60,8 @@ def circle_back_rows(context: Context, circle_backs: list[Any], log_url: str) ->
     went_silent, said_no = escape(gettext("They went silent.")), escape(gettext("They said no."))
     whom, circled = escape(gettext("Whom to contact")), escape(gettext("I circled back"))
     log = escape(gettext("Log a conversation"))
-    here = escape(quote(context["request"].path, safe="/"))
+    request = context.get("request")
+    here = escape(quote(request.path if request else "", safe="/"))
     out = []
     for reminder in circle_backs:
         application = reminder.application

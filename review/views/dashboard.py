@@ -36,7 +36,6 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     date_rows(recent, outcome_on="DATE_FORMAT")
     counts = selectors.stage_counts(user)
     context = {
-        "today": today,
         "now": now,
         "ghosted_after_days": settings.AJAR_GHOSTED_AFTER_DAYS,
         "circle_backs": circle_backs[:LIST_LIMIT],

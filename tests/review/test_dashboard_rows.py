@@ -119,3 +119,12 @@ def test_the_badges_say_due_today_in_the_users_time_zone(user_client, user):
     assert "2 insiders to write to." in content
     assert "They went silent." in content
     assert 'aria-label="Mark &lt;b&gt;R&amp;D' in content
+
+
+@time_machine.travel(NOW, tick=False)
+def test_rendered_without_a_request_the_rows_link_back_nowhere(user_client, user):
+    _every_kind_of_row(user)
+    rows = user_client.get(reverse("dashboard")).context["circle_backs"]
+    source = "{% load dashboard_rows %}{% circle_back_rows circle_backs '/log/' %}"
+    written = engines["django"].from_string(source).render({"now": NOW, "circle_backs": rows})
+    assert written.count('&amp;next=">') == len(rows)
