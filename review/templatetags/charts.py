@@ -8,18 +8,21 @@ page does not pay the template's number formatting for each coordinate).
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 from django import template
+from django.urls import reverse
 from django.utils.formats import date_format, get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from accounts.labels import day_text
 from review.insights import applications_url
-from review.stats import Week
+from review.stats import FunnelStep, Median, Row, SourceResult, Week
 
 register = template.Library()
 
@@ -63,18 +66,32 @@ def days(value) -> str:
     return _("%(days)s days") % {"days": shown} if shown != "1" else _("1 day")
 
 
-@register.simple_tag
-def list_url(filters, **params) -> str:
-    """The applications list showing what a row counts: the page's filters
-    (the company's name as the search) plus `params`, e.g. outcome="rejected"."""
-    query = {
+def _filter_params(filters) -> dict[str, str]:
+    return {
         "applied_from": filters.applied_from.isoformat() if filters.applied_from else "",
         "applied_to": filters.applied_to.isoformat() if filters.applied_to else "",
         "source": filters.source,
         "q": filters.company,
-        **params,
     }
+
+
+@register.simple_tag
+def list_url(filters, **params) -> str:
+    """The applications list showing what a row counts: the page's filters
+    (the company's name as the search) plus `params`, e.g. outcome="rejected"."""
+    query = {**_filter_params(filters), **params}
     return applications_url(**{k: v for k, v in query.items() if v not in (None, "")})
+
+
+def _list_urls(filters) -> Callable[..., str]:
+    """list_url for the rows of one table: the list's address reversed once."""
+    base, page_filters = reverse("applications:list"), _filter_params(filters)
+
+    def url(**params: str) -> str:
+        query = {**page_filters, **params}
+        return f"{base}?{urlencode({k: v for k, v in query.items() if v not in (None, '')})}"
+
+    return url
 
 
 # --- Turning figures into bars -------------------------------------------------------------
@@ -299,5 +316,69 @@ def week_table_rows(weeks: list[Week]) -> SafeString:
             f'<tr><th scope="row">{escape(start)}</th>'
             f'<td class="text-end">{escape(count)}</td></tr>\n'
             for start, count in week_rows(weeks)
+        )
+    )
+
+
+# The "Show the numbers" tables, a `<tr>` a row in one pass; the loops they
+# replaced are in tests/review/chart_references/ (figure_rows.html and its
+# siblings), and the cells are what `{{ }}` wrote: escaped text, plain integers.
+
+
+def _row(label: str, url: str | None, *cells: object) -> str:
+    """`<tr>`: the label (linked to `url` if any) heads the row, the cells follow."""
+    head = f'<a href="{escape(url)}">{escape(label)}</a>' if url else escape(label)
+    tds = "".join(f'<td class="text-end">{escape(str(cell))}</td>' for cell in cells)
+    return f'<tr><th scope="row">{head}</th>{tds}</tr>\n'
+
+
+@register.simple_tag
+def figure_rows(rows: list[Row], filters=None, link: str = "") -> SafeString:
+    """A label, a count and a share a row; with `link` ("outcome" or
+    "rejected_at"), a row that counts something links to those applications."""
+    url = _list_urls(filters) if link in ("outcome", "rejected_at") else None
+
+    def address(row: Row) -> str | None:
+        if url is None or not row.count:
+            return None
+        if link == "outcome":
+            return url(outcome=row.key)
+        return url(outcome="rejected", stage=row.key)
+
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        "".join(_row(row.label, address(row), row.count, percent(row.share)) for row in rows)
+    )
+
+
+@register.simple_tag
+def funnel_rows(steps: list[FunnelStep]) -> SafeString:
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        "".join(
+            _row(s.label, None, s.reached, s.stopped, percent(s.conversion), s.open_here)
+            for s in steps
+        )
+    )
+
+
+@register.simple_tag
+def median_rows(medians: list[Median]) -> SafeString:
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        "".join(_row(m.label, None, days(m.days), m.count) for m in medians)
+    )
+
+
+@register.simple_tag
+def source_rows(sources: list[SourceResult], filters) -> SafeString:
+    """A source a row, its name linking to its applications ("none" has no link)."""
+    url = _list_urls(filters)
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        "".join(
+            _row(
+                s.label,
+                url(source=s.key) if s.key != "none" else None,
+                *(s.total, s.screen, s.milestone, s.final_round),
+                *(s.offers, s.rejected, s.ghosted, s.open),
+            )
+            for s in sources
         )
     )
