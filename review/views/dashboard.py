@@ -35,6 +35,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     label_rows(recent, outcome=Outcome, furthest_stage=Stage)
     date_rows(recent, outcome_on="DATE_FORMAT")
     counts = selectors.stage_counts(user)
+    open_total = sum(n for _stage, n in counts)
     context = {
         "now": now,
         "ghosted_after_days": settings.AJAR_GHOSTED_AFTER_DAYS,
@@ -44,8 +45,11 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         "more_stale": len(stale_list) > LIST_LIMIT,
         "recent": recent,
         "stage_counts": counts,
-        "open_total": sum(n for _stage, n in counts),
-        "has_applications": selectors.has_applications(user),
+        "open_total": open_total,
+        # A row listed or an application counted open is one of the user's:
+        # the query for one is left to the dashboards that show neither.
+        "has_applications": bool(open_total or circle_backs or stale_list or recent)
+        or selectors.has_applications(user),
     }
     context["insights_template"] = INSIGHTS_TEMPLATE
     context["insights"] = insights_for(user, today)

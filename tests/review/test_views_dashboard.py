@@ -163,6 +163,44 @@ def test_another_users_application_cannot_be_marked_ghosted(user_client, other_u
     assert theirs.outcome == Outcome.OPEN
 
 
+def _counting_has_applications(monkeypatch) -> list:
+    from review import selectors
+
+    calls: list = []
+    real = selectors.has_applications
+
+    def counted(user):
+        calls.append(user)
+        return real(user)
+
+    monkeypatch.setattr(selectors, "has_applications", counted)
+    return calls
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_open_application_skips_the_query_for_any_application(user_client, user, monkeypatch):
+    calls = _counting_has_applications(monkeypatch)
+    ApplicationFactory(user=user, applied_on=APPLIED)
+    content = user_client.get(DASHBOARD).content.decode()
+    assert "Start here" not in content
+    assert calls == []
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_account_of_old_closed_applications_is_not_shown_day_one(user_client, user, monkeypatch):
+    # Nothing open, quiet, recent or circling back: the page asks the database.
+    calls = _counting_has_applications(monkeypatch)
+    ApplicationFactory(
+        user=user,
+        applied_on=datetime.date(2025, 1, 6),
+        outcome=Outcome.WITHDRAWN,
+        outcome_on=datetime.date(2025, 2, 3),
+    )
+    content = user_client.get(DASHBOARD).content.decode()
+    assert "Start here" not in content
+    assert len(calls) == 1
+
+
 def test_the_dashboard_query_count_is_the_same_with_5_and_5000_rows(client):
     small, large = UserFactory(), UserFactory()
     make_rows(small, 5)
