@@ -43,13 +43,27 @@ def day_text(day: datetime.date, fmt: str) -> str:
     return _day_text(day, fmt, get_language())
 
 
+@functools.lru_cache(maxsize=4096)
+def _moment_text(
+    wall: datetime.datetime, fold: int, zone: datetime.tzinfo | None, fmt: str, language: str | None
+) -> str:
+    return dateformat.format(wall.replace(tzinfo=zone, fold=fold), fmt)
+
+
 def moment_text(value: datetime.datetime | None, fmt: str) -> str:
-    """What `{{ value|date:fmt }}` writes of a moment: in the current time zone."""
+    """What `{{ value|date:fmt }}` writes of a moment: in the current time zone.
+
+    Written once a process for each wall time, fold, zone, format and
+    language: the Reminders page shows the same cards' due and sent times at
+    every visit, and formatting its 55 moments was a tenth of its CPU. The
+    key is the wall time, not the moment: an aware datetime compares by its
+    instant, the same in every zone, and the text is the zone's."""
     if value is None:
         return ""
     if timezone.is_aware(value):
         value = timezone.localtime(value)
-    return dateformat.format(value, fmt)
+    wall = value.replace(tzinfo=None)
+    return _moment_text(wall, value.fold, value.tzinfo, fmt, get_language())
 
 
 def date_rows(rows: Iterable[Any], **fields: str) -> None:

@@ -2,6 +2,8 @@
 
 from types import SimpleNamespace
 
+import pytest
+
 from accounts.labels import date_rows, label_rows
 from applications.models import Application, Outcome, Source, Stage
 
@@ -58,3 +60,49 @@ def test_a_days_text_is_kept_for_its_format_and_language():
     moment = datetime.datetime(2026, 3, 4, 23, 30, tzinfo=datetime.UTC)
     assert day_text(moment, "j F H:i") == dateformat.format(moment, "j F H:i")
     assert _day_text.cache_info().currsize == kept
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Auckland", "America/New_York"])
+def test_a_moments_text_is_what_the_date_filter_writes_in_the_current_zone(zone):
+    import datetime
+
+    from django.template import Context, Template
+    from django.utils import timezone, translation
+    from django.utils.formats import get_format
+
+    from accounts.labels import moment_text
+
+    moments = [
+        datetime.datetime(2026, 3, 4, 23, 30, tzinfo=datetime.UTC),
+        # 1:30 in New York twice on 1 November 2026: EDT, then EST ("c" and "U" differ).
+        datetime.datetime(2026, 11, 1, 5, 30, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 11, 1, 6, 30, tzinfo=datetime.UTC),
+    ]
+    template = Template('{{ moment|date:"DATETIME_FORMAT" }} {{ moment|date:"H:i T O c U" }}')
+    with timezone.override(zone):
+        for language in ("en", "fr"):
+            with translation.override(language):
+                for moment in moments:
+                    written = template.render(Context({"moment": moment}))
+                    fmt = get_format("DATETIME_FORMAT")
+                    for _ in range(2):  # written, then kept
+                        kept = f"{moment_text(moment, fmt)} {moment_text(moment, 'H:i T O c U')}"
+                        assert kept == written
+
+
+def test_a_moments_text_is_kept_and_told_apart_by_zone():
+    import datetime
+
+    from django.utils import timezone
+
+    from accounts.labels import _moment_text, moment_text
+
+    moment = datetime.datetime(2026, 7, 1, 8, 0, tzinfo=datetime.UTC)
+    with timezone.override("Europe/Paris"):
+        paris = moment_text(moment, "H:i T")
+        hits = _moment_text.cache_info().hits
+        assert moment_text(moment, "H:i T") == paris
+        assert _moment_text.cache_info().hits == hits + 1
+    with timezone.override("Asia/Tokyo"):
+        assert moment_text(moment, "H:i T") == "17:00 JST"
+    assert paris == "10:00 CEST"
