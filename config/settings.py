@@ -329,6 +329,8 @@ AJAR_MESSAGE_ID_DOMAIN = env.str("AJAR_MESSAGE_ID_DOMAIN", default="ajar.localho
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 _broker_dir = DATA_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport, its messages written whole (config/broker.py).
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
     # Both directions share one folder so a worker on this host reads what beat wrote.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),

@@ -1,0 +1,59 @@
+"""The embedded broker (config/broker.py): kombu's filesystem transport with
+each message written whole, so a reader never takes a message half written."""
+
+from queue import Empty
+
+import pytest
+from kombu import Connection
+
+from config import broker
+
+
+def _connection(folder):
+    for name in ("queue", "processed", "control"):
+        (folder / name).mkdir()
+    return Connection(
+        "filesystem://",
+        transport="config.broker:Transport",
+        transport_options={
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
+            "store_processed": False,
+        },
+    )
+
+
+def test_the_settings_use_it_with_the_filesystem_broker(settings):
+    assert settings.CELERY_BROKER_URL.startswith("filesystem://") == (
+        getattr(settings, "CELERY_BROKER_TRANSPORT", None) == "config.broker:Transport"
+    )
+
+
+def test_a_reader_between_the_write_and_the_rename_takes_nothing(tmp_path, monkeypatch):
+    seen_mid_put: list[object] = []
+    with _connection(tmp_path) as connection:
+        channel = connection.default_channel
+        rename = broker.Path.replace
+
+        def reader_runs_first(partial, final):
+            # kombu's own reader, while the message is written but not yet renamed.
+            assert partial.read_bytes()
+            try:
+                seen_mid_put.append(channel._get("sweeps"))
+            except Empty:
+                seen_mid_put.append(None)
+            return rename(partial, final)
+
+        monkeypatch.setattr(broker.Path, "replace", reader_runs_first)
+        queue = connection.SimpleQueue("sweeps")
+        queue.put({"task": "sweep", "n": 1})
+        assert seen_mid_put == [None]
+        message = queue.get(timeout=1)
+        assert message.payload == {"task": "sweep", "n": 1}
+        message.ack()
+        with pytest.raises(Empty):
+            queue.get(timeout=0.1)
+        queue.close()
+    assert not list((tmp_path / "queue").iterdir())
