@@ -12,7 +12,7 @@ real values in those places:
     columns(user_id=user.pk, closed=False)    # the instances, as the queryset's
     counts = PreparedRow(build_counts, values={"user_id": int, "now": datetime}, model=Reminder)
 
-A value is an int, a date or an aware datetime, passed to the builder as it is: a
+A value is an int, a str, a date or an aware datetime, passed to the builder as it is: a
 value the builder derived from one (`now + a week`) would be kept as it was
 built, so a builder takes every value its SQL holds as an argument. A `list`
 value is a list of ids (`pk__in=ids`): kept for a few lengths (LIST_PADDING).
@@ -52,6 +52,8 @@ STAND_INS: dict[type, tuple[Any, ...]] = {
         datetime.datetime(1901, 2, 3, 4, 5, 6, n, tzinfo=datetime.UTC) for n in (17, 19, 23, 29)
     ),
     datetime.date: tuple(datetime.date(1901, 2, n) for n in (3, 5, 7, 11)),
+    # Compiled, never sent: no key or text of ours starts with U+2063.
+    str: tuple(f"\u2063ajar stand-in {n}" for n in (17, 19, 23, 29)),
 }
 
 

@@ -115,6 +115,33 @@ def test_prepared_values_are_the_querysets_tuples_for_each_day():
         )
 
 
+def test_a_prepared_text_is_put_where_its_stand_in_was():
+    ada, bob = _accounts()
+
+    def build(*, user_id: int, after: str, before: str):
+        return (
+            Application.objects.for_user(user_id)
+            .filter(role__gte=after, role__lt=before)
+            .order_by("role")
+            .values_list("role")
+        )
+
+    prepared = PreparedValues(build, values={"user_id": int, "after": str, "before": str})
+    for user, after, before in [(ada, "B", "E"), (ada, "", "z"), (bob, "C", "D"), (ada, "Q", "R")]:
+        expected = list(build(user_id=user.pk, after=after, before=before))
+        assert prepared(user_id=user.pk, after=after, before=before) == expected
+    assert prepared(user_id=ada.pk, after="B", before="E") == [("Closed one",), ("Data engineer",)]
+    assert len(prepared._compiled) == 1
+    # A lookup that rewrites its text (startswith escapes it and adds "%") has
+    # no parameter equal to the stand-in: refused, never run with the stand-in.
+    startswith = PreparedValues(
+        lambda *, prefix: Application.objects.filter(role__startswith=prefix).values_list("pk"),
+        values={"prefix": str},
+    )
+    with pytest.raises(ValueError, match="no parameter for"):
+        startswith(prefix="Data")
+
+
 def test_shapes_past_the_bound_are_compiled_for_their_call_and_not_kept(monkeypatch):
     from accounts import prepared as module
 
@@ -243,6 +270,17 @@ assert selectors.circle_backs(bob, now=now, limit=5) == []
 assert selectors.has_applications(ada) and not selectors.has_applications(bob)
 assert selectors.stale_rows(ada, today=now.date() + datetime.timedelta(days=400), limit=9)
 assert selectors.recent_rows(bob, since=now.date(), limit=5) == []
+from review.insights import rejection_counts, search_start
+from reminders.services import rejection_log
+from applications.models import Stage
+rejection_log(user=bob, stage_reached=Stage.FINAL_ROUND, company_name="Acme", role="Cook",
+              received_on=datetime.date(2026, 3, 2))
+assert search_start(bob) == datetime.date(2026, 3, 2)
+march = [datetime.date(2026, 3, day) for day in (2, 3)]
+counts = rejection_counts(bob, since=march[0], final_since=march[1])
+assert counts == {"total": 1, "final": 0}, counts
+counts = rejection_counts(bob, since=march[1], final_since=march[0])
+assert counts == {"total": 0, "final": 1}, counts
 print("sqlite ok")
 """
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}

@@ -245,6 +245,36 @@ def test_another_users_data_never_shows(user, other_user):
     assert insights_for(user, TODAY) == []
 
 
+def test_the_counts_compiled_once_serve_each_user_and_day_their_own(user, other_user):
+    """The search start and the rejection counts are compiled once a process
+    (accounts.prepared), then run with each call's user and days."""
+    from review.insights import rejection_counts
+
+    reject(user, D(2026, 4, 1), stage=Stage.FINAL_ROUND)
+    reject(user, D(2026, 8, 1), stage=Stage.SCREEN)
+    for day in (D(2026, 2, 1), D(2026, 3, 1), D(2026, 9, 1)):
+        reject(other_user, day, stage=Stage.FINAL_ROUND)
+    for _ in range(2):
+        assert search_start(user) == D(2026, 4, 1)
+        assert search_start(other_user) == D(2026, 2, 1)
+        assert rejection_counts(user, since=D(2026, 4, 1), final_since=D(2026, 4, 2)) == {
+            "total": 2,
+            "final": 0,
+        }
+        assert rejection_counts(user, since=D(2026, 4, 2), final_since=D(2026, 4, 1)) == {
+            "total": 1,
+            "final": 1,
+        }
+        assert rejection_counts(other_user, since=D(2026, 2, 1), final_since=D(2026, 3, 1)) == {
+            "total": 3,
+            "final": 2,
+        }
+        assert rejection_counts(other_user, since=D(2026, 9, 2), final_since=D(2026, 9, 2)) == {
+            "total": 0,
+            "final": 0,
+        }
+
+
 # --- The partial the dashboard includes ----------
 
 
