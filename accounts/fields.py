@@ -20,14 +20,15 @@ from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms
 from django.forms.boundfield import BoundField
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+from accounts.markup import html_text
 
 
 def _shown(value: Any) -> str:
     """`{{ value }}` with autoescape."""
     value = localize(value)
-    return str(conditional_escape(value if isinstance(value, str) else str(value)))
+    return html_text(value if isinstance(value, str) else str(value))
 
 
 def _add_classes(widget: forms.Widget, classes: str) -> None:

@@ -16,8 +16,9 @@ from typing import Any
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
+
+from accounts.markup import html_text
 
 _WIDGETS = "django/forms/widgets/"
 # The widget templates that are only {% include "django/forms/widgets/input.html" %}.
@@ -50,13 +51,13 @@ _DIV_FORM = "django/forms/div.html"
 
 def _text(value: Any) -> str:
     """`{{ value|stringformat:'s' }}` with autoescape: safe strings are kept."""
-    return str(conditional_escape(value))
+    return html_text(value)
 
 
 def _shown(value: Any) -> str:
     """`{{ value }}` with autoescape (a number or a date localized, as the template does)."""
     value = localize(template_localtime(value))
-    return str(conditional_escape(value if isinstance(value, str) else str(value)))
+    return html_text(value if isinstance(value, str) else str(value))
 
 
 def _attrs(attrs: dict[str, Any]) -> str:

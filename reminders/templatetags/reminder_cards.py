@@ -12,12 +12,11 @@ from typing import Any
 
 from django import template
 from django.template.context import Context
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from accounts.links import pk_url_halves
-from accounts.markup import csrf_field
+from accounts.markup import csrf_field, html_text
 from reminders.models import ReminderStatus
 
 register = template.Library()
@@ -50,7 +49,7 @@ class _Urls:
 
 def _people(reminder: Any, url: _Urls, write_to: str) -> str:
     if reminder.write_to:
-        return conditional_escape(reminder.write_to)
+        return html_text(reminder.write_to)
     names = []
     for person in reminder.people:
         email = f" ({escape(person.email)})" if person.email else ""
@@ -82,8 +81,8 @@ def reminder_cards(context: Context, cards: list[Any]) -> SafeString:
     snooze_group = (
         f'<div class="btn-group btn-group-sm" role="group" aria-label="{words["snooze"]}">\n'
         + "".join(
-            f'<button type="submit" name="weeks" value="{conditional_escape(weeks)}" '
-            f'class="btn btn-outline-primary">{conditional_escape(label)}</button>\n'
+            f'<button type="submit" name="weeks" value="{html_text(weeks)}" '
+            f'class="btn btn-outline-primary">{html_text(label)}</button>\n'
             for weeks, label in context.get("snooze_buttons") or ()
         )
         + "</div>\n"
@@ -99,8 +98,8 @@ def reminder_cards(context: Context, cards: list[Any]) -> SafeString:
             f'<h3 class="h6 mb-1"><a href="{url("review:application", reminder.application_id)}">'
             f"{title}</a></h3>\n"
             f'<p class="mb-2 small text-body-secondary">\n<span class="fw-semibold">'
-            f"{conditional_escape(reminder.step_label)}</span> · "
-            f"{conditional_escape(reminder.kind_label)} ·\n{conditional_escape(reminder.when)}"
+            f"{html_text(reminder.step_label)}</span> · "
+            f"{html_text(reminder.kind_label)} ·\n{html_text(reminder.when)}"
         ]
         if status == ReminderStatus.SCHEDULED:
             parts.append(
@@ -108,7 +107,7 @@ def reminder_cards(context: Context, cards: list[Any]) -> SafeString:
                 f'<span class="visually-hidden"> ({title})</span></a>'
             )
         if reminder.snoozed:
-            parts.append(f"\n· {conditional_escape(reminder.snoozed)}")
+            parts.append(f"\n· {html_text(reminder.snoozed)}")
         parts.append(
             '\n</p>\n<p class="small mb-2 write-to" data-testid="write-to">\n'
             f"{_people(reminder, url, words['write_to'])}\n</p>\n"
