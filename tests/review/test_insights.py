@@ -275,6 +275,25 @@ def test_the_counts_compiled_once_serve_each_user_and_day_their_own(user, other_
         }
 
 
+def test_the_search_start_is_the_first_entry_of_its_index(user):
+    """Read as MIN() with a GROUP BY, it read every entry of the account's
+    (46 ms at 200,000 applications); ordered and limited, one."""
+    from django.db import connection, transaction
+
+    from review.insights import _first_application
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plans")
+    ApplicationFactory(user=user, applied_on=D(2026, 3, 2))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off; SET LOCAL enable_seqscan = off")
+        plan = _first_application(user_id=user.pk).explain()
+    assert "application_first_day_idx" in plan, plan
+    assert plan.startswith("Limit"), plan
+    assert "Aggregate" not in plan, plan
+    assert "Sort" not in plan, plan
+
+
 # --- The partial the dashboard includes ----------
 
 
