@@ -29,7 +29,7 @@ VALUES = [
 ]
 
 
-@pytest.mark.parametrize("value", VALUES, ids=repr)
+@pytest.mark.parametrize("value", VALUES, ids=lambda value: type(value).__name__)
 def test_html_text_is_what_conditional_escape_writes(value):
     assert html_text(value) == str(conditional_escape(value))
 
