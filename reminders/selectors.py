@@ -22,7 +22,7 @@ from accounts.models import User
 from accounts.pagination import BoundedCount
 from accounts.prepared import PreparedQuery, PreparedValues, prepared_counts, prepared_union
 from contacts.models import Contact
-from reminders.models import Reminder, ReminderStatus
+from reminders.models import Reminder, ReminderSettings, ReminderStatus
 
 
 def insiders_for(reminder: Reminder) -> QuerySet[Contact]:
@@ -301,3 +301,19 @@ def unacknowledged_failures(user: User, *, limit: int = 5) -> list[Reminder]:
 
 def last_delivered_at(user: User) -> datetime.datetime | None:
     return Reminder.objects.for_user(user).aggregate(last=Max("sent_at"))["last"]
+
+
+def _email_enabled(*, user_id: int) -> QuerySet[Any]:
+    return ReminderSettings.objects.filter(user_id=user_id).values_list("email_enabled")
+
+
+_EMAIL_ENABLED = PreparedValues(_email_enabled, values=("user_id",))
+
+
+def email_enabled(user: User) -> bool:
+    """Whether the user's circle-backs are emailed: their setting, or its
+    default while they have none (read, not created, by a page that shows it)."""
+    rows = _EMAIL_ENABLED(user_id=user.pk)
+    if rows:
+        return bool(rows[0][0])
+    return bool(ReminderSettings().email_enabled)

@@ -37,6 +37,7 @@ from reminders.scheduling import snoozed_due_date
 from reminders.selectors import (
     SECTION_COUNT_CAP,
     SectionRows,
+    email_enabled,
     insiders_for,
     reminder_people,
     reminder_section,
@@ -52,7 +53,6 @@ from reminders.services import (
     reminder_move_undo,
     reminder_reapply,
     reminder_retry,
-    reminder_settings_get,
     reminder_snooze,
     reminder_test_send,
     reminder_unsubscribe,
@@ -146,7 +146,7 @@ def reminder_list(request: AuthenticatedRequest) -> HttpResponse:
             "filter_query": f"section={shown}&" if shown else "",
             "has_reminders": any(count.value for count in counts.values()),
             "snooze_buttons": snooze_buttons(links.SNOOZE_WEEKS),
-            "email_enabled": reminder_settings_get(user=request.user).email_enabled,
+            "email_enabled": email_enabled(request.user),
         },
     )
 

@@ -532,3 +532,15 @@ def test_the_note_preview_never_greets_the_user_by_their_own_name(user_client, u
     html = user_client.get(reverse("settings")).content.decode()
     assert "Hi Alex," in html
     assert "Hi Sam," not in html
+
+
+def test_the_reminders_page_says_when_emails_are_off_and_creates_no_settings(user_client, user):
+    ReminderFactory(user=user)  # and the user's settings, emails on
+    notice = "Reminder emails are off"
+    assert notice not in user_client.get(reverse("reminders:list")).content.decode()
+    ReminderSettings.objects.filter(user=user).update(email_enabled=False)
+    assert notice in user_client.get(reverse("reminders:list")).content.decode()
+    # A user with no settings yet: the default (on) is shown, and nothing is written.
+    ReminderSettings.objects.filter(user=user).delete()
+    assert notice not in user_client.get(reverse("reminders:list")).content.decode()
+    assert not ReminderSettings.objects.filter(user=user).exists()
