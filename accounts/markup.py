@@ -6,6 +6,7 @@ from html import escape
 from typing import Any
 
 from django.template.context import Context
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
 
@@ -14,6 +15,8 @@ def html_text(value: Any) -> str:
     text) as it gives itself, any other escaped. Without conditional_escape's
     wrapper for lazy text, which looked through every argument of each of the
     600 calls of a Reminders page."""
+    if isinstance(value, Promise):
+        value = str(value)  # lazy text as the text it gives, safe or not
     if hasattr(value, "__html__"):
         return value.__html__()
     return escape(str(value))

@@ -1,7 +1,7 @@
 """accounts.markup.html_text writes what Django's conditional_escape writes."""
 
 import pytest
-from django.utils.functional import lazystr
+from django.utils.functional import lazy, lazystr
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
@@ -22,6 +22,7 @@ VALUES = [
     lazystr("<lazy & plain>"),
     gettext_lazy("Snooze"),
     mark_safe(lazystr("<lazy safe>")),  # noqa: S308 (a test value)
+    lazy(lambda: mark_safe("<b>lazy, then safe</b>"), str)(),
     Marked(),
     12_345,
     1.5,
