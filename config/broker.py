@@ -30,6 +30,22 @@ from kombu.utils.json import dumps
 
 # The reader takes the files whose name, after the first dot, is "<queue>.msg".
 PARTIAL_SUFFIX = ".part"
+TRANSPORT = "config.broker:Transport"
+
+
+def transport_options(folder: Path) -> dict[str, Any]:
+    """The options of a broker kept under `folder`, its folders created. Both
+    directions share one folder, so a worker on this host reads what beat wrote."""
+    for name in ("queue", "processed", "control"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
+        "store_processed": False,
+        "polling_interval": 0.1,
+    }
 
 
 class Channel(filesystem.Channel):

@@ -330,18 +330,10 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 _broker_dir = DATA_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem transport, its messages written whole (config/broker.py).
-    CELERY_BROKER_TRANSPORT = "config.broker:Transport"
-    # Both directions share one folder so a worker on this host reads what beat wrote.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-        "polling_interval": 0.1,
-    }
-    for _folder in ("queue", "processed", "control"):
-        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+    from config import broker
+
+    CELERY_BROKER_TRANSPORT = broker.TRANSPORT
+    CELERY_BROKER_TRANSPORT_OPTIONS = broker.transport_options(_broker_dir)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Redelivery of an unacked message after this many seconds; the lease in

@@ -10,24 +10,16 @@ from config import broker
 
 
 def _connection(folder):
-    for name in ("queue", "processed", "control"):
-        (folder / name).mkdir()
     return Connection(
         "filesystem://",
-        transport="config.broker:Transport",
-        transport_options={
-            "data_folder_in": str(folder / "queue"),
-            "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed"),
-            "control_folder": str(folder / "control"),
-            "store_processed": False,
-        },
+        transport=broker.TRANSPORT,
+        transport_options=broker.transport_options(folder),
     )
 
 
 def test_the_settings_use_it_with_the_filesystem_broker(settings):
     assert settings.CELERY_BROKER_URL.startswith("filesystem://") == (
-        getattr(settings, "CELERY_BROKER_TRANSPORT", None) == "config.broker:Transport"
+        getattr(settings, "CELERY_BROKER_TRANSPORT", None) == broker.TRANSPORT
     )
 
 

@@ -254,25 +254,19 @@ def test_the_counts_compiled_once_serve_each_user_and_day_their_own(user, other_
     reject(user, D(2026, 8, 1), stage=Stage.SCREEN)
     for day in (D(2026, 2, 1), D(2026, 3, 1), D(2026, 9, 1)):
         reject(other_user, day, stage=Stage.FINAL_ROUND)
+    counts = [
+        # (whose, since, final round since) -> (total, final)
+        ((user, D(2026, 4, 1), D(2026, 4, 2)), (2, 0)),
+        ((user, D(2026, 4, 2), D(2026, 4, 1)), (1, 1)),
+        ((other_user, D(2026, 2, 1), D(2026, 3, 1)), (3, 2)),
+        ((other_user, D(2026, 9, 2), D(2026, 9, 2)), (0, 0)),
+    ]
     for _ in range(2):
         assert search_start(user) == D(2026, 4, 1)
         assert search_start(other_user) == D(2026, 2, 1)
-        assert rejection_counts(user, since=D(2026, 4, 1), final_since=D(2026, 4, 2)) == {
-            "total": 2,
-            "final": 0,
-        }
-        assert rejection_counts(user, since=D(2026, 4, 2), final_since=D(2026, 4, 1)) == {
-            "total": 1,
-            "final": 1,
-        }
-        assert rejection_counts(other_user, since=D(2026, 2, 1), final_since=D(2026, 3, 1)) == {
-            "total": 3,
-            "final": 2,
-        }
-        assert rejection_counts(other_user, since=D(2026, 9, 2), final_since=D(2026, 9, 2)) == {
-            "total": 0,
-            "final": 0,
-        }
+        for (whose, since, final_since), (total, final) in counts:
+            got = rejection_counts(whose, since=since, final_since=final_since)
+            assert got == {"total": total, "final": final}, (whose, since, final_since)
 
 
 def test_the_search_start_is_the_first_entry_of_its_index(user):
