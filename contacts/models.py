@@ -6,7 +6,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OwnedQuerySet
+from accounts.models import ChoiceLabels, OwnedQuerySet
 from accounts.validators import validate_user_date
 from applications.models import Application, Company
 
@@ -46,7 +46,7 @@ class ContactQuerySet(OwnedQuerySet["Contact"]):
         return self.annotate(last_contacted_on=Subquery(last))
 
 
-class Contact(models.Model):
+class Contact(ChoiceLabels):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     company = models.ForeignKey(
         Company, on_delete=models.CASCADE, related_name="contacts", null=True, blank=True
@@ -98,7 +98,7 @@ class InteractionQuerySet(OwnedQuerySet["Interaction"]):
         )
 
 
-class Interaction(models.Model):
+class Interaction(ChoiceLabels):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     occurred_on = models.DateField(_("date"), validators=[validate_user_date])
     channel = models.CharField(

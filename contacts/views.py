@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.forms import as_id
 from accounts.http import AuthenticatedRequest
+from accounts.models import User
 from accounts.pagination import CappedPaginator
 from accounts.pickers import picker_options
 from accounts.timezones import user_today
@@ -166,16 +168,10 @@ def interaction_log(request: AuthenticatedRequest) -> HttpResponse:
             contact = get_object_or_404(
                 Contact.objects.for_user(user), pk=_int_or_404(source["contact"])
             )
-        # From a page, the likely people as checkboxes; from nowhere in
-        # particular, a search over all of them (the form's picker).
-        narrowed = application is not None or company is not None or contact is not None
+        scope = _scope(user, application=application, company=company, contact=contact)
         form = InteractionForm(
             user=user,
-            scope=selectors.contacts_in_scope(
-                user, application=application, company=company, contact=contact
-            )
-            if narrowed
-            else None,
+            scope=scope,
             initial={
                 "occurred_on": user_today(user),
                 "application": application,
@@ -183,7 +179,21 @@ def interaction_log(request: AuthenticatedRequest) -> HttpResponse:
                 "contact": contact,
                 "contacts": [contact.pk] if contact else [],
             },
+            # Inside another page, its own ids: that page may have fields of
+            # the same names (a stage move's date), and a label must point at
+            # its own input.
+            **({"auto_id": "log_%s"} if request.htmx else {}),
         )
+        if request.htmx:
+            # A page's closed "Log a conversation" asks for the form when it
+            # is opened (contacts_tags.log_interaction_form).
+            response = render(
+                request,
+                "contacts/_log_interaction_form.html",
+                {"form": form, "next": safe_next(request, ""), "nobody": scope == []},
+            )
+            patch_vary_headers(response, ("HX-Request",))
+            return response
     else:
         form = InteractionForm(request.POST, user=user)
         if form.is_valid():
@@ -211,11 +221,32 @@ def interaction_log(request: AuthenticatedRequest) -> HttpResponse:
                 first = interaction.contacts.order_by("pk").first()
                 assert first is not None  # a conversation is with someone
                 return redirect(safe_next(request, first.get_absolute_url()))
-    return render(
+    response = render(
         request,
         "contacts/log_interaction.html",
         {"form": form, "next": safe_next(request, ""), "application": application},
         status=400 if form.is_bound else 200,
+    )
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _scope(
+    user: User,
+    *,
+    application: Application | None,
+    company: Company | None,
+    contact: Contact | None,
+) -> list[Contact] | None:
+    """Whom the form offers as checkboxes when it is logged from a page (the
+    likely people), or None from nowhere in particular: then a search over
+    all of them (the form's picker)."""
+    if application is not None and company is None and contact is None:
+        return selectors.application_scope(user, application)
+    if application is None and company is None and contact is None:
+        return None
+    return list(
+        selectors.contacts_in_scope(user, application=application, company=company, contact=contact)
     )
 
 

@@ -1,4 +1,7 @@
 import datetime
+import re
+from html import escape, unescape
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
@@ -316,25 +319,82 @@ def test_the_log_page_scopes_its_query_string_ids_to_the_user(user_client, user,
     assert user_client.get(LOG, {"application": mine.pk}).status_code == 200
 
 
-def test_the_partial_renders_for_an_application_with_only_that_companys_people(user_client, user):
+def _shell_url(html):
+    """The address a closed "Log a conversation" asks its form from."""
+    match = re.search(r'<details class="log-interaction[^>]* hx-get="([^"]+)"', html)
+    assert match, html
+    return unescape(match.group(1))
+
+
+def test_the_closed_form_names_the_page_only_and_builds_no_form(user_client, user):
     from django.template import RequestContext, Template
     from django.test import RequestFactory
 
     application = ApplicationFactory(user=user)
     insider = ContactFactory(user=user, company=application.company, name="Insider")
-    ContactFactory(user=user, name="Stranger")
-    request = RequestFactory().get(application.get_absolute_url())
+    request = RequestFactory().get(application.get_absolute_url() + "?tab=1")
     request.user = user
     # As the application page includes it, with `only`: other page variables stay out.
     page = Template(
         '{% include "contacts/_log_interaction.html" with application=application only %}'
     )
-    html = page.render(RequestContext(request, {"application": application, "contact": insider}))
+    context = RequestContext(request, {"application": application, "contact": insider})
+    with CaptureQueriesContext(connection) as queries:
+        html = page.render(context)
+    assert not queries.captured_queries
+    assert "Insider" not in html
+    assert "<form" not in html
+    url = urlsplit(_shell_url(html))
+    assert url.path == LOG
+    assert parse_qs(url.query) == {
+        "application": [str(application.pk)],
+        "next": [f"{application.get_absolute_url()}?tab=1"],
+    }
+    # Without scripts, the same address opens the form on its own page.
+    assert f'href="{escape(_shell_url(html))}"' in html
+
+
+def test_opening_it_fetches_the_form_with_only_that_companys_people(user_client, user):
+    application = ApplicationFactory(user=user)
+    insider = ContactFactory(user=user, company=application.company, name="Insider")
+    ContactFactory(user=user, name="Stranger")
+    page = user_client.get(application.get_absolute_url()).content.decode()
+    response = user_client.get(_shell_url(page), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "HX-Request" in response["Vary"]
+    html = response.content.decode()
+    assert "<html" not in html
+    assert html.lstrip().startswith("<form")
     assert f'value="{insider.pk}"' in html
     assert "Stranger" not in html
     assert f'name="application" value="{application.pk}"' in html
+    assert f'name="next" value="{application.get_absolute_url()}"' in html
     assert 'name="csrfmiddlewaretoken"' in html
     assert "checked" not in html
+    # Its own ids: the application page has a date field of its own.
+    assert 'id="log_occurred_on"' in html
+    assert 'for="log_occurred_on"' in html
+    assert "Nobody to pick yet" not in html
+
+
+def test_the_fetched_form_from_a_contact_ticks_them_and_says_when_nobody_is_offered(
+    user_client, user
+):
+    contact = ContactFactory(user=user, company=None, name="Lone Wolf")
+    page = user_client.get(contact.get_absolute_url()).content.decode()
+    html = user_client.get(_shell_url(page), headers={"HX-Request": "true"}).content.decode()
+    assert re.search(rf'value="{contact.pk}"[^>]*checked', html)
+    assert "Nobody to pick yet" not in html
+    empty = CompanyFactory(user=user)
+    page = user_client.get(reverse("review:company_detail", args=[empty.pk])).content.decode()
+    html = user_client.get(_shell_url(page), headers={"HX-Request": "true"}).content.decode()
+    assert "Nobody to pick yet" in html
+
+
+def test_the_fetched_form_is_scoped_to_the_user(user_client, user, other_user):
+    foreign = ApplicationFactory(user=other_user)
+    response = user_client.get(LOG, {"application": foreign.pk}, headers={"HX-Request": "true"})
+    assert response.status_code == 404
 
 
 def test_deleting_a_conversation(user_client, user):

@@ -1,3 +1,6 @@
+import re
+from html import unescape
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -232,9 +235,12 @@ def test_the_company_page_offers_to_log_a_conversation_with_its_contacts(user_cl
     acme = CompanyFactory(user=user)
     insider = ContactFactory(user=user, company=acme, name="Ada Insider")
     ContactFactory(user=user, name="Someone Elsewhere")
-    response = user_client.get(detail(acme))
-    content = response.content.decode()
-    assert "Log a conversation" in content
+    page = user_client.get(detail(acme)).content.decode()
+    assert "Log a conversation" in page
+    # Closed, it holds no form: opening it fetches the form for this company.
+    url = unescape(re.search(r'<details class="log-interaction[^>]* hx-get="([^"]+)"', page)[1])
+    assert f"company={acme.pk}" in url
+    content = user_client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert f'value="{insider.pk}"' in content
     assert "Someone Elsewhere" not in content
 
