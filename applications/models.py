@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OwnedQuerySet
+from accounts.models import ChoiceLabels, OwnedQuerySet
 from accounts.validators import validate_user_date
 
 
@@ -103,7 +103,7 @@ class ApplicationQuerySet(OwnedQuerySet["Application"]):
         return self.exclude(outcome=Outcome.OPEN)
 
 
-class Application(models.Model):
+class Application(ChoiceLabels):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="applications")
     role = models.CharField(_("role"), max_length=200)
@@ -253,7 +253,7 @@ class StageEventQuerySet(OwnedQuerySet["StageEvent"]):
     user_field = "application__user"
 
 
-class StageEvent(models.Model):
+class StageEvent(ChoiceLabels):
     """One move of an application: "how far it got" and "when" are facts."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
@@ -281,7 +281,7 @@ class RejectionQuerySet(OwnedQuerySet["Rejection"]):
     pass
 
 
-class Rejection(models.Model):
+class Rejection(ChoiceLabels):
     application = models.OneToOneField(
         Application, on_delete=models.CASCADE, related_name="rejection"
     )

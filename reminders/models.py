@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OwnedQuerySet, User
+from accounts.models import ChoiceLabels, OwnedQuerySet, User
 from applications.models import Application, Rejection, Stage
 
 COOLING_OFF_MIN, COOLING_OFF_MAX = 1, 365
@@ -211,7 +211,7 @@ class ReminderQuerySet(OwnedQuerySet["Reminder"]):
         return self.exclude(step=ReminderStep.THANK_YOU)
 
 
-class Reminder(models.Model):
+class Reminder(ChoiceLabels):
     """One step of an application's cadence (a thank-you, its circle-back, a
     keep-on-radar follow-up). Its row holds every piece of the delivery state:
     the database, not the broker, is the source of truth."""
