@@ -33,7 +33,8 @@ def card_rows(reminders: list[Reminder]) -> None:
     """Set on each reminder what its card shows: `step_label`, `kind_label`,
     `status_label`, `when` (its status line), `snoozed`, `write_to` (the
     sentence naming whom to write to, or "" when `people` lists them).
-    `people` comes from reminders.selectors.reminder_people(), run first."""
+    `people` comes from reminders.selectors.reminder_people(), run first; the
+    names around the reminder from reminders.selectors.CARD_VALUES."""
     label_rows(reminders, step=ReminderStep, kind=ReminderKind, status=ReminderStatus)
     day, moment = get_format("DATE_FORMAT"), get_format("DATETIME_FORMAT")
     next_on, due, emailed = _("next, on %(day)s"), _("due %(day)s"), _("emailed %(day)s")
@@ -67,12 +68,11 @@ def card_rows(reminders: list[Reminder]) -> None:
             if count
             else ""
         )
-        contact = reminder.contact
-        if contact is not None:
-            role = roles.get(contact.role, contact.role)
+        if reminder.contact_id is not None:
+            role = roles.get(reminder.card_contact_role, reminder.card_contact_role)
             reminder.people = []
-            reminder.write_to = fill(write_to, name=contact.name, role=role.lower())
+            reminder.write_to = fill(write_to, name=reminder.card_contact_name, role=role.lower())
         else:
             reminder.write_to = (
-                "" if reminder.people else fill(nobody, company=reminder.application.company.name)
+                "" if reminder.people else fill(nobody, company=reminder.card_company)
             )

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import (
     Exists,
+    F,
     Max,
     OuterRef,
     Q,
@@ -96,21 +97,29 @@ CARD_FIELDS = (
     "moved_on",
     "due_date_before_move",
     "last_error",
-    "application__role",
-    "application__company__name",
-    "reapplication__role",
-    "contact__name",
-    "contact__role",
+    "application",
+    "reapplication",
+    "contact",
 )
+# What a card shows of the rows around its reminder, as values on it, not
+# models: read as models (select_related), 80 cards were 272 model instances,
+# a seventh of the page's CPU.
+CARD_VALUES = {
+    "card_role": F("application__role"),
+    "card_company": F("application__company__name"),
+    "card_reapplied_role": F("reapplication__role"),
+    "card_contact_name": F("contact__name"),
+    "card_contact_role": F("contact__role"),
+}
 
 
 def _cards(user: User | int) -> QuerySet[Reminder]:
     return (
         Reminder.objects.for_user(user)
-        .select_related("application__company", "reapplication", "contact")
         # What a card shows ({% reminder_cards %}), not every column of
         # five tables: an application's search text alone holds its letter's start.
         .only(*CARD_FIELDS)
+        .annotate(**CARD_VALUES)
     )
 
 

@@ -91,8 +91,8 @@ def reminder_cards(context: Context, cards: list[Any]) -> SafeString:
     moved = engine.get_template("reminders/_moved.html") if engine else None
     out = []
     for reminder in cards:
-        pk, status, app = int(reminder.pk), reminder.status, reminder.application
-        title = f"{escape(app.role)} · {escape(app.company.name)}"
+        pk, status = int(reminder.pk), reminder.status
+        title = f"{escape(reminder.card_role)} · {escape(reminder.card_company)}"
         parts = [
             f'<li class="card mb-2 reminder-card" id="reminder-{pk}">\n<div class="card-body">\n'
             f'<h3 class="h6 mb-1"><a href="{url("review:application", reminder.application_id)}">'
@@ -125,7 +125,7 @@ def reminder_cards(context: Context, cards: list[Any]) -> SafeString:
             parts.append(
                 f'<p class="small mb-2">{words["applied_again"]} '
                 f'<a href="{url("review:application", reminder.reapplication_id)}">'
-                f"{escape(reminder.reapplication.role)}</a></p>\n"
+                f"{escape(reminder.card_reapplied_role)}</a></p>\n"
             )
         if status in ACTIONABLE:
             parts.append('<div class="d-flex flex-wrap gap-2 align-items-center">\n')
@@ -151,7 +151,7 @@ def reminder_cards(context: Context, cards: list[Any]) -> SafeString:
                 f'<label class="form-label small mb-0" for="reapply-role-{pk}">'
                 f"{words['role_applied_for']}</label>\n"
                 f'<input class="form-control form-control-sm" id="reapply-role-{pk}" '
-                f'name="role" maxlength="200" value="{escape(app.role)}">\n</div>\n'
+                f'name="role" maxlength="200" value="{escape(reminder.card_role)}">\n</div>\n'
                 '<button type="submit" class="btn btn-sm btn-outline-success">'
                 f"{words['i_applied_again']}</button>\n</form>\n"
             )

@@ -10,16 +10,19 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.template import engines
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.models import Application
 from contacts.models import ContactRole
 from reminders import links
 from reminders.cards import card_rows, snooze_buttons
 from reminders.models import Reminder, ReminderStatus
-from reminders.selectors import reminder_people, reminders_page
+from reminders.selectors import reminder_people, reminder_section, reminders_page
 from tests.factories import ApplicationFactory, ContactFactory, ReminderFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +113,24 @@ def test_the_page_writes_its_cards_with_the_tag(user_client, user):
     for card in cards:
         assert f'id="reminder-{card.pk}"' in page
     assert page.count('<li class="card mb-2 reminder-card"') == len(cards)
+
+
+def test_the_cards_carry_the_rows_around_them_as_values_not_models(user):
+    """A card's application, company, contact and reapplication are read as
+    values with it (reminders.selectors.CARD_VALUES): as models they were most
+    of the page's model instances. Writing the cards then reads nothing more."""
+    cards = _cards_in_every_state(user)
+    section = reminder_section(user, "due", now=timezone.now())
+    cards_of_a_section = list(section[0:50])
+    assert cards_of_a_section
+    for card in [*cards, *cards_of_a_section]:
+        for relation in (Reminder.application, Reminder.contact, Reminder.reapplication):
+            assert not relation.is_cached(card)
+        assert card.card_role == Application.objects.get(pk=card.application_id).role
+    request = RequestFactory().get(reverse("reminders:list"))
+    request.user = user
+    with CaptureQueriesContext(connection) as queries:
+        written = _render("{% load reminder_cards %}{% reminder_cards cards %}", cards, request)
+    assert not queries.captured_queries
+    writer = next(card for card in cards if card.contact_id)
+    assert f"Write to {writer.contact.name} (recruiter)" in written
