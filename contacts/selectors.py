@@ -67,3 +67,20 @@ def contacts_in_scope(
             return qs.filter(Q(company_id=contact.company_id) | Q(pk=contact.pk))
         return qs.filter(pk=contact.pk)
     return qs
+
+
+def offered_contacts(
+    user: User,
+    *,
+    application: Application | None = None,
+    company: Company | None = None,
+    contact: Contact | None = None,
+) -> list[Contact] | None:
+    """Whom "log a conversation" offers as checkboxes when it is logged from a
+    page (the likely people), or None from nowhere in particular: then the
+    form searches all of them."""
+    if application is not None and company is None and contact is None:
+        return application_scope(user, application)
+    if application is None and company is None and contact is None:
+        return None
+    return list(contacts_in_scope(user, application=application, company=company, contact=contact))

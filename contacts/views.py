@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET
 
 from accounts.forms import as_id
 from accounts.http import AuthenticatedRequest
-from accounts.models import User
 from accounts.pagination import CappedPaginator
 from accounts.pickers import picker_options
 from accounts.timezones import user_today
@@ -151,6 +150,7 @@ def interaction_log(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     source = request.POST if request.method == "POST" else request.GET
     application = company = contact = None
+    scope: list[Contact] | None = None
     # Ids in the query string of a GET are looked up in the user's own rows: a
     # foreign one is a 404. In a POST they are form fields: a foreign one is a
     # field error.
@@ -168,7 +168,9 @@ def interaction_log(request: AuthenticatedRequest) -> HttpResponse:
             contact = get_object_or_404(
                 Contact.objects.for_user(user), pk=_int_or_404(source["contact"])
             )
-        scope = _scope(user, application=application, company=company, contact=contact)
+        scope = selectors.offered_contacts(
+            user, application=application, company=company, contact=contact
+        )
         form = InteractionForm(
             user=user,
             scope=scope,
@@ -224,30 +226,16 @@ def interaction_log(request: AuthenticatedRequest) -> HttpResponse:
     response = render(
         request,
         "contacts/log_interaction.html",
-        {"form": form, "next": safe_next(request, ""), "application": application},
+        {
+            "form": form,
+            "next": safe_next(request, ""),
+            "application": application,
+            "nobody": scope == [],
+        },
         status=400 if form.is_bound else 200,
     )
     patch_vary_headers(response, ("HX-Request",))
     return response
-
-
-def _scope(
-    user: User,
-    *,
-    application: Application | None,
-    company: Company | None,
-    contact: Contact | None,
-) -> list[Contact] | None:
-    """Whom the form offers as checkboxes when it is logged from a page (the
-    likely people), or None from nowhere in particular: then a search over
-    all of them (the form's picker)."""
-    if application is not None and company is None and contact is None:
-        return selectors.application_scope(user, application)
-    if application is None and company is None and contact is None:
-        return None
-    return list(
-        selectors.contacts_in_scope(user, application=application, company=company, contact=contact)
-    )
 
 
 def _int_or_404(value: str) -> int:

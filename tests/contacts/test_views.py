@@ -418,3 +418,13 @@ def test_an_offsite_next_is_ignored(user_client, user):
         },
     )
     assert response["Location"] == contact.get_absolute_url()
+
+
+def test_the_log_page_says_nobody_is_offered_only_when_nobody_is(user_client, user):
+    ContactFactory(user=user, name="Ada")
+    # From nowhere in particular it searches every contact: someone to pick.
+    searched = user_client.get(LOG).content.decode()
+    assert 'name="contacts"' in searched
+    assert "Nobody to pick yet" not in searched
+    empty = CompanyFactory(user=user)
+    assert "Nobody to pick yet" in user_client.get(LOG, {"company": empty.pk}).content.decode()
