@@ -21,7 +21,10 @@ value is a list of ids (`pk__in=ids`): kept for a few lengths (LIST_PADDING).
 would (the compiler's converters, `Model.from_db`, select_related rows cached on
 their foreign key); `PreparedValues` returns a `values_list()` queryset's tuples;
 `PreparedRow` runs SQL a builder wrote and returns its one row.
-The SQL is the same the ORM would send, so SQLite and PostgreSQL both work.
+The SQL is the same the ORM would send, so SQLite and PostgreSQL both work. On
+PostgreSQL each shape's SQL is also a prepared statement of the connection,
+planned once, not on every call (accounts/statements.py): `plan_once=False`
+for a query whose best plan depends on how many rows the account holds.
 """
 
 import datetime
@@ -40,6 +43,7 @@ from django.db.models.query import (  # type: ignore[attr-defined]
 from django.db.models.sql.compiler import SQLCompiler
 
 from accounts.pagination import capped_counts_sql
+from accounts.statements import Statement, statement_for
 
 M = TypeVar("M", bound=Model)
 # Shapes kept per prepared query; past this many (an offset read deep into a
@@ -87,6 +91,15 @@ class _Compiled:
     slots: tuple[tuple[int, str, int | None], ...]
     using: str
     compiler: SQLCompiler | None = None
+    statement: Statement | None = None
+
+    def execute(self, cursor: Any, values: dict[str, Any]) -> None:
+        """Run it on `cursor` (Django's) with these values."""
+        params = self.params_for(values)
+        if self.statement is None:
+            cursor.execute(self.sql, params)
+        else:
+            self.statement.run(cursor, params)
 
     def params_for(self, values: dict[str, Any]) -> list[Any]:
         params = list(self.params)
@@ -97,12 +110,23 @@ class _Compiled:
         return params
 
 
+def _label(build: Callable[..., Any]) -> str:
+    return f"{build.__module__}.{build.__qualname__}"
+
+
 class _Prepared:
     def __init__(
-        self, build: Callable[..., Any], *, values: Sequence[str] | Mapping[str, type]
+        self,
+        build: Callable[..., Any],
+        *,
+        values: Sequence[str] | Mapping[str, type],
+        plan_once: bool = True,
+        label: str | None = None,
     ) -> None:
         kinds = dict(values) if isinstance(values, Mapping) else dict.fromkeys(values, int)
         self.build = build
+        self.plan_once = plan_once
+        self.label = label or _label(build)
         self.values = tuple(kinds)
         self.lists = tuple(name for name, kind in kinds.items() if kind is list)
         self._stand_ins: dict[str, Any] = {}
@@ -112,6 +136,14 @@ class _Prepared:
                 raise ValueError(f"no stand-ins for so many values of type {kind.__name__}")
             self._stand_ins.update(zip(names, STAND_INS[kind], strict=False))
         self._compiled: dict[Hashable, _Compiled] = {}
+
+    def _statement(
+        self, sql: str, params: Sequence[Any], slots: tuple, using: str
+    ) -> Statement | None:
+        if not self.plan_once:
+            return None
+        indexes = [index for index, _name, _position in slots]
+        return statement_for(sql, params, indexes, using=using, label=self.label)
 
     def _keep(self, shape: Hashable, compiled: _Compiled) -> _Compiled:
         if len(self._compiled) < MAX_SHAPES:
@@ -183,13 +215,14 @@ class _PreparedQuerySet(_Prepared):
             compiler = queryset.query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
             slots = self._slots(params, queryset.db, stand_ins)
+            statement = self._statement(sql, params, slots, queryset.db)
             compiled = self._keep(
-                shape, _Compiled(sql, tuple(params), slots, queryset.db, compiler)
+                shape, _Compiled(sql, tuple(params), slots, queryset.db, compiler, statement)
             )
         compiler = compiled.compiler
         assert compiler is not None
         with connections[compiled.using].cursor() as cursor:
-            cursor.execute(compiled.sql, compiled.params_for(values))
+            compiled.execute(cursor, values)
             rows = cursor.fetchall()
         if compiler.has_extra_select:
             rows = [row[: compiler.col_count] for row in rows]
@@ -244,8 +277,10 @@ class PreparedRow(_Prepared):
         *,
         values: Sequence[str] | Mapping[str, type],
         model: type[Model],
+        plan_once: bool = True,
+        label: str | None = None,
     ) -> None:
-        super().__init__(build, values=values)
+        super().__init__(build, values=values, plan_once=plan_once, label=label)
         self.model = model
 
     def __call__(self, **arguments: Any) -> tuple[Any, ...]:
@@ -255,11 +290,13 @@ class PreparedRow(_Prepared):
             stand_ins = self._stand_ins_for(values)
             sql, params = self.build(**{**arguments, **stand_ins})
             using = router.db_for_read(self.model)
+            slots = self._slots(params, using, stand_ins)
+            statement = self._statement(sql, params, slots, using)
             compiled = self._keep(
-                shape, _Compiled(sql, tuple(params), self._slots(params, using, stand_ins), using)
+                shape, _Compiled(sql, tuple(params), slots, using, statement=statement)
             )
         with connections[compiled.using].cursor() as cursor:
-            cursor.execute(compiled.sql, compiled.params_for(values))
+            compiled.execute(cursor, values)
             row = cursor.fetchone()
         return tuple(row)
 
@@ -293,7 +330,7 @@ def prepared_union(
         first, *rest = build(**arguments)
         return first.union(*rest, all=True)
 
-    prepared = rows(union, values=values)
+    prepared = rows(union, values=values, label=_label(build))
 
     def run(**arguments: Any) -> list[Any]:
         if connections[router.db_for_read(model)].features.supports_slicing_ordering_in_compound:
@@ -315,5 +352,5 @@ def prepared_counts(
     def sql(*, cap: int, **arguments: Any) -> tuple[str, list[Any]]:
         return capped_counts_sql(build(**arguments), cap=cap)
 
-    prepared = PreparedRow(sql, values=values, model=model)
+    prepared = PreparedRow(sql, values=values, model=model, label=_label(build))
     return lambda **arguments: tuple(int(n) for n in prepared(**arguments))

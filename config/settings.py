@@ -160,6 +160,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 USING_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+# PostgreSQL: the pages' hottest queries (accounts/prepared.py) run as the
+# connection's prepared statements, planned once, not on every request. Turn
+# it off behind a pooler that hands each transaction another server session
+# (PgBouncer's transaction pooling, which keeps no SQL PREPARE).
+AJAR_PREPARED_STATEMENTS = env.bool("AJAR_PREPARED_STATEMENTS", default=True)
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 if USING_SQLITE and not DEBUG and not TESTING:
     import warnings

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from accounts.statements import sql_of
 from applications.models import Application, Outcome, Rejection, Stage, StatsCount
 from applications.services import application_move
 from review.insights import rejection_counts
@@ -84,10 +85,10 @@ def test_the_counts_read_the_counters_not_the_applications_or_rejections(user):
         stage_counts(user)
         rejection_counts(user, since=START, final_since=START)
     assert len(queries) == 2
-    for query in queries.captured_queries:
-        assert "applications_statscount" in query["sql"]
-        assert "applications_application" not in query["sql"]
-        assert "applications_rejection" not in query["sql"]
+    for sql in (sql_of(query["sql"]) for query in queries.captured_queries):
+        assert "applications_statscount" in sql
+        assert "applications_application" not in sql
+        assert "applications_rejection" not in sql
 
 
 def test_the_stats_page_leaves_the_other_pages_counters_out(user):
