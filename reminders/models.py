@@ -394,6 +394,16 @@ class Reminder(ChoiceLabels):
                 name="reminder_snoozed_idx",
                 condition=Q(status="scheduled", snoozed_count__gt=0),
             ),
+            # The Reminders page's "upcoming" section, its rows and its count: in
+            # reminder_user_status_idx the snoozed rows come first (they are due
+            # within weeks), and a scan reads each one's row to skip it (4,000
+            # heap reads for 1,001 rows at 200,000 applications, 5.8 ms a page).
+            # A claimed row leaves it, like the snoozed index.
+            models.Index(
+                fields=["user", "due_at", "id"],
+                name="reminder_upcoming_idx",
+                condition=Q(status="scheduled", snoozed_count=0),
+            ),
             # Health and metrics: the last successful send, and the latency of the
             # last hour's sends (WHERE status = 'sent' AND sent_at >= ...).
             models.Index(

@@ -130,3 +130,23 @@ def test_the_snoozed_section_is_counted_from_its_own_index(user):
     (part,) = _section_parts("snoozed", now)
     plan = _plan(Reminder.objects.for_user(user).filter(part).values("id"))
     assert "reminder_snoozed_idx" in plan, plan
+
+
+def test_the_upcoming_section_skips_the_snoozed_rows_in_its_own_index(user):
+    """reminder_upcoming_idx holds only the scheduled rows never snoozed: the
+    snoozed ones, due sooner, are not read one row at a time to be skipped
+    (4,000 heap reads for 1,001 counted at 200,000 applications)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plans")
+    now = timezone.now()
+    for days in range(150):  # snoozed, due within weeks: first in due order
+        ReminderFactory(user=user, due_at=now + datetime.timedelta(hours=days + 1), snoozed_count=1)
+    ReminderFactory(user=user, due_at=now + datetime.timedelta(days=30))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE reminders_reminder")
+    first, _waiting = _section_parts("upcoming", now)
+    # As the page picks a section's rows and counts them: their ids in due order.
+    rows = Reminder.objects.for_user(user).filter(first).order_by("due_at", "id")
+    plan = _plan(rows.values_list("due_at", "id")[:10])
+    assert "Index Only Scan using reminder_upcoming_idx" in plan, plan
+    assert "Filter" not in plan, plan
