@@ -254,6 +254,21 @@ def wait_idle(cookie: str, floor_seconds: float) -> None:
         time.sleep(0.2)
 
 
+def busy_seconds() -> float | None:
+    """The machine's CPU time spent so far (every core, every process: the
+    server, PostgreSQL, wrk), from /proc/stat; None where there is none. Its
+    rise over a load, divided by the requests served, is what a request costs
+    the machine, a figure that moves less than req/s when other work shares
+    the cores (stolen time and idle time are not counted)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    # user, nice, system, idle, iowait, irq, softirq, steal (guest is in user).
+    user, nice, system, _idle, _iowait, irq, softirq = (int(f) for f in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(script: str, path: str, env: dict[str, str], duration: int, connections: int) -> dict:
     command = [
         WRK,
@@ -266,6 +281,7 @@ def wrk(script: str, path: str, env: dict[str, str], duration: int, connections:
         str(LUA_DIR / script),
         f"http://127.0.0.1:{PORT}{path}",
     ]
+    busy_before = busy_seconds()
     output = subprocess.run(
         command,
         env={**os.environ, "BENCH_LUA_DIR": str(LUA_DIR), **env},
@@ -274,9 +290,15 @@ def wrk(script: str, path: str, env: dict[str, str], duration: int, connections:
         timeout=duration + 120,
         check=True,
     ).stdout
+    busy_after = busy_seconds()
     line = next(line for line in output.splitlines() if line.startswith("BENCH-JSON "))
     result = json.loads(line.removeprefix("BENCH-JSON "))
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["cpu_ms"] = (
+        (busy_after - busy_before) * 1000 / result["requests"]
+        if busy_before is not None and busy_after is not None and result["requests"]
+        else None
+    )
     return result
 
 
@@ -378,7 +400,16 @@ def measure_pages(cookies: dict[str, str], paths: dict[str, dict[str, str]]) -> 
             ARGS.connections,
         )
         floor_rps = (floor_start["rps"] + floor_end["rps"]) / 2
-        floors.append({"round": number, "start": floor_start, "end": floor_end, "rps": floor_rps})
+        cpu = [run["cpu_ms"] for run in (floor_start, floor_end) if run["cpu_ms"] is not None]
+        floors.append(
+            {
+                "round": number,
+                "start": floor_start,
+                "end": floor_end,
+                "rps": floor_rps,
+                "cpu_ms": statistics.mean(cpu) if cpu else None,
+            }
+        )
         for result, run in round_runs:
             result.runs.append(
                 {
@@ -389,6 +420,7 @@ def measure_pages(cookies: dict[str, str], paths: dict[str, dict[str, str]]) -> 
                     "p99_ms": run["p99_us"] / 1000,
                     "errors": run["errors"],
                     "requests": run["requests"],
+                    "cpu_ms": run["cpu_ms"],
                 }
             )
         print(f"  round {number}: floor {floor_rps:.0f} req/s", flush=True)
@@ -621,22 +653,31 @@ def fmt(value: float | None, spec: str) -> str:
 def markdown(report: dict) -> str:
     lines = [
         f"floor: one request {report['floor_single_ms']:.1f} ms; "
-        + ", ".join(f"round {f['round']} {f['rps']:.0f} req/s" for f in report["floors"]),
+        + ", ".join(
+            f"round {f['round']} {f['rps']:.0f} req/s, {fmt(f.get('cpu_ms'), '.2f')} ms CPU"
+            for f in report["floors"]
+        ),
         "",
-        "| page | size | one request | req/s | ÷ floor | p50 | p99 | HTML | queries |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "CPU a request: the machine's CPU time over the load (server, PostgreSQL and",
+        "wrk) divided by the requests served.",
+        "",
+        "| page | size | one request | req/s | ÷ floor | CPU a request | p50 | p99 | HTML "
+        "| queries |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for result in report["pages"]:
         runs = result["runs"]
 
         def med(key: str, runs: list[dict] = runs) -> float | None:
-            return statistics.median(run[key] for run in runs) if runs else None
+            values = [run[key] for run in runs if run.get(key) is not None]
+            return statistics.median(values) if values else None
 
         note = "" if result["loaded"] else " (not loaded: one request too slow)"
         lines.append(
             f"| {result['page']} | {result['size']} | {result['single_ms']:.1f} ms | "
             f"{fmt(med('rps'), '.1f')} | {fmt(med('ratio'), '.3f')} | "
-            f"{fmt(med('p50_ms'), '.0f')} ms | {fmt(med('p99_ms'), '.0f')} ms | "
+            f"{fmt(med('cpu_ms'), '.2f')} ms | {fmt(med('p50_ms'), '.0f')} ms | "
+            f"{fmt(med('p99_ms'), '.0f')} ms | "
             f"{result['html_bytes'] / 1024:.1f} KiB | "
             f"{result['queries'] if result['queries'] >= 0 else 'not counted'}{note} |"
         )
