@@ -7,8 +7,9 @@ such a query becomes a prepared statement of the connection, once: its
 constants (statuses, limits, a section's name) are written into the
 statement, so that PostgreSQL can prove which partial index a query may read,
 and only its values (the user's id, the time, a list of ids) are parameters.
-After five runs PostgreSQL keeps one plan for the statement when that plan
-costs no more than planning each run would (`plan_cache_mode = auto`).
+The connection plans each statement once, on its first run
+(`plan_cache_mode = force_generic_plan`, config/settings.py): left to choose,
+PostgreSQL planned the Reminders page's counts on every call.
 
 One plan for every account: a query whose best plan depends on how many rows
 the account holds is not prepared here (accounts.prepared's

@@ -165,6 +165,13 @@ USING_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 # it off behind a pooler that hands each transaction another server session
 # (PgBouncer's transaction pooling, which keeps no SQL PREPARE).
 AJAR_PREPARED_STATEMENTS = env.bool("AJAR_PREPARED_STATEMENTS", default=True)
+if AJAR_PREPARED_STATEMENTS and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Once means once: PostgreSQL's own choice planned the Reminders page's
+    # counts on every call, its one plan's estimate being the average
+    # account's. Only prepared statements keep a plan; other queries are
+    # planned each time whatever this says.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan"
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 if USING_SQLITE and not DEBUG and not TESTING:
     import warnings
