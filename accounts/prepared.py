@@ -20,7 +20,8 @@ value is a list of ids (`pk__in=ids`): kept for a few lengths (LIST_PADDING).
 `PreparedQuery` turns the rows into model instances as iterating the queryset
 would (the compiler's converters, `Model.from_db`, select_related rows cached on
 their foreign key); `PreparedValues` returns a `values_list()` queryset's tuples;
-`PreparedRow` runs SQL a builder wrote and returns its one row.
+`PreparedRow` runs SQL a builder wrote and returns its one row, `PreparedRows`
+its rows.
 The SQL is the same the ORM would send, so SQLite and PostgreSQL both work. On
 PostgreSQL each shape's SQL is also a prepared statement of the connection,
 planned once, not on every call (accounts/statements.py): `plan_once=False`
@@ -283,7 +284,7 @@ class PreparedRow(_Prepared):
         super().__init__(build, values=values, plan_once=plan_once, label=label)
         self.model = model
 
-    def __call__(self, **arguments: Any) -> tuple[Any, ...]:
+    def _rows(self, arguments: dict[str, Any]) -> list[tuple[Any, ...]]:
         values, shape = self._split(arguments)
         compiled = self._compiled.get(shape)
         if compiled is None:
@@ -297,8 +298,18 @@ class PreparedRow(_Prepared):
             )
         with connections[compiled.using].cursor() as cursor:
             compiled.execute(cursor, values)
-            row = cursor.fetchone()
-        return tuple(row)
+            return [tuple(row) for row in cursor.fetchall()]
+
+    def __call__(self, **arguments: Any) -> tuple[Any, ...]:
+        (row,) = self._rows(arguments)
+        return row
+
+
+class PreparedRows(PreparedRow):
+    """PreparedRow for SQL that selects any number of rows: calling it returns them."""
+
+    def __call__(self, **arguments: Any) -> list[tuple[Any, ...]]:  # type: ignore[override]
+        return self._rows(arguments)
 
 
 def keep_as_prefetched(instance: Model, name: str, rows: Sequence[Model]) -> None:

@@ -1,11 +1,11 @@
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from django.db import connection
 from django.http import HttpRequest
 
 from accounts.models import User
-from reminders.models import ReminderStatus
+from accounts.prepared import PreparedRows
+from reminders.models import Reminder, ReminderStatus
 
 
 class FailedEmail(NamedTuple):
@@ -32,12 +32,19 @@ LIMIT 5
 """
 
 
+def _banner(*, user_id: int) -> tuple[str, list[Any]]:
+    return BANNER_SQL, [user_id, ReminderStatus.FAILED.value]
+
+
+# On PostgreSQL a prepared statement of each connection, planned once
+# (accounts/statements.py): its planning took longer than its run.
+_BANNER = PreparedRows(_banner, values=("user_id",), model=Reminder)
+
+
 def unacknowledged_failures(user: User) -> list[FailedEmail]:
     """What the banner names: the role and company of the latest failed emails
     the user has not acknowledged."""
-    with connection.cursor() as cursor:
-        cursor.execute(BANNER_SQL, [user.pk, ReminderStatus.FAILED.value])
-        return [FailedEmail(role, company) for role, company in cursor.fetchall()]
+    return [FailedEmail(role, company) for role, company in _BANNER(user_id=user.pk)]
 
 
 def failed_reminders(request: HttpRequest) -> dict[str, Callable[[], Any]]:
