@@ -49,6 +49,20 @@ LUA_DIR = ROOT / "bench" / "wrk"
 WRK = os.environ.get("WRK", "/usr/bin/wrk")
 
 
+SIZES = ("medium", "large")
+
+
+def _sizes(text: str) -> list[str]:
+    """--sizes, checked before the seed: an unknown name failed after it."""
+    sizes = [size.strip() for size in text.split(",") if size.strip()]
+    unknown = [size for size in sizes if size not in SIZES]
+    if unknown or not sizes:
+        raise argparse.ArgumentTypeError(
+            f"unknown size {', '.join(unknown) or '(none)'}: choose from {', '.join(SIZES)}"
+        )
+    return sizes
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -77,7 +91,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "whose users hold a connection open while they think",
     )
     parser.add_argument("--pages", default="", help="comma-separated page names (default all)")
-    parser.add_argument("--sizes", default="medium,large")
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default="medium,large",
+        help="comma-separated: medium (the --medium account), large (the --large one)",
+    )
     parser.add_argument("--skip-seed", action="store_true", help="reuse the seeded database")
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
     parser.add_argument("--skip-post", action="store_true")
@@ -736,7 +755,7 @@ def main() -> int:
     accounts = web_seed.accounts_for(ARGS.large, ARGS.medium, ARGS.others, ARGS.other_size)
     by_size = {"medium": accounts[0], "large": accounts[1]}
     prepare(accounts)
-    sizes = [s for s in ARGS.sizes.split(",") if s]
+    sizes = ARGS.sizes
     cookies = {size: session_cookie(by_size[size].email) for size in sizes}
     wanted = {name.strip() for name in ARGS.pages.split(",") if name.strip()}
     paths = {
