@@ -428,3 +428,22 @@ def test_the_log_page_says_nobody_is_offered_only_when_nobody_is(user_client, us
     assert "Nobody to pick yet" not in searched
     empty = CompanyFactory(user=user)
     assert "Nobody to pick yet" in user_client.get(LOG, {"company": empty.pk}).content.decode()
+
+
+def test_the_log_page_and_the_fetched_form_are_one_form(user_client, user):
+    """The page without scripts writes the fragment a closed form fetches: the
+    same fields and errors, with a way back to where it was opened from."""
+    application = ApplicationFactory(user=user)
+    ContactFactory(user=user, company=application.company, name="Insider")
+    query = {"application": application.pk, "next": application.get_absolute_url()}
+    page = user_client.get(LOG, query)
+    fragment = user_client.get(LOG, query, headers={"HX-Request": "true"})
+    assert "contacts/_log_interaction_form.html" in [t.name for t in page.templates]
+    html = page.content.decode()
+    assert f'<form method="post" action="{LOG}" novalidate class="form-narrow">' in html
+    assert f'<a class="btn btn-link" href="{application.get_absolute_url()}">Cancel</a>' in html
+    assert "Cancel" not in fragment.content.decode()
+    # A field error comes back on the page, with the form's own message.
+    refused = user_client.post(LOG, {"occurred_on": "2026-03-09", "channel": "email"})
+    assert refused.status_code == 400
+    assert "invalid-feedback" in refused.content.decode()
