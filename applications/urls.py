@@ -9,6 +9,7 @@ app_name = "applications"
 # `reminders` (config/urls.py mounts them under the same /applications/ paths).
 urlpatterns = [
     path("", applications.application_list, name="list"),
+    path("search/", applications.application_search, name="search"),
     path("new/", applications.application_create_view, name="create"),
     path("options/", applications.application_options, name="options"),
     path("companies/options/", applications.company_options, name="company_options"),

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
         "applications:create",
         "contacts:create",
         "contacts:log_interaction",
+        "applications:search",
     ],
 )
 def test_a_form_page_is_the_same_at_5_and_5000_rows(client, url_name):

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -71,6 +72,64 @@ def test_a_filter_that_matches_nothing_offers_to_clear_the_filters(user_client, 
     body = user_client.get(LIST, {"q": "astronaut"}).content.decode()
     assert "No application matches these filters." in body
     assert "Clear the filters" in body
+
+
+SEARCH = reverse("applications:search")
+
+
+def test_an_unfiltered_list_leaves_its_closed_filters_out_and_opening_them_fetches_them(
+    user_client, user
+):
+    acme = CompanyFactory(user=user, name="Acme")
+    ApplicationFactory(user=user, company=acme)
+    response = user_client.get(LIST)
+    html = response.content.decode()
+    assert response.context["form"] is None
+    assert 'role="search"' not in html
+    assert 'name="q"' not in html
+    closed = re.search(r'<details class="[^"]*filters"([^>]*)>', html)
+    assert closed, html
+    assert " open" not in closed.group(1)
+    assert f'hx-get="{SEARCH}"' in closed.group(1)
+    assert 'hx-trigger="toggle once"' in closed.group(1)
+    # Without scripts, the same address opens them on a page of their own.
+    assert f'href="{SEARCH}"' in html
+
+    fetched = user_client.get(SEARCH, headers={"HX-Request": "true"})
+    assert fetched.status_code == 200
+    assert "HX-Request" in fetched["Vary"]
+    fragment = fetched.content.decode()
+    assert "<html" not in fragment
+    assert fragment.lstrip().startswith(f'<form method="get" action="{LIST}"')
+    assert 'name="q"' in fragment
+    assert 'name="applied_to"' in fragment
+    assert "Clear the filters" not in fragment
+    page = user_client.get(SEARCH).content.decode()
+    assert "<html" in page
+    assert f'<form method="get" action="{LIST}"' in page
+
+
+def test_a_filtered_list_shows_its_filters_open_with_their_values(user_client, user):
+    acme = CompanyFactory(user=user, name="Acme")
+    ApplicationFactory(user=user, company=acme, role="Data engineer")
+    html = user_client.get(LIST, {"q": "data", "company": acme.pk}).content.decode()
+    assert '<details class="card card-body mb-3 filters" open>' in html
+    assert 'name="q" value="data"' in html
+    assert f'<option value="{acme.pk}" selected>Acme</option>' in html
+    assert "Clear the filters" in html
+    assert f'hx-get="{SEARCH}"' not in html
+
+
+def test_a_bad_filter_value_alone_opens_the_filters_to_point_at_it(user_client, user):
+    ApplicationFactory(user=user)
+    response = user_client.get(LIST, {"applied_from": "2026-13-45"})
+    html = response.content.decode()
+    assert "applied_from" in response.context["form"].errors
+    assert '<details class="card card-body mb-3 filters" open>' in html
+    assert "is-invalid" in html
+    # A page number is not a filter: page 2 keeps them closed.
+    ApplicationFactory.create_batch(30, user=user)
+    assert user_client.get(LIST, {"page": 2}).context["form"] is None
 
 
 def test_the_list_paginates(user_client, user):
