@@ -7,7 +7,7 @@ id is a field error, never a lookup.
 
 import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.urls import reverse_lazy
@@ -19,6 +19,7 @@ from accounts.text import squash_spaces
 from accounts.timezones import user_today
 from accounts.validators import validate_user_date
 from applications.models import Application, Company, Stage
+from applications.services import ApplicationDetails
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -94,19 +95,13 @@ def model_choice(form: forms.BaseForm, name: str) -> "forms.ModelChoiceField[Any
     return field
 
 
-class ApplicationDetails(TypedDict):
-    """The application's own details, as the services take them."""
+class StageStep(TypedDict):
+    """A step of the history, as the services take it."""
 
-    role: str
-    job_url: str
-    source: str
-    location: str
-    applied_on: datetime.date | None
-    salary_min: int | None
-    salary_max: int | None
-    salary_currency: str
-    job_description: str
-    notes: str
+    stage: Stage
+    occurred_on: datetime.date
+    scheduled_at: datetime.datetime | None
+    note: str
 
 
 class ApplicationForm(PickOrTypeCompanyMixin, forms.ModelForm):
@@ -163,18 +158,9 @@ class ApplicationForm(PickOrTypeCompanyMixin, forms.ModelForm):
         return cleaned
 
     def service_fields(self) -> ApplicationDetails:
-        data = self.cleaned_data
-        return ApplicationDetails(
-            role=data["role"],
-            job_url=data["job_url"],
-            source=data["source"],
-            location=data["location"],
-            applied_on=data["applied_on"],
-            salary_min=data["salary_min"],
-            salary_max=data["salary_max"],
-            salary_currency=data["salary_currency"],
-            job_description=data["job_description"],
-            notes=data["notes"],
+        # Meta.fields are the details' keys, one for one (a test holds them equal).
+        return cast(
+            ApplicationDetails, {name: self.cleaned_data[name] for name in self.Meta.fields}
         )
 
 
@@ -192,16 +178,20 @@ class StageEventForm(forms.Form):
         help_text=_("Optional, in your time zone."),
         validators=[validate_user_date],
     )
-    note = forms.CharField(
-        label=_("Note"),
-        required=False,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    note = long_text(_("Note"), rows=2)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["occurred_on"].initial = user_today(user)
+
+    def service_fields(self) -> StageStep:
+        data = self.cleaned_data
+        return StageStep(
+            stage=Stage(data["stage"]),
+            occurred_on=data["occurred_on"],
+            scheduled_at=data["scheduled_at"],
+            note=data["note"],
+        )
 
 
 class BoardMoveForm(forms.Form):

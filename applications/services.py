@@ -6,6 +6,7 @@ it lives in `reminders.services`, the layer that may read all three.
 
 import datetime
 from collections.abc import Iterable, Sequence
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -47,6 +48,22 @@ from letters.uploads import FileRoom
 # start; a pasted thread of quoted mail would only bloat the index.
 SEARCH_LETTER_CHARS = 4000
 
+
+class ApplicationDetails(TypedDict):
+    """An application's own details: what its edit form holds, all of them."""
+
+    role: str
+    job_url: str
+    source: str
+    location: str
+    applied_on: datetime.date | None
+    salary_min: int | None
+    salary_max: int | None
+    salary_currency: str
+    job_description: str
+    notes: str
+
+
 # --- Companies ----------------------------------------------------------------------
 
 
@@ -69,13 +86,9 @@ def company_get_or_create(*, user: User, name: str) -> Company:
 # --- Applications and their history -----------------------------------------------------
 
 
-def application_refresh_furthest_stage(application: Application) -> None:
-    """furthest_stage is the highest stage in the history (or the current one)."""
-    applications_refresh_furthest_stage([application])
-
-
 def applications_refresh_furthest_stage(applications: Sequence[Application]) -> None:
-    """application_refresh_furthest_stage for many (one query; the caller saves them)."""
+    """furthest_stage is the highest stage in the history (or the current one),
+    for each of these (one query; the caller saves them)."""
     highest = dict(
         StageEvent.objects.filter(application__in=[a.pk for a in applications])
         .order_by()
@@ -347,19 +360,7 @@ def application_create(
 
 @transaction.atomic
 def application_update(
-    *,
-    application: Application,
-    company: Company,
-    role: str,
-    job_url: str,
-    job_description: str,
-    source: str,
-    location: str,
-    salary_min: int | None,
-    salary_max: int | None,
-    salary_currency: str,
-    applied_on: datetime.date | None,
-    notes: str,
+    *, application: Application, company: Company, **details: Unpack[ApplicationDetails]
 ) -> Application:
     """Edit an application's details (the edit form's fields, all of them); its
     stages and outcome move only through the history and the outcome services."""
@@ -367,16 +368,8 @@ def application_update(
     application = Application.objects.select_for_update().get(pk=application.pk)
     applied_before, source_before = application.applied_on, application.source
     application.company = company
-    application.role = role
-    application.job_url = job_url
-    application.job_description = job_description
-    application.source = source
-    application.location = location
-    application.salary_min = salary_min
-    application.salary_max = salary_max
-    application.salary_currency = salary_currency
-    application.applied_on = applied_on
-    application.notes = notes
+    for field, value in details.items():
+        setattr(application, field, value)
     application.full_clean(exclude=["user", "company"])
     application.save()
     application_search_refresh(application_ids=[application.pk])
@@ -406,7 +399,7 @@ def application_move(
         note=note,
     )
     application.current_stage = stage
-    application_refresh_furthest_stage(application)
+    applications_refresh_furthest_stage([application])
     application_note_activity(application, event.occurred_on)
     application.save(
         update_fields=["current_stage", "furthest_stage", "last_activity_on", "updated_at"]
@@ -446,7 +439,7 @@ def _follow_history(application: Application) -> None:
     latest = application.events.order_by("-occurred_on", "-created_at", "-id").first()
     if latest is not None:
         application.current_stage = latest.stage
-    application_refresh_furthest_stage(application)
+    applications_refresh_furthest_stage([application])
     application.save(update_fields=["current_stage", "furthest_stage", "updated_at"])
     application_activity_refresh(application_ids=[application.pk])
     application_stats_refresh(application_ids=[application.pk])

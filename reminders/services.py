@@ -40,7 +40,6 @@ from applications.models import (
 from applications.services import (
     application_create,
     application_note_activity,
-    application_refresh_furthest_stage,
     application_search_refresh,
     application_stats_count_new,
     application_stats_forget,
@@ -964,7 +963,7 @@ def rejection_log(
         event.save()
     if not created:
         # A new application was written closed: it has nothing left to save.
-        application_refresh_furthest_stage(application)
+        applications_refresh_furthest_stage([application])
         application.save()
     if created:
         # Its facts are the ones in hand: counted without reading the row back.
@@ -1415,7 +1414,7 @@ def application_outcome_record(
         application.current_stage = Stage.OFFER
     application.outcome = outcome
     application.outcome_on = on
-    application_refresh_furthest_stage(application)
+    applications_refresh_furthest_stage([application])
     application.save()
     application_stats_refresh(application_ids=[application.pk])
     if outcome != Outcome.OFFER_DECLINED or not keep_circle_back:

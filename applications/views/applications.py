@@ -140,15 +140,9 @@ def application_move_view(request: AuthenticatedRequest, pk: int) -> HttpRespons
     application = _own_application(request, pk)
     form = StageEventForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        application_move(
-            application=application,
-            stage=Stage(data["stage"]),
-            occurred_on=data["occurred_on"],
-            scheduled_at=data["scheduled_at"],
-            note=data["note"],
-        )
-        messages.success(request, _("Moved to %(stage)s.") % {"stage": Stage(data["stage"]).label})
+        step = form.service_fields()
+        application_move(application=application, **step)
+        messages.success(request, _("Moved to %(stage)s.") % {"stage": step["stage"].label})
         return redirect(application)
     return render(
         request,
@@ -169,14 +163,7 @@ def stage_event_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     }
     form = StageEventForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        stage_event_update(
-            event=event,
-            stage=Stage(data["stage"]),
-            occurred_on=data["occurred_on"],
-            scheduled_at=data["scheduled_at"],
-            note=data["note"],
-        )
+        stage_event_update(event=event, **form.service_fields())
         messages.success(request, _("History corrected."))
         return redirect(application)
     return render(
@@ -243,10 +230,6 @@ def company_options(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def application_label(application: Application) -> str:
-    return f"{application.role} at {application.company.name}"
-
-
 @require_GET
 def application_options(request: AuthenticatedRequest) -> HttpResponse:
     """htmx: the options of an applications picker that match what was typed
@@ -260,5 +243,5 @@ def application_options(request: AuthenticatedRequest) -> HttpResponse:
         matching=lambda applications, word: applications.filter(
             Q(role__icontains=word) | Q(company__name__icontains=word)
         ),
-        label=application_label,
+        label=lambda application: f"{application.role} at {application.company.name}",
     )
