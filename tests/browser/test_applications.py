@@ -22,7 +22,7 @@ def test_a_user_corrects_the_history_edits_and_undoes_a_rejection_then_deletes(
     page, live_server, user, login, axe_check
 ):
     application = ApplicationFactory(user=user, role="Platform engineer")
-    ApplicationFactory(user=user, role="Designer")
+    designer = ApplicationFactory(user=user, role="Designer")
     application_move(
         application=application, stage=Stage.ONSITE, occurred_on=datetime.date(2026, 1, 20)
     )
@@ -59,6 +59,20 @@ def test_a_user_corrects_the_history_edits_and_undoes_a_rejection_then_deletes(
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_text("No application matches these filters.")).to_be_visible()
     check(r"/applications/")
+    page.get_by_role("link", name="Clear the filters").first.click()
+    # Closed again, the filters were fetched when opened: their company picker
+    # searches on the server like any other.
+    page.get_by_text("Search and filter").click()
+    # Typed in once htmx has settled the fetched form (a person takes longer).
+    expect(page.locator(".filters-body form")).to_have_count(1)
+    expect(page.locator(".htmx-settling")).to_have_count(0)
+    page.get_by_placeholder("Search your companies").fill(designer.company.name)
+    company = page.get_by_label("Company", exact=True)
+    expect(company.locator("option", has_text=designer.company.name)).to_have_count(1)
+    company.select_option(label=designer.company.name)
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator(".application-list li")).to_have_count(1)
+    expect(page.get_by_role("link", name="Designer")).to_be_visible()
     page.get_by_role("link", name="Clear the filters").first.click()
     page.get_by_role("link", name="Platform engineer").click()
     check(rf"/applications/{application.pk}/")
